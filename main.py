@@ -1,0 +1,48 @@
+#!/usr/bin/env python
+"""ocp-upi-tf: the cdktf app, and the project's commands.
+
+    python main.py                 synthesize every tier into $CDKTF_OUTDIR (default cdktf.out);
+                                   this is what `cdktf synth` runs (see cdktf.json)
+    python main.py config          print the effective configuration as JSON (a valid config file)
+    python main.py terraform-rc    write the Terraform CLI configuration and print its path
+
+The cluster configuration comes from the file named by $OCP_CLUSTER_CONFIG, or the
+embedded example cluster when it is unset.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from modules.config import ConfigError, load_config
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="main.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", nargs="?", default="synth", choices=("synth", "config", "terraform-rc"))
+    args = parser.parse_args(argv)
+    try:
+        config = load_config()
+    except ConfigError as error:
+        print(error.report(), file=sys.stderr)
+        return 2
+
+    if args.command == "config":
+        json.dump(config.to_document(), sys.stdout, indent=2)
+        print()
+    elif args.command == "terraform-rc":
+        from modules.terraform_cli import write_cli_config
+
+        print(write_cli_config())
+    else:
+        # Imported here: loading the AWS bindings costs seconds that `config` does not need.
+        from modules.app import synthesize
+
+        outdir = synthesize([config])
+        print(f"synthesized {config.cluster_name} into {outdir}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
