@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         from modules.app import synthesize
 
         outdir = synthesize([config])
-        print(f"synthesized {config.cluster_name} into {outdir}", file=sys.stderr)
+        print(f"synthesized {config.cluster_name} into {outdir}")
     return 0
 
 

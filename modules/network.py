@@ -196,7 +196,7 @@ class Network(Construct):
         services = TerraformIterator.from_map(
             {s: f"{i.partition.interface_endpoint_prefix}.{i.region}.{s}" for s in INTERFACE_ENDPOINT_SERVICES})
         new(VpcEndpoint, self, "interface", for_each=services, vpc_id=self.vpc.id, vpc_endpoint_type="Interface",
-                    service_name=services.value, private_dns_enabled=True,
+                    service_name=Token.as_string(services.value), private_dns_enabled=True,
                     subnet_ids=Token.as_list(f"${{{self.list_of(self.private_subnets, 'id')}}}"),
                     security_group_ids=[group.id], tags={"Name": f"{i.infra_id}-${{each.key}}"})
 

@@ -10,15 +10,30 @@ from __future__ import annotations
 
 import json
 
-from cdktf_cdktf_provider_aws.dynamodb_table import DynamodbTable
+# Nested blocks always go in as the bindings' struct classes: jsii silently drops
+# the multi-word keys of a plain dict (`{"object_ownership": ...}` renders as `{}`).
+from cdktf_cdktf_provider_aws.dynamodb_table import (
+    DynamodbTable,
+    DynamodbTableAttribute,
+    DynamodbTablePointInTimeRecovery,
+    DynamodbTableServerSideEncryption,
+)
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
-from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import S3BucketOwnershipControls
+from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (
+    S3BucketOwnershipControls,
+    S3BucketOwnershipControlsRule,
+)
 from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
 from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
 from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
     S3BucketServerSideEncryptionConfigurationA as S3BucketEncryption,
+    S3BucketServerSideEncryptionConfigurationRuleA as EncryptionRule,
+    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA as EncryptionDefault,
 )
-from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA as S3BucketVersioning
+from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
+    S3BucketVersioningA as S3BucketVersioning,
+    S3BucketVersioningVersioningConfiguration as VersioningConfiguration,
+)
 
 from .cdk import Construct, TerraformResourceLifecycle
 from .config import ClusterConfig
@@ -49,13 +64,12 @@ class StateStack(TierStack):
         bucket = new(S3Bucket, self, "state", bucket=name, force_destroy=False, lifecycle=PROTECTED,
                           tags={"Name": name})
         new(S3BucketVersioning, self, "versioning.state", bucket=bucket.id,
-                           versioning_configuration={"status": "Enabled"})
-        new(S3BucketEncryption, self, "encryption.state", bucket=bucket.id, rule=[{
-            "apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"},
-            "bucket_key_enabled": True,
-        }])
+                           versioning_configuration=VersioningConfiguration(status="Enabled"))
+        new(S3BucketEncryption, self, "encryption.state", bucket=bucket.id, rule=[EncryptionRule(
+            apply_server_side_encryption_by_default=EncryptionDefault(sse_algorithm="AES256"),
+            bucket_key_enabled=True)])
         new(S3BucketOwnershipControls, self, "ownership.state", bucket=bucket.id,
-                                  rule={"object_ownership": "BucketOwnerEnforced"})
+                                  rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"))
         public_access = new(S3BucketPublicAccessBlock, self, "public_access.state", bucket=bucket.id, block_public_acls=True, block_public_policy=True,
             ignore_public_acls=True, restrict_public_buckets=True)
         new(S3BucketPolicy, self, "policy.state", bucket=bucket.id,
@@ -70,8 +84,9 @@ class StateStack(TierStack):
         }
         if config.state.dynamodb_table:
             table = new(DynamodbTable, self, "lock", name=config.state.dynamodb_table, billing_mode="PAY_PER_REQUEST",
-                hash_key="LockID", attribute=[{"name": "LockID", "type": "S"}],
-                point_in_time_recovery={"enabled": True}, server_side_encryption={"enabled": True},
+                hash_key="LockID", attribute=[DynamodbTableAttribute(name="LockID", type="S")],
+                point_in_time_recovery=DynamodbTablePointInTimeRecovery(enabled=True),
+                server_side_encryption=DynamodbTableServerSideEncryption(enabled=True),
                 lifecycle=PROTECTED, tags={"Name": config.state.dynamodb_table})
             outputs["lock_table"] = (table.name, "Name of the DynamoDB lock table.")
         self.outputs(outputs)

@@ -12,13 +12,14 @@ import re
 from enum import Enum
 from typing import Any, Mapping, TypeVar
 
-from cdktf_cdktf_provider_aws.provider import AwsProvider
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags, AwsProviderEndpoints
 
 from .cdk import (
     Construct,
     DataTerraformRemoteStateS3,
     LocalBackend,
     S3Backend,
+    S3BackendEndpointConfig,
     TerraformDataSource,
     TerraformOutput,
     TerraformResource,
@@ -79,9 +80,9 @@ class TierStack(TerraformStack):
         c = self.config
         options: dict[str, Any] = {"region": region}
         if c.tags:
-            options["default_tags"] = [{"tags": dict(c.tags)}]
+            options["default_tags"] = [AwsProviderDefaultTags(tags=dict(c.tags))]
         if c.aws_endpoints:
-            options["endpoints"] = [dict(c.aws_endpoints)]
+            options["endpoints"] = [AwsProviderEndpoints(**c.aws_endpoints)]
             # A custom S3 endpoint is an IP or a single host name: bucket names
             # cannot be prepended to it as virtual-hosted-style requests need.
             options["s3_use_path_style"] = "s3" in c.aws_endpoints
@@ -100,7 +101,7 @@ class TierStack(TerraformStack):
             options["dynamodb_table"] = c.state.dynamodb_table
         endpoints = {_BACKEND_ENDPOINTS[k]: v for k, v in c.aws_endpoints.items() if k in _BACKEND_ENDPOINTS}
         if endpoints:
-            options["endpoints"] = endpoints
+            options["endpoints"] = S3BackendEndpointConfig(**endpoints)
             options["use_path_style"] = "s3" in endpoints
         return options
 

@@ -1,0 +1,97 @@
+"""Shared fixtures: every configuration variant is synthesized once per test session.
+
+Loading the AWS bindings costs 15-25 s per process, so one session-scoped
+fixture synthesizes all variants in this process and tests read the JSON.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from modules.config import EXAMPLE, ClusterConfig, parse_config
+from modules.terraform_cli import run as terraform
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def variant(**changes: Any) -> dict[str, Any]:
+    """The example cluster with `changes` applied (a deep copy: EXAMPLE stays intact)."""
+    document = copy.deepcopy(EXAMPLE)
+    document.update(copy.deepcopy(changes))
+    return document
+
+
+GOV_AZS = ["us-gov-west-1a", "us-gov-west-1b", "us-gov-west-1c"]
+CN_AZS = ["cn-north-1a", "cn-north-1b"]
+
+VARIANTS: dict[str, dict[str, Any]] = {
+    "default": variant(),
+    "one_az": variant(availability_zones=["us-east-1a"]),
+    "two_az": variant(availability_zones=["us-east-1a", "us-east-1b"]),
+    "custom_cidr": variant(vpc_cidr="172.20.0.0/20", subnet_bits=8),
+    "restricted": variant(restricted_network=True, nat_gateways=False, network_acl=True,
+                          state={"bucket": "acme-ocp-state", "region": "us-west-2",
+                                 "key_prefix": "platform/ocp", "dynamodb_table": "acme-ocp-locks"},
+                          aws_endpoints={"s3": "http://127.0.0.1:5000", "sts": "http://127.0.0.1:5000",
+                                         "ec2": "http://127.0.0.1:5000"}),
+    "govcloud": variant(region="us-gov-west-1", availability_zones=GOV_AZS, publish="Internal"),
+    "china": variant(region="cn-north-1", availability_zones=CN_AZS),
+}
+
+
+@dataclass
+class Synthesized:
+    root: Path
+    configs: dict[str, ClusterConfig]
+
+    def outdir(self, name: str) -> Path:
+        return self.root / name
+
+    def stack_dir(self, name: str, tier: str) -> Path:
+        return self.outdir(name) / "stacks" / f"{self.configs[name].cluster_name}-{tier}"
+
+    def stack(self, name: str, tier: str) -> dict[str, Any]:
+        return json.loads((self.stack_dir(name, tier) / "cdk.tf.json").read_text())
+
+    def resources(self, name: str, tier: str, kind: str) -> dict[str, Any]:
+        return self.stack(name, tier).get("resource", {}).get(kind, {})
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    from modules.app import synthesize  # the expensive import, once
+
+    root = tmp_path_factory.mktemp("synth")
+    configs = {name: parse_config(doc, source=name) for name, doc in VARIANTS.items()}
+    for name, config in configs.items():
+        synthesize([config], root / name)
+    return Synthesized(root, configs)
+
+
+OFFLINE_OVERRIDE = {
+    # Plan without AWS: local state, and a provider that asks AWS nothing.
+    "terraform": {"backend": {"local": {"path": "terraform.tfstate"}}},
+    "provider": {"aws": {"access_key": "offline", "secret_key": "offline",
+                         "skip_credentials_validation": True, "skip_requesting_account_id": True,
+                         "skip_metadata_api_check": True, "skip_region_validation": True}},
+}
+
+
+def offline_plan(stack_dir: Path, workdir: Path) -> dict[str, dict[str, Any]]:
+    """`terraform plan` of a stack that reads no data: address -> planned values.
+
+    Terraform itself evaluates our expressions (cidrsubnet, for_each keys,
+    references), so these checks are about what would really be created.
+    """
+    shutil.copytree(stack_dir, workdir, ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*"))
+    (workdir / "offline_override.tf.json").write_text(json.dumps(OFFLINE_OVERRIDE))
+    terraform(["init", "-input=false", "-no-color"], workdir)
+    terraform(["plan", "-refresh=false", "-input=false", "-no-color", "-out=offline.tfplan"], workdir)
+    shown = json.loads(terraform(["show", "-json", "offline.tfplan"], workdir).stdout)
+    return {change["address"]: change["change"]["after"] for change in shown["resource_changes"]}

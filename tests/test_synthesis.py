@@ -1,0 +1,86 @@
+"""Writing the output: where it goes, what survives re-synthesis, and what a failure leaves."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, variant
+from modules.config import parse_config
+
+
+def empty_blocks(value, path="$"):
+    """Paths of empty objects inside resources: jsii drops unknown struct keys silently."""
+    if isinstance(value, dict):
+        if not value:
+            yield path
+        for key, item in value.items():
+            if key != "//":
+                yield from empty_blocks(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from empty_blocks(item, f"{path}[{i}]")
+
+
+def test_no_nested_block_was_dropped(synthesized):
+    for name in synthesized.configs:
+        for stack_file in synthesized.outdir(name).glob("stacks/*/cdk.tf.json"):
+            resources = json.loads(stack_file.read_text()).get("resource", {})
+            assert list(empty_blocks(resources)) == [], stack_file
+
+
+def test_resynthesis_keeps_terraform_working_files(tmp_path):
+    from modules.app import synthesize
+
+    config = parse_config(variant())
+    outdir = synthesize([config], tmp_path / "out")
+    state_dir = outdir / "stacks" / "ocp4-state"
+    working = {".terraform/providers/marker": "x", ".terraform.lock.hcl": "lock", "terraform.tfstate": "{}",
+               "backend_override.tf.json": "{}", "reviewed.tfplan": "plan"}
+    for relative, text in working.items():
+        (state_dir / relative).parent.mkdir(parents=True, exist_ok=True)
+        (state_dir / relative).write_text(text)
+    (state_dir / "stale-asset.json").write_text("left by an older run")
+    before = (state_dir / "cdk.tf.json").read_text()
+
+    synthesize([parse_config(variant(tags={"owner": "someone-else"}))], outdir)
+
+    for relative, text in working.items():
+        assert (state_dir / relative).read_text() == text, relative
+    assert not (state_dir / "stale-asset.json").exists()
+    assert (state_dir / "cdk.tf.json").read_text() != before  # the stack itself was replaced
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging folder left
+
+
+def test_failed_synthesis_leaves_previous_output_intact(tmp_path, monkeypatch):
+    from modules import app as app_module
+
+    config = parse_config(variant())
+    outdir = app_module.synthesize([config], tmp_path / "out")
+    snapshot = {p: p.read_bytes() for p in outdir.rglob("*") if p.is_file()}
+
+    def broken(scope, cfg):
+        raise RuntimeError("construct failed midway")
+
+    tiers = dict(app_module.TIERS)
+    tiers[app_module.Tier.NETWORK] = (broken, tiers[app_module.Tier.NETWORK][1])
+    monkeypatch.setattr(app_module, "TIERS", tiers)
+    with pytest.raises(RuntimeError, match="midway"):
+        app_module.synthesize([config], outdir)
+    assert {p: p.read_bytes() for p in outdir.rglob("*") if p.is_file()} == snapshot
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_main_synthesizes_into_cdktf_outdir(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "OCP_CLUSTER_CONFIG"}
+    env["CDKTF_OUTDIR"] = str(tmp_path / "elsewhere")
+    result = subprocess.run([sys.executable, str(ROOT / "main.py")], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / "elsewhere" / "manifest.json").read_text())
+    assert set(manifest["stacks"]) == {"ocp4-state", "ocp4-network"}
+    for stack in manifest["stacks"].values():
+        assert (tmp_path / "elsewhere" / stack["synthesizedStackPath"]).is_file()

@@ -1,0 +1,80 @@
+"""Terraform itself on the synthesized stacks: `validate` everywhere, and offline plans
+that evaluate our expressions (subnet CIDRs, for_each keys, references)."""
+from __future__ import annotations
+
+import ipaddress
+import shutil
+
+import pytest
+
+from conftest import VARIANTS, offline_plan
+from modules.terraform_cli import run as terraform
+
+pytestmark = pytest.mark.terraform
+
+TIERS = ("state", "network")
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_every_stack_validates_offline(synthesized, name, tmp_path):
+    for tier in TIERS:
+        workdir = tmp_path / tier
+        shutil.copytree(synthesized.stack_dir(name, tier), workdir)
+        terraform(["init", "-backend=false", "-input=false", "-no-color"], workdir)
+        result = terraform(["validate", "-no-color"], workdir)
+        assert "The configuration is valid" in result.stdout, (tier, result.stdout)
+
+
+def expected_cidrs(vpc_cidr: str, subnet_bits: int, azs: tuple[str, ...]) -> dict[str, str]:
+    """What 01_vpc.yaml's `!Cidr [VpcCidr, 6, SubnetBits]` hands each AZ: public i, private 3 + i."""
+    blocks = list(ipaddress.ip_network(vpc_cidr).subnets(new_prefix=32 - subnet_bits))[:6]
+    expected = {}
+    for i, az in enumerate(azs):
+        expected[f'aws_subnet.public["{az}"]'] = str(blocks[i])
+        expected[f'aws_subnet.private["{az}"]'] = str(blocks[3 + i])
+    return expected
+
+
+@pytest.mark.parametrize("name", ["default", "custom_cidr", "one_az"])
+def test_planned_subnet_cidrs_match_the_reference_carving(synthesized, name, tmp_path):
+    config = synthesized.configs[name]
+    planned = offline_plan(synthesized.stack_dir(name, "network"), tmp_path / "plan")
+    subnets = {address: values["cidr_block"] for address, values in planned.items()
+               if address.startswith("aws_subnet.")}
+    assert subnets == expected_cidrs(config.vpc_cidr, config.subnet_bits, config.availability_zones)
+    for az in config.availability_zones:
+        assert planned[f'aws_subnet.public["{az}"]']["availability_zone"] == az
+    # One instance per AZ, as the plan itself counts them.
+    per_az = [a for a in planned if a.endswith(f'["{config.availability_zones[0]}"]')]
+    assert len(planned) == 5 + len(per_az) * len(config.availability_zones)
+    assert planned["aws_vpc.cluster"]["tags_all"]["owner"] == "platform-team"  # default tags reach resources
+
+
+def test_custom_cidr_case_is_not_the_default_carving():
+    # Guards the test above against a vacuous pass: the two layouts really differ.
+    assert expected_cidrs("172.20.0.0/20", 8, ("a",)) != expected_cidrs("10.0.0.0/16", 12, ("a",))
+    assert expected_cidrs("172.20.0.0/20", 8, ("a",))['aws_subnet.private["a"]'] == "172.20.3.0/24"
+
+
+def test_cli_config_uses_the_mirror_when_there_is_one(tmp_path, monkeypatch):
+    from modules.terraform_cli import AWS_PROVIDER, cli_config_text, find_mirror
+
+    mirror = tmp_path / "mirror"
+    (mirror / AWS_PROVIDER).mkdir(parents=True)
+    monkeypatch.setenv("OCP_TF_PROVIDER_MIRROR", str(mirror))
+    assert find_mirror() == mirror
+    text = cli_config_text(mirror, tmp_path / "cache")
+    assert f'path    = "{mirror}"' in text and "direct {" in text and "exclude" in text
+    monkeypatch.setenv("OCP_TF_PROVIDER_MIRROR", str(tmp_path / "empty"))
+    assert find_mirror() is None
+    assert "provider_installation" not in cli_config_text(None, tmp_path / "cache")  # registry as usual
+
+
+def test_terraform_runs_with_the_project_cli_config(tmp_path, monkeypatch):
+    from modules.terraform_cli import PROJECT_ROOT, terraform_env
+
+    # Whatever the machine points TF_CLI_CONFIG_FILE at (here: a missing file), ours wins.
+    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(tmp_path / "missing.tfrc"))
+    assert terraform_env()["TF_CLI_CONFIG_FILE"] == str(PROJECT_ROOT / ".terraform.d" / "terraformrc")
+    result = terraform(["version"], tmp_path)
+    assert "Unable to open CLI configuration file" not in result.stderr
