@@ -17,6 +17,7 @@ from typing import Callable
 from .cdk import App, Construct
 from .config import ClusterConfig
 from .network import NetworkStack
+from .security import SecurityStack
 from .state import StateStack
 from .tier import Tier, TierStack
 
@@ -27,6 +28,7 @@ OUTDIR_ENV = "CDKTF_OUTDIR"
 TIERS: dict[Tier, tuple[Callable[[Construct, ClusterConfig], TierStack], tuple[Tier, ...]]] = {
     Tier.STATE: (StateStack, ()),
     Tier.NETWORK: (NetworkStack, (Tier.STATE,)),
+    Tier.SECURITY: (SecurityStack, (Tier.NETWORK,)),
 }
 
 # Files Terraform writes into a stack folder; synthesis never touches them.

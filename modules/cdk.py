@@ -25,6 +25,7 @@ from cdktf import (  # noqa: E402
     TerraformResource,
     TerraformResourceLifecycle,
     TerraformStack,
+    Testing,
     Token,
 )
 from constructs import Construct  # noqa: E402
@@ -44,5 +45,6 @@ __all__ = [
     "TerraformResource",
     "TerraformResourceLifecycle",
     "TerraformStack",
+    "Testing",
     "Token",
 ]

@@ -40,6 +40,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
                                  "key_prefix": "platform/ocp", "dynamodb_table": "acme-ocp-locks"},
                           aws_endpoints={"s3": "http://127.0.0.1:5000", "sts": "http://127.0.0.1:5000",
                                          "ec2": "http://127.0.0.1:5000"}),
+    "documented": variant(iam_profile="documented"),
     "govcloud": variant(region="us-gov-west-1", availability_zones=GOV_AZS, publish="Internal"),
     "china": variant(region="cn-north-1", availability_zones=CN_AZS),
 }

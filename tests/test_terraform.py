@@ -12,7 +12,7 @@ from modules.terraform_cli import run as terraform
 
 pytestmark = pytest.mark.terraform
 
-TIERS = ("state", "network")
+TIERS = ("state", "network", "security")
 
 
 @pytest.mark.parametrize("name", sorted(VARIANTS))
