@@ -16,6 +16,7 @@ from typing import Callable
 
 from .cdk import App, Construct
 from .config import ClusterConfig
+from .cluster_infra import ClusterInfraStack
 from .network import NetworkStack
 from .security import SecurityStack
 from .state import StateStack
@@ -28,6 +29,7 @@ OUTDIR_ENV = "CDKTF_OUTDIR"
 TIERS: dict[Tier, tuple[Callable[[Construct, ClusterConfig], TierStack], tuple[Tier, ...]]] = {
     Tier.STATE: (StateStack, ()),
     Tier.NETWORK: (NetworkStack, (Tier.STATE,)),
+    Tier.CLUSTER_INFRA: (ClusterInfraStack, (Tier.NETWORK,)),
     Tier.SECURITY: (SecurityStack, (Tier.NETWORK,)),
 }
 

@@ -117,6 +117,8 @@ class TierStack(TerraformStack):
         """The outputs of another tier of the same cluster (one data source per tier)."""
         if tier not in self._remote:
             options = self.backend_options(tier)
+            # Reading state takes no lock: the (deprecated) lock table has no business here.
+            options.pop("dynamodb_table", None)
             self._remote[tier] = DataTerraformRemoteStateS3(self, tier.value.replace("-", "_"), **options)
         return self._remote[tier]
 

@@ -41,6 +41,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
                           aws_endpoints={"s3": "http://127.0.0.1:5000", "sts": "http://127.0.0.1:5000",
                                          "ec2": "http://127.0.0.1:5000"}),
     "documented": variant(iam_profile="documented"),
+    "internal": variant(publish="Internal"),
+    # The longest infra_id the installer can produce, and a public zone given up front.
+    "long_names": variant(infra_id="a" * 21 + "-x7k2q", public_zone_id="Z0123456789ABCDEFGHIJ"),
     "govcloud": variant(region="us-gov-west-1", availability_zones=GOV_AZS, publish="Internal"),
     "china": variant(region="cn-north-1", availability_zones=CN_AZS),
 }

@@ -212,3 +212,9 @@ def test_profiles_wrap_their_roles_and_outputs_name_them(synthesized):
         assert profiles[role]["name"] == f"ocp4-x7k2q-{role}-profile"
     assert set(stack["output"]) == {f"{role}_{what}" for role in ("master", "worker") for what in
                                     ("security_group_id", "instance_profile_name", "role_name", "role_arn")}
+
+
+def test_reading_another_tier_takes_no_lock_table(synthesized):
+    remote = synthesized.stack("restricted", "security")["data"]["terraform_remote_state"]["network"]["config"]
+    assert "dynamodb_table" not in remote
+    assert remote["endpoints"] == {"s3": "http://127.0.0.1:5000", "sts": "http://127.0.0.1:5000"}

@@ -81,6 +81,6 @@ def test_main_synthesizes_into_cdktf_outdir(tmp_path):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     manifest = json.loads((tmp_path / "elsewhere" / "manifest.json").read_text())
-    assert set(manifest["stacks"]) == {"ocp4-state", "ocp4-network", "ocp4-security"}
+    assert set(manifest["stacks"]) == {"ocp4-state", "ocp4-network", "ocp4-cluster-infra", "ocp4-security"}
     for stack in manifest["stacks"].values():
         assert (tmp_path / "elsewhere" / stack["synthesizedStackPath"]).is_file()
