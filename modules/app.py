@@ -16,7 +16,10 @@ from typing import Callable
 
 from .cdk import App, Construct
 from .config import ClusterConfig
+from .bootstrap import BootstrapStack
 from .cluster_infra import ClusterInfraStack
+from .compute import ComputeStack
+from .control_plane import ControlPlaneStack
 from .network import NetworkStack
 from .security import SecurityStack
 from .state import StateStack
@@ -31,6 +34,9 @@ TIERS: dict[Tier, tuple[Callable[[Construct, ClusterConfig], TierStack], tuple[T
     Tier.NETWORK: (NetworkStack, (Tier.STATE,)),
     Tier.CLUSTER_INFRA: (ClusterInfraStack, (Tier.NETWORK,)),
     Tier.SECURITY: (SecurityStack, (Tier.NETWORK,)),
+    Tier.BOOTSTRAP: (BootstrapStack, (Tier.NETWORK, Tier.SECURITY, Tier.CLUSTER_INFRA)),
+    Tier.CONTROL_PLANE: (ControlPlaneStack, (Tier.NETWORK, Tier.SECURITY, Tier.CLUSTER_INFRA)),
+    Tier.COMPUTE: (ComputeStack, (Tier.NETWORK, Tier.SECURITY)),
 }
 
 # Files Terraform writes into a stack folder; synthesis never touches them.

@@ -13,12 +13,14 @@ os.environ.setdefault("CHECKPOINT_DISABLE", "1")
 
 from cdktf import (  # noqa: E402
     App,
+    AssetType,
     DataTerraformRemoteStateS3,
     Fn,
     LocalBackend,
     Op,
     S3Backend,
     S3BackendEndpointConfig,
+    TerraformAsset,
     TerraformDataSource,
     TerraformIterator,
     TerraformOutput,
@@ -32,6 +34,7 @@ from constructs import Construct  # noqa: E402
 
 __all__ = [
     "App",
+    "AssetType",
     "Construct",
     "DataTerraformRemoteStateS3",
     "Fn",
@@ -39,6 +42,7 @@ __all__ = [
     "Op",
     "S3Backend",
     "S3BackendEndpointConfig",
+    "TerraformAsset",
     "TerraformDataSource",
     "TerraformIterator",
     "TerraformOutput",

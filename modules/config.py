@@ -12,7 +12,6 @@ properties); `python main.py config` prints them as `null` for that reason.
 from __future__ import annotations
 
 import ipaddress
-import json
 import os
 import re
 from dataclasses import asdict, dataclass, field
@@ -20,7 +19,17 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Mapping
 
+from .ignition import InstallDirError, ca_problem, machine_config_url, read_install_dir
+from .machine_config import (
+    BootstrapConfig,
+    ComputeConfig,
+    ControlPlaneConfig,
+    read_bootstrap,
+    read_compute,
+    read_control_plane,
+)
 from .regions import REGIONS, Partition, partition_of
+from .validation import MISSING, Reader, kind_of, show
 
 CONFIG_ENV = "OCP_CLUSTER_CONFIG"
 
@@ -69,6 +78,8 @@ class ClusterConfig:
     base_domain: str
     region: str
     availability_zones: tuple[str, ...]
+    rhcos_ami: str
+    ignition_ca: str  # the cluster CA, as master.ign carries it (a data URL)
     vpc_cidr: str = "10.0.0.0/16"
     subnet_bits: int = 12
     publish: Publish = Publish.EXTERNAL
@@ -80,6 +91,12 @@ class ClusterConfig:
     tags: Mapping[str, str] = field(default_factory=dict)
     state: StateConfig = field(default_factory=StateConfig)
     aws_endpoints: Mapping[str, str] = field(default_factory=dict)
+    openshift_install_dir: str | None = None
+    bootstrap: BootstrapConfig = field(default_factory=BootstrapConfig)
+    control_plane: ControlPlaneConfig = field(default_factory=ControlPlaneConfig)
+    compute: ComputeConfig = field(default_factory=ComputeConfig)
+    # Keys filled in from openshift_install_dir (printed as null: they follow the folder).
+    from_install_dir: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     @property
     def partition(self) -> Partition:
@@ -101,6 +118,18 @@ class ClusterConfig:
         return f"{self.state.key_prefix}/{self.cluster_name}/{tier}/terraform.tfstate"
 
     @property
+    def master_ignition_url(self) -> str:
+        return self.control_plane.ignition_url or machine_config_url(self.cluster_domain, "master")
+
+    @property
+    def worker_ignition_url(self) -> str:
+        return self.compute.ignition_url or machine_config_url(self.cluster_domain, "worker")
+
+    @property
+    def bootstrap_ssh_cidr(self) -> str:
+        return self.bootstrap.ssh_cidr or self.vpc_cidr
+
+    @property
     def subnet_newbits(self) -> int:
         """`cidrsubnet` newbits that turn the VPC prefix into subnets of `subnet_bits` host bits."""
         return 32 - ipaddress.ip_network(self.vpc_cidr).prefixlen - self.subnet_bits
@@ -113,9 +142,16 @@ class ClusterConfig:
     def to_document(self) -> dict[str, Any]:
         """The configuration as a file would hold it; derived values stay `None`."""
         doc = asdict(self)
+        del doc["from_install_dir"]
         doc["availability_zones"] = list(self.availability_zones)
         doc["publish"] = self.publish.value
         doc["iam_profile"] = self.iam_profile.value
+        for dotted in self.from_install_dir:
+            *parents, key = dotted.split(".")
+            target = doc
+            for parent in parents:
+                target = target[parent]
+            target[key] = None
         return doc
 
 
@@ -133,12 +169,19 @@ class ConfigError(Exception):
         return "\n".join(lines)
 
 
+# A placeholder CA (not a real certificate): the example only has to synthesize.
+_EXAMPLE_CA = ("data:text/plain;charset=utf-8;base64,LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCkVYQU1QTEUtT05MWS1O"
+               "T1QtQS1SRUFMLUNFUlRJRklDQVRFCi0tLS0tRU5EIENFUlRJRklDQVRFLS0tLS0K")
+
 EXAMPLE: dict[str, Any] = {
     "cluster_name": "ocp4",
     "infra_id": "ocp4-x7k2q",
     "base_domain": "example.com",
     "region": "us-east-1",
     "availability_zones": ["us-east-1a", "us-east-1b", "us-east-1c"],
+    "rhcos_ami": "ami-0123456789abcdef0",
+    "ignition_ca": _EXAMPLE_CA,
+    "bootstrap": {"ignition": "s3://ocp4-x7k2q-ignition/bootstrap.ign"},
     "tags": {"owner": "platform-team"},
 }
 
@@ -157,7 +200,8 @@ def load_config(path: str | os.PathLike[str] | None = None) -> ClusterConfig:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(source, [f"cannot read the file: {exc.strerror or exc}"]) from None
-    return parse_config(_parse_document(text, source), source=source)
+    # Paths in the file (install dir, bootstrap.ign) are relative to the file itself.
+    return parse_config(_parse_document(text, source), source=source, base_dir=Path(path).resolve().parent)
 
 
 def _parse_document(text: str, source: str) -> Any:
@@ -171,12 +215,14 @@ def _parse_document(text: str, source: str) -> Any:
         raise ConfigError(source, [f"not valid YAML or JSON{where}"]) from None
 
 
-def parse_config(data: Any, source: str = "configuration") -> ClusterConfig:
+def parse_config(data: Any, source: str = "configuration", base_dir: Path | None = None) -> ClusterConfig:
     """Validate a parsed document and build the configuration, or raise `ConfigError`."""
     problems: list[str] = []
     if not isinstance(data, Mapping):
-        raise ConfigError(source, [f"the document must be a mapping of keys to values, got {_kind(data)}"])
-    config = _read_cluster(_Reader(data, "", problems))
+        raise ConfigError(source, [f"the document must be a mapping of keys to values, got {kind_of(data)}"])
+    base_dir = base_dir or Path.cwd()
+    data, filled = _merge_install_dir(data, base_dir, source)
+    config = _read_cluster(Reader(data, "", problems), base_dir, filled)
     if problems or config is None:
         raise ConfigError(source, problems)
     return config
@@ -191,73 +237,34 @@ _ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _KEY_PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$")
 _TABLE = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
+_AMI = re.compile(r"^ami-([0-9a-f]{8}|[0-9a-f]{17})$")
 _URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$")
-_MISSING = object()
+def _merge_install_dir(data: Mapping[str, Any], base_dir: Path,
+                       source: str) -> tuple[Mapping[str, Any], frozenset[str]]:
+    """Fill keys the document leaves out from `openshift_install_dir`; explicit keys win."""
+    folder = data.get("openshift_install_dir")
+    if not isinstance(folder, str):
+        return data, frozenset()  # absent, or not a string: the reader reports it
+    try:
+        found = read_install_dir((base_dir / folder).resolve())
+    except InstallDirError as error:
+        raise ConfigError(source, [f"openshift_install_dir: {error}"]) from None
+    merged, filled = dict(data), set()
+    offered = {"cluster_name": found.cluster_name, "infra_id": found.infra_id, "region": found.region,
+               "ignition_ca": found.ignition_ca}
+    for key, value in offered.items():
+        if merged.get(key) is None and value is not None:
+            merged[key] = value
+            filled.add(key)
+    bootstrap = dict(merged.get("bootstrap") or {}) if isinstance(merged.get("bootstrap") or {}, dict) else None
+    if bootstrap is not None and bootstrap.get("ignition") is None:
+        bootstrap["ignition"] = str(found.bootstrap_ignition)
+        merged["bootstrap"] = bootstrap
+        filled.add("bootstrap.ignition")
+    return merged, frozenset(filled)
 
 
-def _kind(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
-            int: "an integer", float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
-
-
-def _show(value: Any) -> str:
-    text = json.dumps(value, default=str)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-class _Reader:
-    """Takes keys out of one mapping, recording a message for each bad or unknown key."""
-
-    def __init__(self, data: Mapping[str, Any], prefix: str, problems: list[str]):
-        self.data, self.prefix, self.problems = data, prefix, problems
-        self.known: list[str] = []
-
-    def path(self, key: str) -> str:
-        return f"{self.prefix}{key}"
-
-    def fail(self, key: str, value: Any, accepted: str) -> None:
-        self.problems.append(f"{self.path(key)}: {_show(value)} is not valid; expected {accepted}")
-
-    def take(self, key: str, types: tuple[type, ...], what: str, default: Any = _MISSING) -> Any:
-        """The raw value of `key` if it has one of `types`; `_MISSING` after recording a problem."""
-        self.known.append(key)
-        if key not in self.data or (self.data[key] is None and default is not _MISSING):
-            if default is _MISSING:
-                self.problems.append(f"{self.path(key)}: missing; expected {what}")
-            return default
-        value = self.data[key]
-        # bool is an int in Python; a YAML `yes` must not pass as a number.
-        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-            self.problems.append(f"{self.path(key)}: {_show(value)} is {_kind(value)}; expected {what}")
-            return _MISSING
-        return value
-
-    def text(self, key: str, pattern: re.Pattern[str], accepted: str, default: Any = _MISSING) -> Any:
-        value = self.take(key, (str,), accepted, default)
-        if isinstance(value, str) and not pattern.match(value):
-            self.fail(key, value, accepted)
-            return _MISSING
-        return value
-
-    def choice(self, key: str, enum: type[Enum], default: Enum) -> Any:
-        accepted = "one of " + ", ".join(repr(m.value) for m in enum)
-        value = self.take(key, (str,), accepted, default)
-        if isinstance(value, Enum):
-            return value
-        try:
-            return enum(value) if value is not _MISSING else _MISSING
-        except ValueError:
-            self.fail(key, value, accepted)
-            return _MISSING
-
-    def finish(self) -> None:
-        for key in self.data:
-            if key not in self.known:
-                self.problems.append(
-                    f"{self.path(str(key))}: unknown key; accepted keys are {', '.join(sorted(self.known))}")
-
-
-def _read_cluster(r: _Reader) -> ClusterConfig | None:
+def _read_cluster(r: Reader, base_dir: Path, filled: frozenset[str]) -> ClusterConfig | None:
     values: dict[str, Any] = {
         "cluster_name": r.text("cluster_name", _CLUSTER_NAME,
                                "a lowercase DNS label: a-z, 0-9 and '-', starting with a letter, at most 63 characters"),
@@ -265,7 +272,7 @@ def _read_cluster(r: _Reader) -> ClusterConfig | None:
         "base_domain": _base_domain(r),
         "region": _region(r),
         "vpc_cidr": _vpc_cidr(r),
-        "subnet_bits": _int_in_range(r, "subnet_bits", SUBNET_BITS_RANGE, 12),
+        "subnet_bits": r.integer("subnet_bits", SUBNET_BITS_RANGE, 12),
         "publish": r.choice("publish", Publish, Publish.EXTERNAL),
         "iam_profile": r.choice("iam_profile", IamProfile, IamProfile.LEAST_PRIVILEGE),
         "network_acl": r.take("network_acl", (bool,), "true or false", False),
@@ -275,159 +282,169 @@ def _read_cluster(r: _Reader) -> ClusterConfig | None:
                                  "a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ, or null to look it up", None),
         "tags": _tags(r),
         "aws_endpoints": _endpoints(r),
+        "rhcos_ami": r.text("rhcos_ami", _AMI, "an AMI ID such as ami-0123456789abcdef0 (the RHCOS image of "
+                                                 "the region)"),
+        "ignition_ca": _ignition_ca(r),
+        "openshift_install_dir": r.take("openshift_install_dir", (str,), "a folder path, or null", None),
+        "bootstrap": read_bootstrap(r, base_dir),
+        "control_plane": read_control_plane(r),
+        "compute": read_compute(r),
     }
     values["availability_zones"] = _availability_zones(r, values["region"])
     values["state"] = _state(r, values["region"])
     r.finish()
-    if _MISSING in values.values():
+    if MISSING in values.values():
         return None
     _cross_checks(r, values)
     if r.problems:
         return None
-    return ClusterConfig(**values)
+    if values["bootstrap"].ignition is None:
+        r.problems.append("bootstrap.ignition: missing; expected a path to bootstrap.ign or an s3://bucket/key "
+                          "URL, or openshift_install_dir")
+        return None
+    return ClusterConfig(**values, from_install_dir=filled)
 
 
-def _infra_id(r: _Reader) -> Any:
+def _ignition_ca(r: Reader) -> Any:
+    value = r.take("ignition_ca", (str,), "the cluster CA as master.ign carries it, or openshift_install_dir")
+    if isinstance(value, str) and ca_problem(value):
+        r.fail("ignition_ca", value, ca_problem(value))
+        return MISSING
+    return value
+
+
+def _infra_id(r: Reader) -> Any:
     accepted = (f"lowercase letters, digits and '-', starting with a letter and not ending with '-', "
                 f"at most {MAX_INFRA_ID_LENGTH} characters (so '<infra_id>-aext' fits AWS's 32)")
     value = r.text("infra_id", _INFRA_ID, accepted)
     if isinstance(value, str) and len(value) > MAX_INFRA_ID_LENGTH:
-        r.problems.append(f"infra_id: {_show(value)} is {len(value)} characters long; expected {accepted}")
-        return _MISSING
+        r.problems.append(f"infra_id: {show(value)} is {len(value)} characters long; expected {accepted}")
+        return MISSING
     return value
 
 
-def _base_domain(r: _Reader) -> Any:
+def _base_domain(r: Reader) -> Any:
     accepted = "a lowercase DNS name such as example.com, without a trailing dot"
     value = r.take("base_domain", (str,), accepted)
     if isinstance(value, str):
         labels = value.split(".")
         if len(value) > 253 or not all(_DNS_LABEL.match(label) for label in labels):
             r.fail("base_domain", value, accepted)
-            return _MISSING
+            return MISSING
     return value
 
 
-def _region(r: _Reader) -> Any:
+def _region(r: Reader) -> Any:
     value = r.take("region", (str,), "an AWS region such as us-east-1")
     if isinstance(value, str) and value not in REGIONS:
         r.fail("region", value, "a known AWS region in the aws, aws-us-gov or aws-cn partition, such as us-east-1")
-        return _MISSING
+        return MISSING
     return value
 
 
-def _vpc_cidr(r: _Reader) -> Any:
+def _vpc_cidr(r: Reader) -> Any:
     low, high = VPC_PREFIX_RANGE
     accepted = f"an IPv4 network in CIDR notation with a prefix from /{low} to /{high}, such as 10.0.0.0/16"
     value = r.take("vpc_cidr", (str,), accepted, "10.0.0.0/16")
-    if value is _MISSING:
+    if value is MISSING:
         return value
     try:
         network = ipaddress.IPv4Network(value, strict=True)
     except ValueError:
         r.fail("vpc_cidr", value, accepted + " (host bits zero)")
-        return _MISSING
+        return MISSING
     if "/" not in value or not low <= network.prefixlen <= high:
         r.fail("vpc_cidr", value, accepted)
-        return _MISSING
+        return MISSING
     return value
 
 
-def _int_in_range(r: _Reader, key: str, bounds: tuple[int, int], default: int) -> Any:
-    accepted = f"an integer from {bounds[0]} to {bounds[1]}"
-    value = r.take(key, (int,), accepted, default)
-    if isinstance(value, int) and not bounds[0] <= value <= bounds[1]:
-        r.fail(key, value, accepted)
-        return _MISSING
-    return value
-
-
-def _availability_zones(r: _Reader, region: Any) -> Any:
+def _availability_zones(r: Reader, region: Any) -> Any:
     accepted = f"a list of {MIN_AZS} to {MAX_AZS} distinct availability zones of the region, such as [us-east-1a, us-east-1b]"
     value = r.take("availability_zones", (list,), accepted)
-    if value is _MISSING:
+    if value is MISSING:
         return value
     if not MIN_AZS <= len(value) <= MAX_AZS:
         r.fail("availability_zones", value, accepted)
-        return _MISSING
+        return MISSING
     ok = True
     for i, az in enumerate(value):
         if not isinstance(az, str) or (isinstance(region, str) and not re.fullmatch(re.escape(region) + "[a-z]", az)):
             expected = f"'{region}' followed by one letter" if isinstance(region, str) else "an availability zone name"
-            r.problems.append(f"availability_zones[{i}]: {_show(az)} is not an availability zone of region "
-                              f"{_show(region)}; expected {expected}")
+            r.problems.append(f"availability_zones[{i}]: {show(az)} is not an availability zone of region "
+                              f"{show(region)}; expected {expected}")
             ok = False
     if ok and len(set(value)) != len(value):
         r.fail("availability_zones", value, "distinct availability zones (one is listed twice)")
         ok = False
-    return tuple(value) if ok else _MISSING
+    return tuple(value) if ok else MISSING
 
 
-def _tags(r: _Reader) -> Any:
+def _tags(r: Reader) -> Any:
     value = r.take("tags", (dict,), "a mapping of tag names to string values", {})
-    if value is _MISSING:
+    if value is MISSING:
         return value
     ok = True
     for key, tag in value.items():
         if not isinstance(key, str) or not 1 <= len(key) <= 128 or key.lower().startswith("aws:"):
-            r.problems.append(f"tags: key {_show(key)} is not valid; expected 1 to 128 characters, not starting with 'aws:'")
+            r.problems.append(f"tags: key {show(key)} is not valid; expected 1 to 128 characters, not starting with 'aws:'")
             ok = False
         elif key.startswith("kubernetes.io/cluster/"):
-            r.problems.append(f"tags: key {_show(key)} is reserved; the generator sets the cluster tag itself")
+            r.problems.append(f"tags: key {show(key)} is reserved; the generator sets the cluster tag itself")
             ok = False
         elif not isinstance(tag, str) or len(tag) > 256:
-            r.problems.append(f"tags.{key}: {_show(tag)} is not valid; expected a string of at most 256 characters")
+            r.problems.append(f"tags.{key}: {show(tag)} is not valid; expected a string of at most 256 characters")
             ok = False
-    return dict(value) if ok else _MISSING
+    return dict(value) if ok else MISSING
 
 
-def _endpoints(r: _Reader) -> Any:
+def _endpoints(r: Reader) -> Any:
     value = r.take("aws_endpoints", (dict,), "a mapping of service name to endpoint URL", {})
-    if value is _MISSING:
+    if value is MISSING:
         return value
     ok = True
     for service, url in value.items():
         if service not in ENDPOINT_SERVICES:
-            r.problems.append(f"aws_endpoints: {_show(service)} is not a supported service; "
+            r.problems.append(f"aws_endpoints: {show(service)} is not a supported service; "
                               f"expected one of {', '.join(ENDPOINT_SERVICES)}")
             ok = False
         elif not isinstance(url, str) or not _URL.match(url):
-            r.problems.append(f"aws_endpoints.{service}: {_show(url)} is not valid; "
+            r.problems.append(f"aws_endpoints.{service}: {show(url)} is not valid; "
                               "expected an http(s) URL such as http://127.0.0.1:5000")
             ok = False
-    return dict(value) if ok else _MISSING
+    return dict(value) if ok else MISSING
 
 
-def _state(r: _Reader, cluster_region: Any) -> Any:
+def _state(r: Reader, cluster_region: Any) -> Any:
     raw = r.take("state", (dict,), "a mapping with bucket, region, key_prefix and dynamodb_table", {})
-    if raw is _MISSING:
+    if raw is MISSING:
         return raw
-    s = _Reader(raw, "state.", r.problems)
+    s = Reader(raw, "state.", r.problems)
     bucket = s.text("bucket", _BUCKET, "an S3 bucket name: 3 to 63 lowercase letters, digits, '.' and '-', "
                                        "starting and ending with a letter or digit, or null to derive it", None)
     region = s.take("region", (str,), "an AWS region, or null for the cluster's region", None)
     if isinstance(region, str):
         if region not in REGIONS:
             s.fail("region", region, "a known AWS region such as us-east-1, or null for the cluster's region")
-            region = _MISSING
+            region = MISSING
         elif isinstance(cluster_region, str) and cluster_region in REGIONS \
                 and partition_of(region) != partition_of(cluster_region):
             s.fail("region", region, f"a region of the cluster's partition ({partition_of(cluster_region).name})")
-            region = _MISSING
+            region = MISSING
     key_prefix = s.text("key_prefix", _KEY_PREFIX, "a relative S3 key prefix such as ocp-upi-tf "
                                                   "(no leading or trailing '/')", "ocp-upi-tf")
     table = s.text("dynamodb_table", _TABLE, "a DynamoDB table name (3 to 255 of A-Z a-z 0-9 _ . -), or null", None)
     s.finish()
     parts = (bucket, region, key_prefix, table)
-    if _MISSING in parts:
-        return _MISSING
+    if MISSING in parts:
+        return MISSING
     if isinstance(bucket, str) and re.fullmatch(r"\d+\.\d+\.\d+\.\d+", bucket):
         s.fail("bucket", bucket, "a bucket name that is not formatted as an IP address")
-        return _MISSING
+        return MISSING
     return StateConfig(*parts)
 
 
-def _cross_checks(r: _Reader, v: dict[str, Any]) -> None:
+def _cross_checks(r: Reader, v: dict[str, Any]) -> None:
     """Rules that involve more than one key; only run once every key parsed."""
     network = ipaddress.IPv4Network(v["vpc_cidr"])
     subnet_prefix = 32 - v["subnet_bits"]

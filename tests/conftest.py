@@ -5,6 +5,7 @@ fixture synthesizes all variants in this process and tests read the JSON.
 """
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import shutil
@@ -44,9 +45,35 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "internal": variant(publish="Internal"),
     # The longest infra_id the installer can produce, and a public zone given up front.
     "long_names": variant(infra_id="a" * 21 + "-x7k2q", public_zone_id="Z0123456789ABCDEFGHIJ"),
+    "replicas_4": variant(compute={"replicas": 4}),
     "govcloud": variant(region="us-gov-west-1", availability_zones=GOV_AZS, publish="Internal"),
     "china": variant(region="cn-north-1", availability_zones=CN_AZS),
 }
+
+
+FAKE_PEM = "-----BEGIN CERTIFICATE-----\nTEST-FIXTURE-NOT-A-CERTIFICATE\n-----END CERTIFICATE-----\n"
+
+
+def data_url(text: str) -> str:
+    return "data:text/plain;charset=utf-8;base64," + base64.b64encode(text.encode()).decode()
+
+
+def make_install_dir(folder: Path, *, cluster_name: str = "lab", infra_id: str = "lab-4hq9z",
+                     region: str | None = "us-east-1", ca: str | None = None) -> Path:
+    """A folder shaped like `openshift-install create ignition-configs` output (made-up content)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    metadata = {"clusterName": cluster_name, "clusterID": "00000000-0000-4000-8000-000000000000",
+                "infraID": infra_id}
+    if region:
+        metadata["aws"] = {"region": region, "identifier": [{f"kubernetes.io/cluster/{infra_id}": "owned"}]}
+    (folder / "metadata.json").write_text(json.dumps(metadata))
+    pointer = {"ignition": {"config": {"merge": [{"source": f"https://api-int.{cluster_name}.example.com:22623/config/master"}]},
+                            "security": {"tls": {"certificateAuthorities": [{"source": ca or data_url(FAKE_PEM)}]}},
+                            "version": "3.2.0"}}
+    (folder / "master.ign").write_text(json.dumps(pointer))
+    (folder / "bootstrap.ign").write_text(json.dumps({"ignition": {"version": "3.2.0"},
+                                                      "storage": {"files": [{"path": "/opt/fixture"}]}}))
+    return folder
 
 
 @dataclass
@@ -73,6 +100,12 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
 
     root = tmp_path_factory.mktemp("synth")
     configs = {name: parse_config(doc, source=name) for name, doc in VARIANTS.items()}
+    # A cluster configured from the installer's output folder, bootstrap.ign uploaded by the tier.
+    install_dir = make_install_dir(tmp_path_factory.mktemp("install") / "assets")
+    configs["install_dir"] = parse_config(
+        {"openshift_install_dir": "assets", "base_domain": "example.com", "availability_zones": ["us-east-1a"],
+         "rhcos_ami": "ami-0123456789abcdef0", "publish": "Internal"},
+        source="install_dir", base_dir=install_dir.parent)
     for name, config in configs.items():
         synthesize([config], root / name)
     return Synthesized(root, configs)

@@ -10,6 +10,7 @@ import pytest
 
 from conftest import ROOT, variant
 from modules.config import parse_config
+from modules.tier import Tier
 
 
 def empty_blocks(value, path="$"):
@@ -81,6 +82,6 @@ def test_main_synthesizes_into_cdktf_outdir(tmp_path):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     manifest = json.loads((tmp_path / "elsewhere" / "manifest.json").read_text())
-    assert set(manifest["stacks"]) == {"ocp4-state", "ocp4-network", "ocp4-cluster-infra", "ocp4-security"}
+    assert set(manifest["stacks"]) == {f"ocp4-{tier.value}" for tier in Tier}
     for stack in manifest["stacks"].values():
         assert (tmp_path / "elsewhere" / stack["synthesizedStackPath"]).is_file()
