@@ -5,6 +5,8 @@
                                    this is what `cdktf synth` runs (see cdktf.json)
     python main.py config          print the effective configuration as JSON (a valid config file)
     python main.py terraform-rc    write the Terraform CLI configuration and print its path
+    python main.py apply [TIER...]    terraform init + apply the synthesized tiers, in dependency order
+    python main.py destroy TIER...    terraform destroy the named tiers, dependents first
 
 The cluster configuration comes from the file named by $OCP_CLUSTER_CONFIG, or the
 embedded example cluster when it is unset.
@@ -20,7 +22,9 @@ from modules.config import ConfigError, load_config
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="main.py", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", nargs="?", default="synth", choices=("synth", "config", "terraform-rc"))
+    parser.add_argument("command", nargs="?", default="synth",
+                        choices=("synth", "config", "terraform-rc", "apply", "destroy"))
+    parser.add_argument("tiers", nargs="*", metavar="TIER", help="tiers for apply/destroy (apply: default all)")
     args = parser.parse_args(argv)
     try:
         config = load_config()
@@ -35,6 +39,17 @@ def main(argv: list[str] | None = None) -> int:
         from modules.terraform_cli import write_cli_config
 
         print(write_cli_config())
+    elif args.command in ("apply", "destroy"):
+        from modules import deploy
+        from modules.app import resolve_outdir
+        from modules.terraform_cli import TerraformError
+
+        try:
+            action = deploy.apply if args.command == "apply" else deploy.destroy
+            action(resolve_outdir(), config.cluster_name, args.tiers)
+        except (deploy.DeployError, TerraformError) as error:
+            print(f"{args.command} failed: {error}", file=sys.stderr)
+            return 1
     else:
         # Imported here: loading the AWS bindings costs seconds that `config` does not need.
         from modules.app import synthesize

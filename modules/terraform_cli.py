@@ -10,10 +10,12 @@ instead of copying it.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import subprocess
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIRROR_ENV = "OCP_TF_PROVIDER_MIRROR"
@@ -79,13 +81,28 @@ def terraform_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 def run(args: Sequence[str], cwd: Path | str, *, env: dict[str, str] | None = None,
         check: bool = True, timeout: float | None = 900) -> subprocess.CompletedProcess[str]:
     """Run `terraform <args>` in `cwd` with the project's CLI configuration."""
-    result = subprocess.run(
-        ["terraform", *args], cwd=cwd, env=terraform_env(env), text=True,
-        capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL,
-    )
+    full_env = terraform_env(env)
+    with _init_lock() if args and args[0] == "init" else contextlib.nullcontext():
+        result = subprocess.run(
+            ["terraform", *args], cwd=cwd, env=full_env, text=True,
+            capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL,
+        )
     if check and result.returncode != 0:
         raise TerraformError(args, cwd, result)
     return result
+
+
+@contextlib.contextmanager
+def _init_lock() -> Iterator[None]:
+    """One `terraform init` at a time per machine: the plugin cache is not safe for
+    concurrent writers (two inits at once fail with "still not detected in ...")."""
+    lock_path = write_cli_config().parent / "plugin-cache.lock"
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 class TerraformError(RuntimeError):

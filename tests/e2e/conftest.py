@@ -1,0 +1,66 @@
+"""End-to-end flows against the AWS emulator, run once per session, side by side.
+
+Each flow gets its own emulator process. Synthesis happens here on the main
+thread (jsii is not thread-safe); the terraform runs of the flows overlap, as
+they spend most of their time in the provider's fixed waits.
+"""
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+
+import pytest
+
+from conftest import make_install_dir, variant
+from e2e.emulator import Emulator
+from e2e.flow import FlowRecord, run_flow
+from modules.config import parse_config
+
+# Two flows fit the time budget (each runs ~40 terraform commands, and every one
+# loads the 700 MB provider): the default cluster, and one that varies everything
+# else at once: publish Internal, a single AZ, and bootstrap.ign as a local file
+# that the tier uploads to its own bucket.
+FLOWS = {
+    "external": {},
+    "internal_one_az": {"publish": "Internal", "availability_zones": ["us-east-1a"],
+                        "bootstrap": {"ignition": "install/bootstrap.ign"}},
+}
+
+# E2E_FLOWS=external,one_az runs a subset (the tests of the others are skipped as not selected).
+SELECTED = [f for f in os.environ.get("E2E_FLOWS", ",".join(FLOWS)).split(",") if f in FLOWS]
+TIMINGS: dict[str, float] = {}
+
+
+@pytest.fixture(scope="session")
+def flows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, FlowRecord]:
+    from modules.app import synthesize
+
+    started = time.monotonic()
+    root = tmp_path_factory.mktemp("e2e")
+    make_install_dir(root / "install")
+    with ExitStack() as running:
+        emulators = {name: running.enter_context(Emulator()) for name in SELECTED}
+        records = {}
+        for name in SELECTED:
+            changes = FLOWS[name]
+            emulator = emulators[name]
+            emulator.client("route53").create_hosted_zone(Name="example.com", CallerReference=name)
+            ami = emulator.client("ec2").describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+            config = parse_config(variant(**changes, rhcos_ami=ami, aws_endpoints=emulator.endpoints),
+                                  source=name, base_dir=root)
+            records[name] = FlowRecord(config, synthesize([config], root / name / "cdktf.out"))
+        with ThreadPoolExecutor(max_workers=len(SELECTED)) as pool:
+            futures = {name: pool.submit(run_flow, records[name], emulators[name]) for name in SELECTED}
+            results = {name: future.result() for name, future in futures.items()}
+    TIMINGS["total"] = time.monotonic() - started
+    for name, record in results.items():
+        TIMINGS.update({f"{name}.{step}": seconds for step, seconds in record.timings.items()})
+    return results
+
+
+def pytest_terminal_summary(terminalreporter):  # noqa: D103
+    if TIMINGS:
+        terminalreporter.write_line("end-to-end timings (s): " + ", ".join(
+            f"{key} {value:.0f}" for key, value in sorted(TIMINGS.items())))

@@ -1,0 +1,65 @@
+"""The AWS emulator for end-to-end tests: moto in server mode on a free 127.0.0.1 port.
+
+Each `Emulator` is its own process (`server.py`), with the harness's patches to
+moto applied (`patches.py`). Terraform reaches it through the configuration's
+`aws_endpoints`, exactly as it would reach a private API endpoint.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+TESTS = Path(__file__).resolve().parent.parent
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+SERVICES = ("dynamodb", "ec2", "elbv2", "iam", "route53", "s3", "sts")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Emulator:
+    def __init__(self, region: str = "us-east-1"):
+        self.region = region
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._process: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> "Emulator":
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "e2e.server", str(self.port)], cwd=TESTS, text=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(TESTS)})
+        if self._process.stdout.readline().strip() != "ready":  # type: ignore[union-attr]
+            self._process.kill()
+            raise RuntimeError("the AWS emulator did not start")
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._process is not None:
+            self._process.stdin.close()  # type: ignore[union-attr]
+            try:
+                self._process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, endpoint_url=self.url, region_name=self.region,
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+
+    @property
+    def endpoints(self) -> dict[str, str]:
+        return {service: self.url for service in SERVICES}
+
+    @property
+    def env(self) -> dict[str, str]:
+        """Environment for terraform: emulator credentials, nothing from the machine's own AWS setup."""
+        return {**CREDENTIALS, "AWS_REGION": self.region, "AWS_EC2_METADATA_DISABLED": "true",
+                "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}

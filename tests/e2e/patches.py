@@ -1,0 +1,164 @@
+"""Where moto deviates from AWS, corrected inside the harness (never in the generated Terraform).
+
+Each patch is small, says which AWS behaviour it restores, and is applied once,
+before the emulator starts.
+"""
+from __future__ import annotations
+
+_applied = False
+
+
+def apply_patches() -> None:
+    global _applied
+    if _applied:
+        return
+    _applied = True
+    _policy_conditions()
+    _portless_protocols()
+    _group_rule_descriptions()
+    _zone_with_vpc_is_private()
+    _instance_network_interface()
+    _no_public_ip_no_association()
+    _load_balancer_default_scheme()
+
+
+def _policy_conditions() -> None:
+    """Bucket policies: a statement whose `Bool` condition is false does not apply.
+
+    moto does not evaluate the `Bool` operator (every `Bool` condition counts as
+    met) and knows no `aws:SecureTransport`, so the state bucket's "deny unless
+    TLS" statement denied every request. In AWS it applies only to requests not
+    made over TLS. The emulator's HTTP endpoint stands for AWS's HTTPS one, so
+    requests count as secure transport.
+    """
+    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+
+    original = IAMPolicyStatement.is_action_permitted
+    secure = {"aws:securetransport": "true"}
+
+    def is_action_permitted(self, action, resource="*", principal=None, incoming_condition_values=None):
+        for key, expected in (self._statement.get("Condition") or {}).get("Bool", {}).items():
+            expected = expected if isinstance(expected, list) else [expected]
+            if secure.get(key.lower()) not in {str(value).lower() for value in expected}:
+                return PermissionResult.NEUTRAL  # condition false: the statement does not apply
+        return original(self, action, resource, principal, incoming_condition_values)
+
+    IAMPolicyStatement.is_action_permitted = is_action_permitted
+
+
+def _portless_protocols() -> None:
+    """Security-group rules for protocols without ports (IPsec ESP is IP protocol 50).
+
+    AWS accepts them with no port range and applies them to the whole protocol;
+    moto converts the missing ports with int(None) and answers HTTP 500.
+    """
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    original = SecurityGroupRule.__init__
+    with_ports = {"tcp", "6", "udp", "17", "icmp", "1", "icmpv6", "58", "-1", "all"}
+
+    def __init__(self, ec2_backend, ip_protocol, group_id, from_port, to_port, *args, **kwargs):
+        if str(ip_protocol).lower() in with_ports or from_port is not None or to_port is not None:
+            return original(self, ec2_backend, ip_protocol, group_id, from_port, to_port, *args, **kwargs)
+        original(self, ec2_backend, "-1", group_id, None, None, *args, **kwargs)  # the portless path
+        self.ip_protocol = str(ip_protocol)
+
+    SecurityGroupRule.__init__ = __init__
+
+
+def _group_rule_descriptions() -> None:
+    """A rule that references a security group keeps its description.
+
+    moto reads a rule's description from its CIDR range only, so rules whose
+    source is another group came back without one and every plan re-set it.
+    """
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    def description(self):
+        return self.ip_range.get("Description") or (self.source_group or {}).get("Description")
+
+    SecurityGroupRule.description = property(description)
+
+
+def _zone_with_vpc_is_private() -> None:
+    """CreateHostedZone with a VPC creates a private zone, flag or not (as in AWS).
+
+    moto makes the zone public unless HostedZoneConfig.PrivateZone is set, which
+    the provider does not send, so the zone's VPC association never read back.
+    """
+    from moto.route53.responses import Route53
+
+    original = Route53.create_hosted_zone
+
+    def create_hosted_zone(self):
+        read_bool = self._get_bool_param
+
+        def _get_bool_param(name, if_none=None):
+            if name == "HostedZoneConfig.PrivateZone" and self._get_param("VPC.VPCId"):
+                return True
+            return read_bool(name, if_none)
+
+        self._get_bool_param = _get_bool_param
+        return original(self)
+
+    Route53.create_hosted_zone = create_hosted_zone
+
+
+def _instance_network_interface() -> None:
+    """Instances launched with a network-interface specification (which the provider
+    sends whenever associate_public_ip_address is set) get that interface's groups,
+    and a public IP only when asked for one.
+
+    In AWS an instance's security groups are its primary interface's. moto kept
+    them on the interface only, so the instance showed none; and it took the
+    spec's AssociatePublicIpAddress "false" as a truthy string.
+    """
+    from moto.ec2.models.instances import Instance
+
+    original = Instance.prep_nics
+
+    def prep_nics(self, nic_spec, *args, **kwargs):
+        for nic in nic_spec or []:
+            value = nic.get("AssociatePublicIpAddress")
+            if isinstance(value, str):
+                nic["AssociatePublicIpAddress"] = value.lower() == "true"
+        original(self, nic_spec, *args, **kwargs)
+        primary = self.nics.get(0)
+        if not self.security_groups and primary is not None:
+            self.security_groups = list(primary._group_set)
+
+    Instance.prep_nics = prep_nics
+
+
+def _no_public_ip_no_association() -> None:
+    """An interface without a public IP has no Association element (as in AWS).
+
+    moto sent an empty one, which the provider reads as "has a public IP": every
+    private instance then planned a replacement for associate_public_ip_address.
+    """
+    from moto.ec2.models.elastic_network_interfaces import NetworkInterface
+
+    original = NetworkInterface.association.fget
+
+    def association(self):
+        return original(self) or None
+
+    NetworkInterface.association = property(association)
+
+
+def _load_balancer_default_scheme() -> None:
+    """A load balancer created without a Scheme is internet-facing (AWS's default).
+
+    The provider sends no Scheme for `internal = false`; moto stored None and
+    listed the NLB with no scheme at all.
+    """
+    from moto.elbv2.models import ELBv2Backend
+
+    original = ELBv2Backend.create_load_balancer
+
+    def create_load_balancer(self, *args, **kwargs):
+        if kwargs.get("scheme") is None:
+            kwargs["scheme"] = "internet-facing"
+        return original(self, *args, **kwargs)
+
+    ELBv2Backend.create_load_balancer = create_load_balancer

@@ -1,0 +1,200 @@
+"""`terraform apply` of every tier against the emulator: what exists, that it converges, that it goes away.
+
+Run alone with `pytest -m e2e`. Expected values come from the configuration and
+SPEC, never from the state or output under test.
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+
+import pytest
+
+from e2e.conftest import FLOWS, SELECTED
+from test_security import EXPECTED_INGRESS
+
+pytestmark = pytest.mark.e2e
+
+TIERS = ("network", "cluster-infra", "security", "bootstrap", "control-plane", "compute")
+ALL_FLOWS = SELECTED
+LOCAL_IGNITION = [f for f in SELECTED if "bootstrap" in FLOWS[f]]
+
+
+def external(record) -> bool:
+    return record.config.publish.value == "External"
+
+
+@pytest.mark.parametrize("flow", ALL_FLOWS)
+def test_a_second_plan_of_every_tier_is_empty(flows, flow):
+    plans = flows[flow].plans_after_apply
+    assert set(plans) == {f"ocp4-{tier}" for tier in ("state",) + TIERS}
+    for stack, (empty, text) in plans.items():
+        assert empty, f"{stack} did not converge:\n{text[-3000:]}"
+
+
+@pytest.mark.parametrize("flow", ALL_FLOWS)
+def test_network_exists_as_specified(flows, flow):
+    record, found = flows[flow], flows[flow].after_apply
+    config = record.config
+    [vpc] = found["vpcs"]
+    assert (vpc["cidr"], vpc["dns_support"], vpc["dns_hostnames"]) == ("10.0.0.0/16", True, True)
+    blocks = list(ipaddress.ip_network(config.vpc_cidr).subnets(new_prefix=32 - config.subnet_bits))
+    expected = {(str(blocks[i]), az, "public") for i, az in enumerate(config.availability_zones)}
+    expected |= {(str(blocks[3 + i]), az, "private") for i, az in enumerate(config.availability_zones)}
+    subnets = {(s["cidr"], s["az"], "public" if "kubernetes.io/role/elb" in s["tags"] else "private")
+               for s in found["subnets"]}
+    assert subnets == expected
+    assert all(s["tags"][f"kubernetes.io/cluster/{config.infra_id}"] == "shared" for s in found["subnets"])
+    public = {s["id"] for s in found["subnets"] if "kubernetes.io/role/elb" in s["tags"]}
+    nats = found["nat_gateways"]
+    assert len(nats) == len(config.availability_zones) and {n["subnet"] for n in nats} == public
+    tables = found["route_tables"]
+    public_tables = [t for t in tables if t["default_route"] and "GatewayId" in t["default_route"]]
+    private_tables = [t for t in tables if t["default_route"] and "NatGatewayId" in t["default_route"]]
+    assert len(public_tables) == 1 and set(public_tables[0]["subnets"]) == public
+    assert len(private_tables) == len(config.availability_zones)
+    assert {t["default_route"]["NatGatewayId"] for t in private_tables} == {n["id"] for n in nats}
+    [endpoint] = found["endpoints"]
+    assert endpoint["service"] == "com.amazonaws.us-east-1.s3" and endpoint["type"] == "Gateway"
+    assert set(endpoint["route_tables"]) == {t["id"] for t in public_tables + private_tables}
+
+
+@pytest.mark.parametrize("flow", ALL_FLOWS)
+def test_load_balancers_listeners_target_groups_and_registrations(flows, flow):
+    record, found = flows[flow], flows[flow].after_apply
+    infra = record.config.infra_id
+    lbs = {lb["name"]: lb for lb in found["load_balancers"]}
+    expected_lbs = {f"{infra}-int": "internal"} | ({f"{infra}-ext": "internet-facing"} if external(record) else {})
+    assert {name: lb["scheme"] for name, lb in lbs.items()} == expected_lbs
+    assert all(lb["type"] == "network" for lb in lbs.values())
+    groups = {g["name"]: g for g in found["target_groups"]}
+    expected_groups = {f"{infra}-aint": (6443, "/readyz"), f"{infra}-sint": (22623, "/healthz")}
+    if external(record):
+        expected_groups[f"{infra}-aext"] = (6443, "/readyz")
+    assert set(groups) == set(expected_groups)
+    for name, (port, path) in expected_groups.items():
+        group = groups[name]
+        assert (group["port"], group["protocol"], group["target_type"]) == (port, "TCP", "ip")
+        assert group["health"] == ("HTTPS", path, str(port), 10, 2, 2)
+    by_arn = {g["arn"]: g["name"] for g in found["target_groups"]}
+    listeners = {(l["lb"], l["port"], by_arn[l["target_group"]]) for l in found["listeners"]}
+    expected_listeners = {(f"{infra}-int", 6443, f"{infra}-aint"), (f"{infra}-int", 22623, f"{infra}-sint")}
+    if external(record):
+        expected_listeners.add((f"{infra}-ext", 6443, f"{infra}-aext"))
+    assert listeners == expected_listeners
+    registered = {i["private_ip"] for i in found["instances"] if "-master-" in i["name"] or i["name"].endswith("-bootstrap")}
+    assert len(registered) == 4
+    for group in groups.values():
+        assert set(group["targets"]) == registered, group["name"]
+
+
+@pytest.mark.parametrize("flow", ALL_FLOWS)
+def test_zone_and_records(flows, flow):
+    record, zones = flows[flow], flows[flow].after_apply["zones"]
+    internal_lb = next(lb["dns"] for lb in record.after_apply["load_balancers"] if lb["scheme"] == "internal")
+    private = zones["ocp4.example.com."]
+    assert private["private"] is True and private["vpcs"] == [record.after_apply["vpcs"][0]["id"]]
+    assert {key: value.rstrip(".") for key, value in private["records"].items()} == {
+        ("api.ocp4.example.com.", "A"): internal_lb, ("api-int.ocp4.example.com.", "A"): internal_lb}
+    public_records = zones["example.com."]["records"]
+    if external(record):
+        external_lb = next(lb["dns"] for lb in record.after_apply["load_balancers"] if lb["scheme"] != "internal")
+        assert public_records[("api.ocp4.example.com.", "A")].rstrip(".") == external_lb
+    else:
+        assert public_records == {}
+
+
+@pytest.mark.parametrize("flow", ALL_FLOWS)
+def test_every_security_group_rule(flows, flow):
+    found = flows[flow].after_apply
+    names = {"ocp4-x7k2q-master-sg": "${aws_security_group.master.id}",
+             "ocp4-x7k2q-worker-sg": "${aws_security_group.worker.id}"}
+    cluster_rules = [r for r in found["rules"] if r["group"] in names and not r["egress"]]
+    actual = sorted((names[r["group"]], r["protocol"], r["ports"],
+                     names.get(r["source"], r["source"])) for r in cluster_rules)
+    expected = sorted((group, protocol, None if low is None else (low, high), source)
+                      for group, protocol, low, high, source in EXPECTED_INGRESS.values())
+    assert actual == expected
+    assert all(r["description"] for r in cluster_rules)
+    egress = {(r["group"], r["protocol"], r["source"]) for r in found["rules"] if r["egress"]}
+    assert egress == {(g, "-1", "0.0.0.0/0") for g in
+                      ("ocp4-x7k2q-master-sg", "ocp4-x7k2q-worker-sg", "ocp4-x7k2q-bootstrap-sg")}
+
+
+@pytest.mark.parametrize("flow", ALL_FLOWS)
+def test_roles_profiles_and_policies(flows, flow):
+    found = flows[flow].after_apply
+    assert {name: roles for name, roles in found["profiles"].items()} == {
+        f"ocp4-x7k2q-{role}-profile": [f"ocp4-x7k2q-{role}-role"] for role in ("master", "worker", "bootstrap")}
+    for role in ("master", "worker", "bootstrap"):
+        entry = found["roles"][f"ocp4-x7k2q-{role}-role"]
+        assert entry["trust"]["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com"}
+        assert list(entry["policies"]) == [f"ocp4-x7k2q-{role}-policy"]
+    worker = found["roles"]["ocp4-x7k2q-worker-role"]["policies"]["ocp4-x7k2q-worker-policy"]
+    assert worker["Statement"][0]["Action"] == ["ec2:DescribeInstances", "ec2:DescribeRegions"]
+
+
+@pytest.mark.parametrize("flow", ALL_FLOWS)
+def test_instances(flows, flow):
+    record, found = flows[flow], flows[flow].after_apply
+    config = record.config
+    by_name = {i["name"]: i for i in found["instances"]}
+    expected = {f"{config.infra_id}-bootstrap"} | {f"{config.infra_id}-master-{i}" for i in range(3)} | \
+        {f"{config.infra_id}-worker-{i}" for i in range(config.compute.replicas)}
+    assert set(by_name) == expected
+    private_by_az = {s["az"]: s["id"] for s in found["subnets"] if "kubernetes.io/role/elb" not in s["tags"]}
+    groups = {name: gid for gid, name in found["security_groups"].items()}
+    for i in range(3):
+        master = by_name[f"{config.infra_id}-master-{i}"]
+        az = config.availability_zones[i % len(config.availability_zones)]
+        assert (master["type"], master["subnet"], master["public_ip"]) == ("m5.xlarge", private_by_az[az], None)
+        assert master["groups"] == [groups["ocp4-x7k2q-master-sg"]]
+        assert master["profile"] == "ocp4-x7k2q-master-profile"
+        ignition = json.loads(master["user_data"])["ignition"]
+        assert ignition["config"]["merge"][0]["source"] == "https://api-int.ocp4.example.com:22623/config/master"
+    bootstrap = by_name[f"{config.infra_id}-bootstrap"]
+    assert bootstrap["public_ip"] and bootstrap["type"] == "i3.large"
+    assert bootstrap["groups"] == sorted([groups["ocp4-x7k2q-master-sg"], groups["ocp4-x7k2q-bootstrap-sg"]])
+
+
+@pytest.mark.parametrize("flow", LOCAL_IGNITION)
+def test_local_bootstrap_ignition_is_uploaded_and_used(flows, flow):
+    found = flows[flow].after_apply
+    assert found["buckets"]["ocp4-x7k2q-bootstrap"] == ["bootstrap.ign"]
+    bootstrap = next(i for i in found["instances"] if i["name"] == "ocp4-x7k2q-bootstrap")
+    assert json.loads(bootstrap["user_data"])["ignition"]["config"]["replace"]["source"] == \
+        "s3://ocp4-x7k2q-bootstrap/bootstrap.ign"
+
+
+@pytest.mark.parametrize("flow", ALL_FLOWS)
+def test_state_objects_under_documented_keys_with_lock_files(flows, flow):
+    record = flows[flow]
+    keys = set(record.after_apply["buckets"]["ocp4-x7k2q-tfstate"])
+    assert keys == {f"ocp-upi-tf/ocp4/{tier}/terraform.tfstate" for tier in TIERS}
+    # Every tier but state took an S3 lock object while it was applied.
+    assert {f"ocp-upi-tf/ocp4/{tier}/terraform.tfstate.tflock" for tier in TIERS} <= record.lock_objects_seen
+
+
+@pytest.mark.parametrize("flow", ALL_FLOWS)
+def test_destroying_bootstrap_alone_leaves_every_other_plan_empty(flows, flow):
+    record = flows[flow]
+    names = {i["name"] for i in record.after_bootstrap_destroy["instances"]}
+    assert "ocp4-x7k2q-bootstrap" not in names and "ocp4-x7k2q-master-0" in names
+    for group in record.after_bootstrap_destroy["target_groups"]:
+        assert len(group["targets"]) == 3, group  # the masters stay registered
+    for stack, (empty, text) in record.plans_after_bootstrap_destroy.items():
+        assert empty, f"{stack} changed after the bootstrap tier was destroyed:\n{text[-3000:]}"
+
+
+@pytest.mark.parametrize("flow", ALL_FLOWS)
+def test_destroy_leaves_only_the_state_bucket(flows, flow):
+    found, record = flows[flow].after_destroy, flows[flow]
+    for kind in ("vpcs", "subnets", "nat_gateways", "route_tables", "endpoints", "security_groups", "instances",
+                 "load_balancers", "target_groups", "roles", "profiles"):
+        assert not found[kind], (kind, found[kind])
+    assert set(found["zones"]) == {"example.com."} and found["zones"]["example.com."]["records"] == {}
+    assert set(found["buckets"]) == {"ocp4-x7k2q-tfstate"}
+    assert set(found["buckets"]["ocp4-x7k2q-tfstate"]) >= {
+        f"ocp-upi-tf/ocp4/{tier}/terraform.tfstate" for tier in TIERS}
+    refused = record.state_destroy
+    assert refused.returncode != 0 and "prevent_destroy" in refused.stderr
