@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Iterable, Mapping
+from typing import Mapping
 
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
@@ -108,6 +108,3 @@ def _row(rule: Rule, group_ids: Mapping[str, str], vpc_cidr: str) -> dict[str, o
         row["cidr_ipv4"] = vpc_cidr if rule.peer == VPC else rule.peer.cidr
     return row
 
-
-def rules_by_group(rules: Mapping[str, Rule], group: str) -> Iterable[tuple[str, Rule]]:
-    return ((key, rule) for key, rule in rules.items() if rule.group == group)

@@ -24,7 +24,6 @@ from .cdk import (
     TerraformOutput,
     TerraformResource,
     TerraformStack,
-    Token,
 )
 from .config import ClusterConfig
 
