@@ -44,7 +44,6 @@ class BootstrapStack(TierStack):
         super().__init__(scope, config, Tier.BOOTSTRAP)
         network = self.remote_tier(Tier.NETWORK)
         security = self.remote_tier(Tier.SECURITY)
-        cluster_infra = self.remote_tier(Tier.CLUSTER_INFRA)
         infra_id = config.infra_id
 
         group = new(SecurityGroup, self, f"security_group.{BOOTSTRAP}", name=f"{infra_id}-bootstrap-sg",
@@ -57,12 +56,13 @@ class BootstrapStack(TierStack):
         source, depends_on = self._ignition_source(config)
         instances = machine_pool(
             self, BOOTSTRAP, infra_id=infra_id, machines={"0": {"subnet_index": 0}},
-            subnet_ids=f"data.terraform_remote_state.{network.friendly_unique_id}.outputs.public_subnet_ids",
+            subnet_ids=self.remote_output(Tier.NETWORK, "public_subnet_ids"),
             ami=config.rhcos_ami, pool=config.bootstrap, instance_profile=role.profile.name,
             security_group_ids=[group.id, security.get_string("master_security_group_id")],
             user_data=pointer_config(source, replace=True), public_ip=True, name=f"{infra_id}-bootstrap",
             depends_on=depends_on)  # Ignition fetches the object at first boot
-        register_targets(self, BOOTSTRAP, instances, ["0"], list(api_targets(config)), cluster_infra)
+        register_targets(self, BOOTSTRAP, instances, ["0"], list(api_targets(config)),
+                         self.remote_output(Tier.CLUSTER_INFRA, "target_group_arns"))
 
         machine = f'{instances.terraform_resource_type}.{instances.friendly_unique_id}["0"]'
         self.outputs({

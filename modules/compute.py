@@ -10,25 +10,12 @@ from __future__ import annotations
 
 from .cdk import Construct
 from .config import ClusterConfig
-from .ignition import pointer_config
-from .machines import instance_outputs, machine_pool, spread
+from .machines import cluster_nodes
 from .tier import Tier, TierStack
-
-WORKER = "worker"
 
 
 class ComputeStack(TierStack):
     def __init__(self, scope: Construct, config: ClusterConfig):
         super().__init__(scope, config, Tier.COMPUTE)
-        network = self.remote_tier(Tier.NETWORK)
-        security = self.remote_tier(Tier.SECURITY)
-        machines = spread(config.compute.replicas, len(config.availability_zones))
-        workers = machine_pool(
-            self, WORKER, infra_id=config.infra_id, machines=machines,
-            subnet_ids=f"data.terraform_remote_state.{network.friendly_unique_id}.outputs.private_subnet_ids",
-            ami=config.rhcos_ami, pool=config.compute,
-            instance_profile=security.get_string("worker_instance_profile_name"),
-            security_group_ids=[security.get_string("worker_security_group_id")],
-            user_data=pointer_config(config.worker_ignition_url, ca=config.ignition_ca))
-        self.outputs(instance_outputs(workers, WORKER, list(machines)))
+        cluster_nodes(self, "worker", config.compute.replicas, config.compute, config.worker_ignition_url)
         self.finish()

@@ -11,9 +11,8 @@ from __future__ import annotations
 from .cdk import Construct
 from .cluster_infra import api_targets
 from .config import ClusterConfig
-from .ignition import pointer_config
 from .machine_config import CONTROL_PLANE_REPLICAS
-from .machines import instance_outputs, machine_pool, register_targets, spread
+from .machines import cluster_nodes, register_targets
 from .tier import Tier, TierStack
 
 MASTER = "master"
@@ -22,17 +21,8 @@ MASTER = "master"
 class ControlPlaneStack(TierStack):
     def __init__(self, scope: Construct, config: ClusterConfig):
         super().__init__(scope, config, Tier.CONTROL_PLANE)
-        network = self.remote_tier(Tier.NETWORK)
-        security = self.remote_tier(Tier.SECURITY)
-        cluster_infra = self.remote_tier(Tier.CLUSTER_INFRA)
-        machines = spread(CONTROL_PLANE_REPLICAS, len(config.availability_zones))
-        masters = machine_pool(
-            self, MASTER, infra_id=config.infra_id, machines=machines,
-            subnet_ids=f"data.terraform_remote_state.{network.friendly_unique_id}.outputs.private_subnet_ids",
-            ami=config.rhcos_ami, pool=config.control_plane,
-            instance_profile=security.get_string("master_instance_profile_name"),
-            security_group_ids=[security.get_string("master_security_group_id")],
-            user_data=pointer_config(config.master_ignition_url, ca=config.ignition_ca))
-        register_targets(self, MASTER, masters, list(machines), list(api_targets(config)), cluster_infra)
-        self.outputs(instance_outputs(masters, MASTER, list(machines)))
+        masters = cluster_nodes(self, MASTER, CONTROL_PLANE_REPLICAS, config.control_plane,
+                                config.master_ignition_url)
+        register_targets(self, MASTER, masters, [str(i) for i in range(CONTROL_PLANE_REPLICAS)],
+                         list(api_targets(config)), self.remote_output(Tier.CLUSTER_INFRA, "target_group_arns"))
         self.finish()

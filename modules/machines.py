@@ -13,9 +13,10 @@ from typing import Any, Mapping, Sequence
 from cdktf_cdktf_provider_aws.instance import Instance, InstanceMetadataOptions, InstanceRootBlockDevice
 from cdktf_cdktf_provider_aws.lb_target_group_attachment import LbTargetGroupAttachment
 
-from .cdk import Construct, DataTerraformRemoteStateS3, TerraformIterator, Token
+from .cdk import Construct, TerraformIterator, Token
+from .ignition import pointer_config
 from .machine_config import MachinePool
-from .tier import address, new
+from .tier import Tier, TierStack, address, new
 
 
 def spread(count: int, zones: int) -> dict[str, dict[str, int]]:
@@ -48,17 +49,30 @@ def machine_pool(scope: Construct, role: str, *, infra_id: str, machines: Mappin
 
 
 def register_targets(scope: Construct, role: str, instances: Instance, machine_keys: Sequence[str],
-                     target_groups: Sequence[str], cluster_infra: DataTerraformRemoteStateS3) -> None:
-    """Register each machine's private IP in each named target group of the cluster-infra tier."""
+                     target_groups: Sequence[str], arns: str) -> None:
+    """Register each machine's private IP in each named target group; `arns` addresses the name -> ARN map."""
     if not machine_keys or not target_groups:
         return
     rows = TerraformIterator.from_map({
         f"{machine}/{group}": {"machine": machine, "target_group": group}
         for machine in machine_keys for group in target_groups})
-    arns = f"data.terraform_remote_state.{cluster_infra.friendly_unique_id}.outputs.target_group_arns"
     new(LbTargetGroupAttachment, scope, f"attachment.{role}", for_each=rows,
         target_group_arn=Token.as_string(f"${{{arns}[each.value.target_group]}}"),
         target_id=Token.as_string(f"${{{address(instances)}[each.value.machine].private_ip}}"))
+
+
+def cluster_nodes(stack: TierStack, role: str, count: int, pool: MachinePool, ignition_url: str) -> Instance:
+    """Masters or workers: `count` machines in the private subnets with the role's group and
+    profile from the security tier, merging their config from `ignition_url`."""
+    config = stack.config
+    nodes = machine_pool(
+        stack, role, infra_id=config.infra_id, machines=spread(count, len(config.availability_zones)),
+        subnet_ids=stack.remote_output(Tier.NETWORK, "private_subnet_ids"), ami=config.rhcos_ami, pool=pool,
+        instance_profile=Token.as_string(f"${{{stack.remote_output(Tier.SECURITY, f'{role}_instance_profile_name')}}}"),
+        security_group_ids=[f"${{{stack.remote_output(Tier.SECURITY, f'{role}_security_group_id')}}}"],
+        user_data=pointer_config(ignition_url, ca=config.ignition_ca))
+    stack.outputs(instance_outputs(nodes, role, [str(i) for i in range(count)]))
+    return nodes
 
 
 def instance_outputs(instances: Instance, role: str, machine_keys: Sequence[str]) -> dict[str, tuple[str, str]]:

@@ -121,6 +121,10 @@ class TierStack(TerraformStack):
             self._remote[tier] = DataTerraformRemoteStateS3(self, tier.value.replace("-", "_"), **options)
         return self._remote[tier]
 
+    def remote_output(self, tier: Tier, output: str) -> str:
+        """HCL address of another tier's output, for hand-written expressions (no `${}`)."""
+        return f"data.terraform_remote_state.{self.remote_tier(tier).friendly_unique_id}.outputs.{output}"
+
     def outputs(self, values: Mapping[str, tuple[Any, str]]) -> None:
         """Declare outputs from a `name -> (value, description)` table."""
         for name, (value, description) in values.items():
