@@ -17,6 +17,11 @@ import boto3
 
 TESTS = Path(__file__).resolve().parent.parent
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+# Every terraform command starts the AWS provider 2-3 times, and each start spends
+# ~4 CPU-seconds building its schemas, much of it in Go's garbage collector. The
+# flows run ~80 such commands on 2 cores, so the harness lets the heap grow 4x
+# between collections (about +130 MB per process): ~30% less CPU per command.
+GO_RUNTIME = {"GOGC": "400"}
 SERVICES = ("dynamodb", "ec2", "elbv2", "iam", "route53", "s3", "sts")
 
 
@@ -62,4 +67,4 @@ class Emulator:
     def env(self) -> dict[str, str]:
         """Environment for terraform: emulator credentials, nothing from the machine's own AWS setup."""
         return {**CREDENTIALS, "AWS_REGION": self.region, "AWS_EC2_METADATA_DISABLED": "true",
-                "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}
+                "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null", **GO_RUNTIME}

@@ -49,7 +49,7 @@ class LockWatcher(threading.Thread):
                 self.seen |= {o["Key"] for o in listing if o["Key"].endswith(".tflock")}
             except Exception:  # the bucket does not exist until the state tier is applied
                 pass
-            self.stopped.wait(0.2)
+            self.stopped.wait(0.5)  # an apply holds its lock for 10 s or more
 
 
 def plans(record: FlowRecord, stacks: list[str], env: dict[str, str]) -> dict[str, tuple[bool, str]]:
