@@ -7,6 +7,9 @@
     python main.py terraform-rc    write the Terraform CLI configuration and print its path
     python main.py apply [TIER...]    terraform init + apply the synthesized tiers, in dependency order
     python main.py destroy TIER...    terraform destroy the named tiers, dependents first
+    python main.py export-modules [--out DIR]
+                                   write every tier as a reusable Terraform module (default
+                                   terraform-modules/, the committed copy)
 
 The cluster configuration comes from the file named by $OCP_CLUSTER_CONFIG, or the
 embedded example cluster when it is unset.
@@ -23,9 +26,16 @@ from modules.config import ConfigError, load_config
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="main.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("command", nargs="?", default="synth",
-                        choices=("synth", "config", "terraform-rc", "apply", "destroy"))
+                        choices=("synth", "config", "terraform-rc", "apply", "destroy", "export-modules"))
     parser.add_argument("tiers", nargs="*", metavar="TIER", help="tiers for apply/destroy (apply: default all)")
+    parser.add_argument("--out", metavar="DIR", help="export-modules: where to write the modules")
     args = parser.parse_args(argv)
+    if args.command == "export-modules":  # modules take no cluster configuration
+        from modules.export import MODULES_DIR, export_modules
+
+        for folder in export_modules(args.out or MODULES_DIR):
+            print(f"wrote {folder}")
+        return 0
     try:
         config = load_config()
     except ConfigError as error:

@@ -17,11 +17,10 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 
 from .buckets import PrivateBucket
 from .cdk import AssetType, Construct, TerraformAsset
-from .cluster_infra import api_targets
 from .config import ClusterConfig
-from .iam import BOOTSTRAP_POLICY, MachineRole
+from .iam import BOOTSTRAP_POLICY, MachineRole, policy_document
 from .ignition import pointer_config
-from .machines import machine_pool, register_targets
+from .machines import machine_pool, register_targets, registered_target_groups
 from .rules import ANY_IPV4, Peer, Protocol, Rule, render_rules, tcp
 from .tier import Tier, TierStack, new
 
@@ -40,28 +39,27 @@ def bootstrap_rules(ssh_cidr: str) -> tuple[dict[str, Rule], dict[str, Rule]]:
 
 
 class BootstrapStack(TierStack):
-    def __init__(self, scope: Construct, config: ClusterConfig):
+    def __init__(self, scope: Construct, config: ClusterConfig | None = None):
         super().__init__(scope, config, Tier.BOOTSTRAP)
-        network = self.remote_tier(Tier.NETWORK)
-        security = self.remote_tier(Tier.SECURITY)
+        config = self.config
         infra_id = config.infra_id
 
         group = new(SecurityGroup, self, f"security_group.{BOOTSTRAP}", name=f"{infra_id}-bootstrap-sg",
-                    description="Cluster Bootstrap Security Group", vpc_id=network.get_string("vpc_id"),
+                    description="Cluster Bootstrap Security Group", vpc_id=self.read(Tier.NETWORK, "vpc_id"),
                     tags={"Name": f"{infra_id}-bootstrap-sg"})
         ingress, egress = bootstrap_rules(config.bootstrap_ssh_cidr)
         render_rules(self, BOOTSTRAP, ingress, egress, {BOOTSTRAP: group.id}, config.vpc_cidr)
-        role = MachineRole(self, BOOTSTRAP, infra_id, config.partition, BOOTSTRAP_POLICY)
+        role = MachineRole(self, BOOTSTRAP, infra_id, config.partition, policy_document(BOOTSTRAP_POLICY))
 
         source, depends_on = self._ignition_source(config)
         instances = machine_pool(
             self, BOOTSTRAP, infra_id=infra_id, machines={"0": {"subnet_index": 0}},
             subnet_ids=self.remote_output(Tier.NETWORK, "public_subnet_ids"),
             ami=config.rhcos_ami, pool=config.bootstrap, instance_profile=role.profile.name,
-            security_group_ids=[group.id, security.get_string("master_security_group_id")],
+            security_group_ids=[group.id, self.read(Tier.SECURITY, "master_security_group_id")],
             user_data=pointer_config(source, replace=True), public_ip=True, name=f"{infra_id}-bootstrap",
             depends_on=depends_on)  # Ignition fetches the object at first boot
-        register_targets(self, BOOTSTRAP, instances, ["0"], list(api_targets(config)),
+        register_targets(self, BOOTSTRAP, instances, ["0"], registered_target_groups(self),
                          self.remote_output(Tier.CLUSTER_INFRA, "target_group_arns"))
 
         machine = f'{instances.terraform_resource_type}.{instances.friendly_unique_id}["0"]'
@@ -75,7 +73,12 @@ class BootstrapStack(TierStack):
         self.finish()
 
     def _ignition_source(self, config: ClusterConfig) -> tuple[str, list[S3Object]]:
-        """Where Ignition fetches bootstrap.ign; uploads a local file to a private bucket first."""
+        """Where Ignition fetches bootstrap.ign; uploads a local file to a private bucket first.
+
+        A module takes a URL: its caller uploads the file (an `aws_s3_object` next to the
+        module call, as examples/consumer does)."""
+        if config.module:
+            return config.string("bootstrap_ignition_url"), []
         if not config.bootstrap.ignition_is_local:
             return config.bootstrap.ignition, []
         bucket_name = f"{config.infra_id}-bootstrap"

@@ -15,7 +15,9 @@ from .tier import Tier, TierStack
 
 
 class ComputeStack(TierStack):
-    def __init__(self, scope: Construct, config: ClusterConfig):
+    def __init__(self, scope: Construct, config: ClusterConfig | None = None):
         super().__init__(scope, config, Tier.COMPUTE)
-        cluster_nodes(self, "worker", config.compute.replicas, config.compute, config.worker_ignition_url)
+        config = self.config
+        replicas = config.ref("worker_replicas") if config.module else config.compute.replicas
+        cluster_nodes(self, "worker", replicas, config.compute, config.worker_ignition_url)
         self.finish()

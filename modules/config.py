@@ -98,9 +98,15 @@ class ClusterConfig:
     # Keys filled in from openshift_install_dir (printed as null: they follow the folder).
     from_install_dir: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
+    module = False  # a stack's configuration (see variables.ModuleConfig for a module's)
+
     @property
     def partition(self) -> Partition:
         return partition_of(self.region)
+
+    @property
+    def external(self) -> bool:
+        return self.publish is Publish.EXTERNAL
 
     @property
     def cluster_domain(self) -> str:

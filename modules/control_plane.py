@@ -9,20 +9,20 @@ target group to register in.
 from __future__ import annotations
 
 from .cdk import Construct
-from .cluster_infra import api_targets
 from .config import ClusterConfig
 from .machine_config import CONTROL_PLANE_REPLICAS
-from .machines import cluster_nodes, register_targets
+from .machines import cluster_nodes, machine_keys, register_targets, registered_target_groups
 from .tier import Tier, TierStack
 
 MASTER = "master"
 
 
 class ControlPlaneStack(TierStack):
-    def __init__(self, scope: Construct, config: ClusterConfig):
+    def __init__(self, scope: Construct, config: ClusterConfig | None = None):
         super().__init__(scope, config, Tier.CONTROL_PLANE)
+        config = self.config
         masters = cluster_nodes(self, MASTER, CONTROL_PLANE_REPLICAS, config.control_plane,
                                 config.master_ignition_url)
-        register_targets(self, MASTER, masters, [str(i) for i in range(CONTROL_PLANE_REPLICAS)],
-                         list(api_targets(config)), self.remote_output(Tier.CLUSTER_INFRA, "target_group_arns"))
+        register_targets(self, MASTER, masters, machine_keys(CONTROL_PLANE_REPLICAS), registered_target_groups(self),
+                         self.remote_output(Tier.CLUSTER_INFRA, "target_group_arns"))
         self.finish()

@@ -18,6 +18,7 @@ from .cdk import Construct
 from .config import IamProfile
 from .regions import Partition
 from .tier import new
+from .variables import Expr, local_value
 
 
 @dataclass(frozen=True)
@@ -80,16 +81,23 @@ def assume_role_document(partition: Partition, service: str = "ec2") -> str:
     }, sort_keys=True, separators=(",", ":"))
 
 
-class MachineRole(Construct):
-    """`aws_iam_role.<name>`, its inline policy and its instance profile."""
+def profile_policy(scope: Construct, role: str, profile: IamProfile | Expr) -> str:
+    """The role's policy document under `profile`; in a module, chosen by the variable from a local."""
+    if isinstance(profile, IamProfile):
+        return policy_document(POLICIES[(profile, role)])
+    local_value(scope, f"{role}_policies", {p.value: policy_document(POLICIES[(p, role)]) for p in IamProfile})
+    return f"${{local.{role}_policies[{profile}]}}"
 
-    def __init__(self, scope: Construct, name: str, infra_id: str, partition: Partition,
-                 statements: tuple[Statement, ...]):
+
+class MachineRole(Construct):
+    """`aws_iam_role.<name>`, its inline policy (a JSON document) and its instance profile."""
+
+    def __init__(self, scope: Construct, name: str, infra_id: str, partition: Partition, policy: str):
         super().__init__(scope, f"role_{name}")
         self.role = new(IamRole, self, name, name=f"{infra_id}-{name}-role",
                         assume_role_policy=assume_role_document(partition),
                         tags={"Name": f"{infra_id}-{name}-role"})
         self.policy = new(IamRolePolicy, self, f"policy.{name}", name=f"{infra_id}-{name}-policy",
-                          role=self.role.id, policy=policy_document(statements))
+                          role=self.role.id, policy=policy)
         self.profile = new(IamInstanceProfile, self, f"profile.{name}", name=f"{infra_id}-{name}-profile",
                            role=self.role.name, tags={"Name": f"{infra_id}-{name}-profile"})

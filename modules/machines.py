@@ -8,23 +8,35 @@ per (machine, target group), keyed "<machine>/<target group>".
 """
 from __future__ import annotations
 
+import json
 from typing import Any, Mapping, Sequence
 
 from cdktf_cdktf_provider_aws.instance import Instance, InstanceMetadataOptions, InstanceRootBlockDevice
 from cdktf_cdktf_provider_aws.lb_target_group_attachment import LbTargetGroupAttachment
 
-from .cdk import Construct, TerraformIterator, Token
+from .cdk import Construct, Token
 from .ignition import pointer_config
 from .machine_config import MachinePool
 from .tier import Tier, TierStack, address, new
+from .variables import Expr, rows_where
 
 
-def spread(count: int, zones: int) -> dict[str, dict[str, int]]:
-    """Machine key -> the index of its AZ's subnet, round-robin over the AZs."""
-    return {str(i): {"subnet_index": i % zones} for i in range(count)}
+def spread(count: int | Expr, zones: int | Expr) -> dict[str, dict[str, int]] | Expr:
+    """Machine key -> the index of its AZ's subnet, round-robin over the AZs (HCL in a module)."""
+    if isinstance(count, int) and isinstance(zones, int):
+        return {str(i): {"subnet_index": i % zones} for i in range(count)}
+    return Expr(f"{{ for i in range({count}) : tostring(i) => {{ subnet_index = i % {zones} }} }}")
 
 
-def machine_pool(scope: Construct, role: str, *, infra_id: str, machines: Mapping[str, Mapping[str, int]],
+def machine_keys(count: int | Expr) -> list[str] | Expr:
+    return [str(i) for i in range(count)] if isinstance(count, int) else Expr(f"[for i in range({count}) : tostring(i)]")
+
+
+def hcl_list(values: Sequence[str] | Expr) -> str:
+    return values if isinstance(values, Expr) else json.dumps(list(values))
+
+
+def machine_pool(scope: Construct, role: str, *, infra_id: str, machines: Mapping[str, Mapping[str, int]] | Expr,
                  subnet_ids: str, ami: str, pool: MachinePool, instance_profile: str,
                  security_group_ids: Sequence[str], user_data: str, public_ip: bool = False,
                  name: str | None = None, depends_on: Sequence[Any] = ()) -> Instance:
@@ -33,7 +45,7 @@ def machine_pool(scope: Construct, role: str, *, infra_id: str, machines: Mappin
     `subnet_ids` is an HCL expression for the subnet list the `subnet_index` of a
     machine points into. `name` is the Name tag pattern (default `<infra_id>-<role>-<key>`).
     """
-    rows = TerraformIterator.from_map({key: dict(row) for key, row in machines.items()})
+    rows = rows_where(scope, f"{role}_machines", True, machines)
     return new(
         Instance, scope, role, for_each=rows, ami=ami, instance_type=pool.instance_type,
         iam_instance_profile=instance_profile,
@@ -48,40 +60,54 @@ def machine_pool(scope: Construct, role: str, *, infra_id: str, machines: Mappin
         depends_on=list(depends_on) or None)
 
 
-def register_targets(scope: Construct, role: str, instances: Instance, machine_keys: Sequence[str],
-                     target_groups: Sequence[str], arns: str) -> None:
+def register_targets(scope: Construct, role: str, instances: Instance, machines: Sequence[str] | Expr,
+                     target_groups: Sequence[str] | Expr, arns: str) -> None:
     """Register each machine's private IP in each named target group; `arns` addresses the name -> ARN map."""
-    if not machine_keys or not target_groups:
+    if isinstance(machines, Expr) or isinstance(target_groups, Expr):
+        rows: Any = Expr(f"{{ for pair in setproduct({hcl_list(machines)}, {hcl_list(target_groups)}) : "
+                         '"${pair[0]}/${pair[1]}" => { machine = pair[0], target_group = pair[1] } }')
+    elif not machines or not target_groups:
         return
-    rows = TerraformIterator.from_map({
-        f"{machine}/{group}": {"machine": machine, "target_group": group}
-        for machine in machine_keys for group in target_groups})
+    else:
+        rows = {f"{machine}/{group}": {"machine": machine, "target_group": group}
+                for machine in machines for group in target_groups}
+    rows = rows_where(scope, f"{role}_targets", True, rows)
     new(LbTargetGroupAttachment, scope, f"attachment.{role}", for_each=rows,
         target_group_arn=Token.as_string(f"${{{arns}[each.value.target_group]}}"),
         target_id=Token.as_string(f"${{{address(instances)}[each.value.machine].private_ip}}"))
 
 
-def cluster_nodes(stack: TierStack, role: str, count: int, pool: MachinePool, ignition_url: str) -> Instance:
+def registered_target_groups(stack: TierStack) -> list[str] | Expr:
+    """The API target groups a machine tier registers in: the cluster's, or in a module every
+    key of the `target_group_arns` input."""
+    if stack.config.module:
+        return Expr(f"keys({stack.remote_output(Tier.CLUSTER_INFRA, 'target_group_arns')})")
+    from .cluster_infra import api_targets
+    return list(api_targets(stack.config))
+
+
+def cluster_nodes(stack: TierStack, role: str, count: int | Expr, pool: MachinePool, ignition_url: str) -> Instance:
     """Masters or workers: `count` machines in the private subnets with the role's group and
     profile from the security tier, merging their config from `ignition_url`."""
     config = stack.config
+    subnets = stack.remote_output(Tier.NETWORK, "private_subnet_ids")
+    zones = Expr(f"length({subnets})") if config.module else len(config.availability_zones)
     nodes = machine_pool(
-        stack, role, infra_id=config.infra_id, machines=spread(count, len(config.availability_zones)),
-        subnet_ids=stack.remote_output(Tier.NETWORK, "private_subnet_ids"), ami=config.rhcos_ami, pool=pool,
+        stack, role, infra_id=config.infra_id, machines=spread(count, zones),
+        subnet_ids=subnets, ami=config.rhcos_ami, pool=pool,
         instance_profile=Token.as_string(f"${{{stack.remote_output(Tier.SECURITY, f'{role}_instance_profile_name')}}}"),
         security_group_ids=[f"${{{stack.remote_output(Tier.SECURITY, f'{role}_security_group_id')}}}"],
         user_data=pointer_config(ignition_url, ca=config.ignition_ca))
-    stack.outputs(instance_outputs(nodes, role, [str(i) for i in range(count)]))
+    stack.outputs(instance_outputs(nodes, role, machine_keys(count)))
     return nodes
 
 
-def instance_outputs(instances: Instance, role: str, machine_keys: Sequence[str]) -> dict[str, tuple[str, str]]:
-    ordered = ", ".join(f'"{key}"' for key in machine_keys)
+def instance_outputs(instances: Instance, role: str, keys: Sequence[str] | Expr) -> dict[str, tuple[str, str]]:
     return {
         f"{role}_instance_ids": (Token.as_string(
             f"${{ {{ for key, machine in {address(instances)} : key => machine.id }} }}"),
             f"EC2 instance ID of each {role} machine, by machine key."),
         f"{role}_private_ips": (Token.as_string(
-            f"${{[for key in [{ordered}] : {address(instances)}[key].private_ip]}}"),
+            f"${{[for key in {hcl_list(keys)} : {address(instances)}[key].private_ip]}}"),
             f"Private IP of each {role} machine, in machine order."),
     }

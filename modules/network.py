@@ -32,10 +32,11 @@ from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
-from .cdk import Construct, Fn, Op, TerraformIterator, Token
+from .cdk import Construct, Fn, Op, Token
 from .config import PRIVATE_BLOCK_OFFSET, ClusterConfig
 from .regions import Partition
 from .tier import Tier, TierStack, address, each_ref, new
+from .variables import Expr, Flag, attribute, optional_count, rows_where
 
 ANYWHERE = "0.0.0.0/0"
 VPC_CIDR = "vpc"  # stands for the VPC's own CIDR in the rule tables below
@@ -74,31 +75,29 @@ NETWORK_ACL_RULES: dict[str, AclRule] = {
 
 @dataclass(frozen=True)
 class NetworkInputs:
-    """What the network construct is built from.
+    """What the network construct is built from: literals in a stack, variables in a module.
 
-    `vpc_cidr` and `subnet_newbits` may be literals or Terraform expressions;
-    `az_index` maps each AZ to its block position and keys every per-AZ resource.
+    `az_index` maps each AZ to its block position and keys every per-AZ resource
+    (a dict, or in a module the HCL expression of one); `azs_expression` is the
+    AZ list in block order, as HCL. The flags are bools, or conditions in a module.
     """
 
     infra_id: str
     region: str
     partition: Partition
     vpc_cidr: str
-    subnet_newbits: int
-    az_index: Mapping[str, int]
-    nat_gateways: bool = True
-    network_acl: bool = False
-    restricted_network: bool = False
+    subnet_newbits: Any
+    az_index: Mapping[str, int] | Expr
+    azs_expression: str
+    nat_gateways: Flag = True
+    network_acl: Flag = False
+    restricted_network: Flag = False
 
     @classmethod
-    def from_config(cls, c: ClusterConfig) -> "NetworkInputs":
-        return cls(c.infra_id, c.region, c.partition, c.vpc_cidr, c.subnet_newbits, c.az_index,
+    def from_config(cls, c: Any) -> "NetworkInputs":
+        azs = c.azs_expression if c.module else json.dumps(list(c.availability_zones))
+        return cls(c.infra_id, c.region, c.partition, c.vpc_cidr, c.subnet_newbits, c.az_index, azs,
                    c.nat_gateways, c.network_acl, c.restricted_network)
-
-    @property
-    def azs_expression(self) -> str:
-        """The AZ names, in block order, as an HCL list."""
-        return json.dumps(sorted(self.az_index, key=self.az_index.__getitem__))
 
     def cluster_tag(self) -> dict[str, str]:
         return {f"kubernetes.io/cluster/{self.infra_id}": "shared"}
@@ -119,7 +118,7 @@ class Network(Construct):
         new(Route, self, "public_internet", route_table_id=self.public_route_table.id,
               destination_cidr_block=ANYWHERE, gateway_id=self.internet_gateway.id)
 
-        azs = TerraformIterator.from_map(dict(i.az_index))
+        azs = rows_where(self, "azs", True, i.az_index)
         position = Token.as_number(azs.value)
         self.public_subnets = new(Subnet, self, "public", for_each=azs, vpc_id=self.vpc.id, availability_zone=azs.key,
             cidr_block=Fn.cidrsubnet(i.vpc_cidr, i.subnet_newbits, position),
@@ -138,24 +137,24 @@ class Network(Construct):
                               subnet_id=each_ref(self.private_subnets, "id"),
                               route_table_id=each_ref(self.private_route_tables, "id"))
 
-        if i.nat_gateways:
-            self._nat_gateways(azs)
+        self._nat_gateways()
         self.s3_endpoint = new(VpcEndpoint, self, "s3", vpc_id=self.vpc.id, vpc_endpoint_type="Gateway",
             service_name=f"com.amazonaws.{i.region}.s3",
             route_table_ids=Token.as_list(
                 f"${{concat([{address(self.public_route_table)}.id], {self.list_of(self.private_route_tables, 'id')})}}"),
             tags={"Name": f"{name}-s3"})
-        if i.network_acl:
-            self._network_acl(azs)
-        if i.restricted_network:
-            self._interface_endpoints()
+        self._network_acl()
+        self._interface_endpoints()
 
     def list_of(self, resource: Any, attribute: str) -> str:
         """HCL for `attribute` of every instance of a per-AZ resource, in AZ block order."""
         return f"[for az in {self.inputs.azs_expression} : {address(resource)}[az].{attribute}]"
 
-    def _nat_gateways(self, azs: TerraformIterator) -> None:
+    def _nat_gateways(self) -> None:
         name = self.inputs.infra_id
+        azs = rows_where(self, "nat_azs", self.inputs.nat_gateways, self.inputs.az_index)
+        if azs is None:
+            return
         self.nat_eips = new(Eip, self, "nat", for_each=azs, domain="vpc", depends_on=[self.internet_gateway],
                             tags={"Name": f"{name}-nat-${{each.key}}"})
         self.nat_gateways = new(NatGateway, self, "gateway.nat", for_each=azs,
@@ -166,13 +165,17 @@ class Network(Construct):
         new(Route, self, "private_nat", for_each=azs, route_table_id=each_ref(self.private_route_tables, "id"),
               destination_cidr_block=ANYWHERE, nat_gateway_id=each_ref(self.nat_gateways, "id"))
 
-    def _network_acl(self, azs: TerraformIterator) -> None:
-        acl = new(NetworkAcl, self, "nacl.public", vpc_id=self.vpc.id, tags={"Name": f"{self.inputs.infra_id}-public"})
-        rules = TerraformIterator.from_map({
-            key: {**rule.__dict__, "cidr_block": self.inputs.vpc_cidr if rule.cidr_block == VPC_CIDR
-                  else rule.cidr_block}
+    def _network_acl(self) -> None:
+        i = self.inputs
+        count = optional_count(i.network_acl)
+        if count is None:
+            return
+        acl = new(NetworkAcl, self, "nacl.public", vpc_id=self.vpc.id, tags={"Name": f"{i.infra_id}-public"}, **count)
+        acl_id = attribute(acl, "id")
+        rules = rows_where(self, "network_acl_rules", i.network_acl, {
+            key: {**rule.__dict__, "cidr_block": i.vpc_cidr if rule.cidr_block == VPC_CIDR else rule.cidr_block}
             for key, rule in NETWORK_ACL_RULES.items()})
-        new(NetworkAclRule, self, "rule.public", for_each=rules, network_acl_id=acl.id,
+        new(NetworkAclRule, self, "rule.public", for_each=rules, network_acl_id=acl_id,
                        rule_number=rules.get_number("rule_number"), egress=rules.get_boolean("egress"),
                        protocol=rules.get_string("protocol"), rule_action="allow",
                        cidr_block=rules.get_string("cidr_block"),
@@ -180,31 +183,35 @@ class Network(Construct):
                        to_port=Token.as_number("${each.value.protocol == \"icmp\" ? null : each.value.to_port}"),
                        icmp_type=Token.as_number("${each.value.protocol == \"icmp\" ? -1 : null}"),
                        icmp_code=Token.as_number("${each.value.protocol == \"icmp\" ? -1 : null}"))
-        new(NetworkAclAssociation, self, "nacl_association.public", for_each=azs, network_acl_id=acl.id,
-                              subnet_id=each_ref(self.public_subnets, "id"))
+        new(NetworkAclAssociation, self, "nacl_association.public",
+            for_each=rows_where(self, "network_acl_azs", i.network_acl, i.az_index), network_acl_id=acl_id,
+            subnet_id=each_ref(self.public_subnets, "id"))
 
     def _interface_endpoints(self) -> None:
         i = self.inputs
+        count = optional_count(i.restricted_network)
+        if count is None:
+            return
         group = new(SecurityGroup, self, "endpoints", name=f"{i.infra_id}-vpce", vpc_id=self.vpc.id,
-                              description="HTTPS from the cluster VPC to the AWS API endpoints",
-                              tags={"Name": f"{i.infra_id}-vpce"})
-        new(VpcSecurityGroupIngressRule, self, "endpoints_https", security_group_id=group.id, ip_protocol="tcp",
-                                    from_port=443, to_port=443, cidr_ipv4=i.vpc_cidr,
-                                    description="HTTPS from the VPC")
-        new(VpcSecurityGroupEgressRule, self, "endpoints_all", security_group_id=group.id, ip_protocol="-1",
-                                   cidr_ipv4=ANYWHERE, description="Allow all egress")
-        services = TerraformIterator.from_map(
+                    description="HTTPS from the cluster VPC to the AWS API endpoints",
+                    tags={"Name": f"{i.infra_id}-vpce"}, **count)
+        group_id = attribute(group, "id")
+        new(VpcSecurityGroupIngressRule, self, "endpoints_https", security_group_id=group_id, ip_protocol="tcp",
+            from_port=443, to_port=443, cidr_ipv4=i.vpc_cidr, description="HTTPS from the VPC", **count)
+        new(VpcSecurityGroupEgressRule, self, "endpoints_all", security_group_id=group_id, ip_protocol="-1",
+            cidr_ipv4=ANYWHERE, description="Allow all egress", **count)
+        services = rows_where(self, "interface_endpoint_services", i.restricted_network,
             {s: f"{i.partition.interface_endpoint_prefix}.{i.region}.{s}" for s in INTERFACE_ENDPOINT_SERVICES})
         new(VpcEndpoint, self, "interface", for_each=services, vpc_id=self.vpc.id, vpc_endpoint_type="Interface",
                     service_name=Token.as_string(services.value), private_dns_enabled=True,
                     subnet_ids=Token.as_list(f"${{{self.list_of(self.private_subnets, 'id')}}}"),
-                    security_group_ids=[group.id], tags={"Name": f"{i.infra_id}-${{each.key}}"})
+                    security_group_ids=[group_id], tags={"Name": f"{i.infra_id}-${{each.key}}"})
 
 
 class NetworkStack(TierStack):
-    def __init__(self, scope: Construct, config: ClusterConfig):
+    def __init__(self, scope: Construct, config: ClusterConfig | None = None):
         super().__init__(scope, config, Tier.NETWORK)
-        net = Network(self, NetworkInputs.from_config(config))
+        net = Network(self, NetworkInputs.from_config(self.config))
         self.outputs({
             "vpc_id": (net.vpc.id, "ID of the cluster VPC."),
             "vpc_cidr": (net.vpc.cidr_block, "IPv4 CIDR block of the cluster VPC."),

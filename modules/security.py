@@ -16,7 +16,7 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 
 from .cdk import Construct
 from .config import ClusterConfig
-from .iam import POLICIES, MachineRole
+from .iam import MachineRole, profile_policy
 from .rules import ANY_IPV4, VPC, Peer, Protocol, Rule, render_rules, tcp, udp
 from .tier import Tier, TierStack, new
 
@@ -88,18 +88,19 @@ GROUP_DESCRIPTIONS = {MASTER: "Cluster Master Security Group", WORKER: "Cluster 
 
 
 class SecurityStack(TierStack):
-    def __init__(self, scope: Construct, config: ClusterConfig, *,
+    def __init__(self, scope: Construct, config: ClusterConfig | None = None, *,
                  ingress: Mapping[str, Rule] = INGRESS_RULES, egress: Mapping[str, Rule] = EGRESS_RULES):
         super().__init__(scope, config, Tier.SECURITY)
-        network = self.remote_tier(Tier.NETWORK)
+        config = self.config
         infra_id = config.infra_id
         groups = {
             role: new(SecurityGroup, self, role, name=f"{infra_id}-{role}-sg", description=description,
-                      vpc_id=network.get_string("vpc_id"), tags={"Name": f"{infra_id}-{role}-sg"})
+                      vpc_id=self.read(Tier.NETWORK, "vpc_id"), tags={"Name": f"{infra_id}-{role}-sg"})
             for role, description in GROUP_DESCRIPTIONS.items()}
         render_rules(self, "cluster", ingress, egress,
                      {role: group.id for role, group in groups.items()}, config.vpc_cidr)
-        roles = {role: MachineRole(self, role, infra_id, config.partition, POLICIES[(config.iam_profile, role)])
+        roles = {role: MachineRole(self, role, infra_id, config.partition,
+                                   profile_policy(self, role, config.iam_profile))
                  for role in (MASTER, WORKER)}
 
         outputs = {}

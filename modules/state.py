@@ -24,13 +24,15 @@ from .buckets import PrivateBucket
 from .cdk import Construct, TerraformResourceLifecycle
 from .config import ClusterConfig
 from .tier import Tier, TierStack, new
+from .variables import Expr, attribute, optional_count
 
 PROTECTED = TerraformResourceLifecycle(prevent_destroy=True)
 
 
 class StateStack(TierStack):
-    def __init__(self, scope: Construct, config: ClusterConfig):
-        super().__init__(scope, config, Tier.STATE, region=config.resolved_state_region)
+    def __init__(self, scope: Construct, config: ClusterConfig | None = None):
+        super().__init__(scope, config, Tier.STATE, region=config.resolved_state_region if config else None)
+        config = self.config
         name = config.resolved_state_bucket
         bucket = PrivateBucket(self, "state", name, config.partition, lifecycle=PROTECTED).bucket
         # Versioning on the state bucket only: every state write can be rolled back.
@@ -40,15 +42,21 @@ class StateStack(TierStack):
             "state_bucket": (bucket.bucket, "Name of the bucket that holds the tiers' state."),
             "state_bucket_arn": (bucket.arn, "ARN of the state bucket."),
             "state_region": (config.resolved_state_region, "Region of the state bucket."),
-            "state_key_prefix": (f"{config.state.key_prefix}/{config.cluster_name}",
-                                 "Key prefix under which each tier keeps <tier>/terraform.tfstate."),
         }
-        if config.state.dynamodb_table:
-            table = new(DynamodbTable, self, "lock", name=config.state.dynamodb_table, billing_mode="PAY_PER_REQUEST",
+        if not config.module:  # a module does not know where its caller keeps state
+            outputs["state_key_prefix"] = (f"{config.state.key_prefix}/{config.cluster_name}",
+                                           "Key prefix under which each tier keeps <tier>/terraform.tfstate.")
+        if config.module:
+            table_name, wanted = config.string("lock_table"), Expr(f"{config.ref('lock_table')} != null")
+        else:
+            table_name, wanted = config.state.dynamodb_table, bool(config.state.dynamodb_table)
+        count = optional_count(wanted)
+        if count is not None:
+            table = new(DynamodbTable, self, "lock", name=table_name, billing_mode="PAY_PER_REQUEST",
                 hash_key="LockID", attribute=[DynamodbTableAttribute(name="LockID", type="S")],
                 point_in_time_recovery=DynamodbTablePointInTimeRecovery(enabled=True),
                 server_side_encryption=DynamodbTableServerSideEncryption(enabled=True),
-                lifecycle=PROTECTED, tags={"Name": config.state.dynamodb_table})
-            outputs["lock_table"] = (table.name, "Name of the DynamoDB lock table.")
+                lifecycle=PROTECTED, tags={"Name": table_name}, **count)
+            outputs["lock_table"] = (attribute(table, "name"), "Name of the DynamoDB lock table.")
         self.outputs(outputs)
         self.finish()

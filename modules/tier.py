@@ -24,6 +24,7 @@ from .cdk import (
     TerraformOutput,
     TerraformResource,
     TerraformStack,
+    Token,
 )
 from .config import ClusterConfig
 
@@ -51,16 +52,26 @@ def stack_name(config: ClusterConfig, tier: Tier) -> str:
 
 
 class TierStack(TerraformStack):
-    """A stack for one tier of one cluster.
+    """A stack for one tier of one cluster, or (without a configuration) the tier as a module.
 
-    Subclasses build their tier's constructs, then call `finish()`.
+    Subclasses build their tier's constructs from `self.config`, read other tiers
+    with `read()`/`remote_output()`, then call `finish()`. As a module
+    (`config=None`), `self.config` answers with variables (`ModuleConfig`), other
+    tiers' outputs are variables too, and there is no provider or backend: the
+    caller's provider configuration applies.
     """
 
-    def __init__(self, scope: Construct, config: ClusterConfig, tier: Tier, *, region: str | None = None):
-        super().__init__(scope, stack_name(config, tier))
-        self.config = config
+    def __init__(self, scope: Construct, config: ClusterConfig | None, tier: Tier, *, region: str | None = None):
+        super().__init__(scope, stack_name(config, tier) if config else tier.value)
         self.tier = tier
         self._remote: dict[Tier, DataTerraformRemoteStateS3] = {}
+        if config is None:
+            from .variables import ModuleConfig
+            self.config: Any = ModuleConfig(self)
+            # Only for cdktf's checks: the export drops the block (the caller configures the provider).
+            AwsProvider(self, "aws")
+            return
+        self.config = config
         self._configure_provider(region or config.region)
         if tier is Tier.STATE:
             # The bucket cannot hold the state of the stack that creates it. A path
@@ -122,8 +133,17 @@ class TierStack(TerraformStack):
         return self._remote[tier]
 
     def remote_output(self, tier: Tier, output: str) -> str:
-        """HCL address of another tier's output, for hand-written expressions (no `${}`)."""
+        """HCL address of another tier's output, for hand-written expressions (no `${}`).
+
+        In a module, the output is an input variable of the same name."""
+        if self.config.module:
+            return self.config.ref(output)
         return f"data.terraform_remote_state.{self.remote_tier(tier).friendly_unique_id}.outputs.{output}"
+
+    def read(self, tier: Tier, output: str) -> Any:
+        """Another tier's output as a token (a string, or a list for `*_ids`)."""
+        expression = f"${{{self.remote_output(tier, output)}}}"
+        return Token.as_list(expression) if output.endswith("_ids") else Token.as_string(expression)
 
     def outputs(self, values: Mapping[str, tuple[Any, str]]) -> None:
         """Declare outputs from a `name -> (value, description)` table."""
