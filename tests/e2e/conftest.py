@@ -6,6 +6,7 @@ they spend most of their time in the provider's fixed waits.
 """
 from __future__ import annotations
 
+import json
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -14,8 +15,10 @@ from contextlib import ExitStack
 import pytest
 
 from conftest import make_install_dir, variant
+from e2e.consumer import ConsumerRecord, read_remote_state, run_consumer
 from e2e.emulator import Emulator
 from e2e.flow import FlowRecord, run_flow
+from modules import deploy, terraform_cli
 from modules.config import parse_config
 
 # Two flows fit the time budget (each runs ~40 terraform commands, and every one
@@ -31,6 +34,26 @@ FLOWS = {
 # E2E_FLOWS=external,one_az runs a subset (the tests of the others are skipped as not selected).
 SELECTED = [f for f in os.environ.get("E2E_FLOWS", ",".join(FLOWS)).split(",") if f in FLOWS]
 TIMINGS: dict[str, float] = {}
+CONSUMER: dict[str, ConsumerRecord] = {}
+
+
+def read_network_outputs(record: FlowRecord, emulator: Emulator) -> None:
+    """After the external flow's apply: what examples/remote-state reads, and what the tier holds."""
+    name = record.config.cluster_name
+    record.extras["remote_state"] = read_remote_state(record.config, emulator, record.outdir.parent / "remote")
+    shown = terraform_cli.run(["output", "-json"], deploy.stack_dir(record.outdir, f"{name}-network"),
+                              env=emulator.env)
+    record.extras["network_outputs"] = {key: value["value"] for key, value in json.loads(shown.stdout).items()}
+
+
+def consumer_job(root, emulator: Emulator) -> ConsumerRecord:
+    started = time.monotonic()
+    zone = emulator.client("route53").create_hosted_zone(Name="example.com", CallerReference="consumer")
+    ami = emulator.client("ec2").describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    config = parse_config(variant(rhcos_ami=ami), source="consumer")
+    record = run_consumer(config, emulator, root / "consumer", zone["HostedZone"]["Id"].split("/")[-1])
+    TIMINGS["consumer"] = time.monotonic() - started
+    return record
 
 
 @pytest.fixture(scope="session")
@@ -42,6 +65,7 @@ def flows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, FlowRecord]:
     make_install_dir(root / "install")
     with ExitStack() as running:
         emulators = {name: running.enter_context(Emulator()) for name in SELECTED}
+        consumer_emulator = running.enter_context(Emulator())
         records = {}
         for name in SELECTED:
             changes = FLOWS[name]
@@ -51,13 +75,23 @@ def flows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, FlowRecord]:
             config = parse_config(variant(**changes, rhcos_ami=ami, aws_endpoints=emulator.endpoints),
                                   source=name, base_dir=root)
             records[name] = FlowRecord(config, synthesize([config], root / name / "cdktf.out"))
-        with ThreadPoolExecutor(max_workers=len(SELECTED)) as pool:
-            futures = {name: pool.submit(run_flow, records[name], emulators[name]) for name in SELECTED}
+        with ThreadPoolExecutor(max_workers=len(SELECTED) + 1) as pool:
+            consumer = pool.submit(consumer_job, root, consumer_emulator)
+            futures = {name: pool.submit(run_flow, records[name], emulators[name],
+                                         read_network_outputs if name == "external" else None)
+                       for name in SELECTED}
             results = {name: future.result() for name, future in futures.items()}
+            CONSUMER["record"] = consumer.result()
     TIMINGS["total"] = time.monotonic() - started
     for name, record in results.items():
         TIMINGS.update({f"{name}.{step}": seconds for step, seconds in record.timings.items()})
     return results
+
+
+@pytest.fixture(scope="session")
+def consumer(flows: dict[str, FlowRecord]) -> ConsumerRecord:
+    """examples/consumer, run beside the flows against its own emulator."""
+    return CONSUMER["record"]
 
 
 def pytest_terminal_summary(terminalreporter):  # noqa: D103

@@ -11,7 +11,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from e2e.inventory import inventory
 from modules import deploy, terraform_cli
@@ -33,6 +33,7 @@ class FlowRecord:
     after_bootstrap_destroy: dict[str, Any] = field(default_factory=dict)
     after_destroy: dict[str, Any] = field(default_factory=dict)
     state_destroy: Any = None
+    extras: dict[str, Any] = field(default_factory=dict)  # what `after_apply` found
 
 
 class LockWatcher(threading.Thread):
@@ -58,7 +59,8 @@ def plans(record: FlowRecord, stacks: list[str], env: dict[str, str]) -> dict[st
     return {stack: future.result() for stack, future in results.items()}
 
 
-def run_flow(record: FlowRecord, emulator: Any) -> FlowRecord:
+def run_flow(record: FlowRecord, emulator: Any,
+             after_apply: Callable[[FlowRecord, Any], None] | None = None) -> FlowRecord:
     config, outdir, env = record.config, record.outdir, emulator.env
     name = config.cluster_name
     stacks = deploy.stack_order(outdir, name)
@@ -75,6 +77,8 @@ def run_flow(record: FlowRecord, emulator: Any) -> FlowRecord:
     record.lock_objects_seen = watcher.seen
     record.timings["apply"] = time.monotonic() - started
     record.after_apply = inventory(emulator)
+    if after_apply is not None:
+        after_apply(record, emulator)
 
     started = time.monotonic()
     record.plans_after_apply = plans(record, stacks, env)
