@@ -1,26 +1,30 @@
 #!/usr/bin/env python
 """ocp-upi-tf: the cdktf app, and the project's commands.
 
-    python main.py                 synthesize every tier into $CDKTF_OUTDIR (default cdktf.out);
-                                   this is what `cdktf synth` runs (see cdktf.json)
+    python main.py [--force]       synthesize every tier of every cluster into $CDKTF_OUTDIR (default
+                                   cdktf.out); this is what `cdktf synth` runs (see cdktf.json).
+                                   Skipped when configuration, code and tools are unchanged since
+                                   the last synthesis there (--force, or OCP_FORCE_SYNTH=1: always)
     python main.py config          print the effective configuration as JSON (a valid config file)
     python main.py terraform-rc    write the Terraform CLI configuration and print its path
     python main.py apply [TIER...]    terraform init + apply the synthesized tiers, in dependency order
     python main.py destroy TIER...    terraform destroy the named tiers, dependents first
+                                   (with several clusters: --cluster NAME)
     python main.py export-modules [--out DIR]
                                    write every tier as a reusable Terraform module (default
                                    terraform-modules/, the committed copy)
 
-The cluster configuration comes from the file named by $OCP_CLUSTER_CONFIG, or the
-embedded example cluster when it is unset.
+The configuration comes from the file named by $OCP_CLUSTER_CONFIG (one cluster, or
+`clusters:` and a list of them), or the embedded example cluster when it is unset.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
-from modules.config import ConfigError, load_config
+from modules.config import ConfigError, load_configs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,7 +33,14 @@ def main(argv: list[str] | None = None) -> int:
                         choices=("synth", "config", "terraform-rc", "apply", "destroy", "export-modules"))
     parser.add_argument("tiers", nargs="*", metavar="TIER", help="tiers for apply/destroy (apply: default all)")
     parser.add_argument("--out", metavar="DIR", help="export-modules: where to write the modules")
+    parser.add_argument("--force", action="store_true", help="synth: synthesize even if nothing changed")
+    parser.add_argument("--cluster", metavar="NAME", help="apply/destroy: which cluster of a fleet file")
     args = parser.parse_args(argv)
+    if args.command == "terraform-rc":  # needs no configuration (scripts/install runs it)
+        from modules.terraform_cli import write_cli_config
+
+        print(write_cli_config())
+        return 0
     if args.command == "export-modules":  # modules take no cluster configuration
         from modules.export import MODULES_DIR, export_modules
 
@@ -37,35 +48,45 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {folder}")
         return 0
     try:
-        config = load_config()
+        configs = load_configs()
     except ConfigError as error:
         print(error.report(), file=sys.stderr)
         return 2
 
     if args.command == "config":
-        json.dump(config.to_document(), sys.stdout, indent=2)
+        documents = [config.to_document() for config in configs]
+        json.dump(documents[0] if len(documents) == 1 else {"clusters": documents}, sys.stdout, indent=2)
         print()
-    elif args.command == "terraform-rc":
-        from modules.terraform_cli import write_cli_config
-
-        print(write_cli_config())
     elif args.command in ("apply", "destroy"):
         from modules import deploy
-        from modules.app import resolve_outdir
+        from modules.fingerprint import resolve_outdir
         from modules.terraform_cli import TerraformError
 
+        names = [config.cluster_name for config in configs]
+        cluster = args.cluster or (names[0] if len(names) == 1 else None)
+        if cluster not in names:
+            print(f"{args.command}: name the cluster with --cluster, one of: {', '.join(names)}", file=sys.stderr)
+            return 2
         try:
             action = deploy.apply if args.command == "apply" else deploy.destroy
-            action(resolve_outdir(), config.cluster_name, args.tiers)
+            action(resolve_outdir(), cluster, args.tiers)
         except (deploy.DeployError, TerraformError) as error:
             print(f"{args.command} failed: {error}", file=sys.stderr)
             return 1
     else:
-        # Imported here: loading the AWS bindings costs seconds that `config` does not need.
+        from modules import fingerprint
+
+        names = ", ".join(config.cluster_name for config in configs)
+        outdir = fingerprint.resolve_outdir()
+        force = args.force or os.environ.get("OCP_FORCE_SYNTH") == "1"
+        if not force and fingerprint.unchanged(outdir, fingerprint.fingerprint(configs)):
+            print(f"{names}: unchanged since the last synthesis into {outdir}; nothing to do (--force redoes it)")
+            return 0
+        # Imported here: loading the AWS bindings costs seconds that the other paths do not need.
         from modules.app import synthesize
 
-        outdir = synthesize([config])
-        print(f"synthesized {config.cluster_name} into {outdir}")
+        synthesize(configs, outdir)
+        print(f"synthesized {names} into {outdir}")
     return 0
 
 

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
+from . import fingerprint
 from .cdk import App, Construct
 from .config import ClusterConfig
 from .bootstrap import BootstrapStack
@@ -23,10 +24,9 @@ from .control_plane import ControlPlaneStack
 from .network import NetworkStack
 from .security import SecurityStack
 from .state import StateStack
+from .fingerprint import DEFAULT_OUTDIR, OUTDIR_ENV, resolve_outdir  # noqa: F401 (part of this API)
 from .tier import Tier, TierStack
 
-DEFAULT_OUTDIR = "cdktf.out"
-OUTDIR_ENV = "CDKTF_OUTDIR"
 
 # Tier -> (stack class, tiers it reads). Order is the apply order.
 TIERS: dict[Tier, tuple[Callable[[Construct, ClusterConfig], TierStack], tuple[Tier, ...]]] = {
@@ -62,13 +62,11 @@ def build_cluster(app: Construct, config: ClusterConfig) -> dict[Tier, TierStack
     return stacks
 
 
-def resolve_outdir(outdir: str | os.PathLike[str] | None = None) -> Path:
-    return Path(outdir or os.environ.get(OUTDIR_ENV) or DEFAULT_OUTDIR)
-
-
 def synthesize(configs: list[ClusterConfig], outdir: str | os.PathLike[str] | None = None) -> Path:
-    """Synthesize every cluster of `configs` into `outdir` (atomically per file)."""
+    """Synthesize every cluster of `configs` into `outdir` (atomically per file), and record
+    the inputs' fingerprint there (see fingerprint.py)."""
     target = resolve_outdir(outdir)
+    digest = fingerprint.fingerprint(configs)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
@@ -76,7 +74,10 @@ def synthesize(configs: list[ClusterConfig], outdir: str | os.PathLike[str] | No
         for config in configs:
             build_cluster(app, config)
         app.synth()
+        stacks = [stack.name for stack in (staging / "stacks").iterdir()]
+        fingerprint.forget(target)
         _install(staging, target)
+        fingerprint.remember(target, digest, stacks)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target

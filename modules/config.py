@@ -195,19 +195,61 @@ EXAMPLE: dict[str, Any] = {
 # --------------------------------------------------------------------------- loading
 
 
-def load_config(path: str | os.PathLike[str] | None = None) -> ClusterConfig:
-    """Load the configuration from `path`, else `$OCP_CLUSTER_CONFIG`, else the example."""
+def load_configs(path: str | os.PathLike[str] | None = None) -> list[ClusterConfig]:
+    """Load the clusters from `path`, else `$OCP_CLUSTER_CONFIG`, else the example cluster.
+
+    A file holds one cluster, or a fleet: `clusters:` followed by a list of them."""
     if path is None:
         path = os.environ.get(CONFIG_ENV) or None
     if path is None:
-        return parse_config(EXAMPLE, source="embedded example")
+        return [parse_config(EXAMPLE, source="embedded example")]
     source = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(source, [f"cannot read the file: {exc.strerror or exc}"]) from None
     # Paths in the file (install dir, bootstrap.ign) are relative to the file itself.
-    return parse_config(_parse_document(text, source), source=source, base_dir=Path(path).resolve().parent)
+    return parse_configs(_parse_document(text, source), source=source, base_dir=Path(path).resolve().parent)
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> ClusterConfig:
+    """The one cluster of a configuration file (a fleet file is an error here)."""
+    configs = load_configs(path)
+    if len(configs) != 1:
+        raise ConfigError(str(path or os.environ.get(CONFIG_ENV)),
+                          [f"clusters: {len(configs)} clusters; this needs exactly one"])
+    return configs[0]
+
+
+def parse_configs(data: Any, source: str = "configuration", base_dir: Path | None = None) -> list[ClusterConfig]:
+    """One cluster, or `{"clusters": [...]}`: each validated, then checked against the others."""
+    if not (isinstance(data, Mapping) and "clusters" in data):
+        return [parse_config(data, source, base_dir)]
+    problems: list[str] = [f"{key}: unknown key; a fleet file holds only `clusters`" for key in data
+                           if key != "clusters"]
+    entries = data["clusters"]
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(source, problems + [f"clusters: {show(entries)} is {kind_of(entries)}; "
+                                              "expected a non-empty list of clusters"])
+    configs: list[ClusterConfig] = []
+    for index, entry in enumerate(entries):
+        try:
+            configs.append(parse_config(entry, source, base_dir))
+        except ConfigError as error:
+            problems += [f"clusters[{index}].{problem}" for problem in error.problems]
+    # Stacks are named <cluster_name>-<tier>, and every cluster's state tier creates its bucket.
+    for key in ("cluster_name", "infra_id", "resolved_state_bucket"):
+        seen: dict[str, int] = {}
+        for index, config in enumerate(configs):
+            value = getattr(config, key)
+            if value in seen:
+                field_name = "state.bucket" if key == "resolved_state_bucket" else key
+                problems.append(f"clusters[{index}].{field_name}: {value!r} is also used by "
+                                f"clusters[{seen[value]}]; each cluster needs its own")
+            seen.setdefault(value, index)
+    if problems:
+        raise ConfigError(source, problems)
+    return configs
 
 
 def _parse_document(text: str, source: str) -> Any:

@@ -1,0 +1,13 @@
+"""The floor every synthesis pays: import the AWS bindings, synthesize one empty stack."""
+import sys
+import tempfile
+
+from modules.cdk import App, TerraformStack  # sets the environment the project runs with
+
+from cdktf_cdktf_provider_aws.provider import AwsProvider  # noqa: E402  (loads the 400 MB assembly)
+
+with tempfile.TemporaryDirectory() as outdir:
+    app = App(outdir=outdir)
+    AwsProvider(TerraformStack(app, "empty"), "aws", region="us-east-1")
+    app.synth()
+sys.exit(0)
