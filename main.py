@@ -91,4 +91,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # Messages quote the user's values, which may hold anything: never fail on printing them.
+    sys.stderr.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     sys.exit(main())

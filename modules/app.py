@@ -24,7 +24,7 @@ from .control_plane import ControlPlaneStack
 from .network import NetworkStack
 from .security import SecurityStack
 from .state import StateStack
-from .fingerprint import DEFAULT_OUTDIR, OUTDIR_ENV, resolve_outdir  # noqa: F401 (part of this API)
+from .fingerprint import resolve_outdir
 from .tier import Tier, TierStack
 
 

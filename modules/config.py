@@ -12,6 +12,7 @@ properties); `python main.py config` prints them as `null` for that reason.
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import re
 from dataclasses import asdict, dataclass, field
@@ -37,6 +38,8 @@ MAX_INFRA_ID_LENGTH = 27
 MIN_AZS, MAX_AZS = 1, 3
 VPC_PREFIX_RANGE = (16, 24)
 SUBNET_BITS_RANGE = (5, 13)
+PRIVATE_RANGES = tuple(ipaddress.IPv4Network(block) for block in
+                       ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"))
 # The reference template carves six equal blocks (three public, three private)
 # out of the VPC, whatever the AZ count, so the private block of AZ i is 3 + i.
 SUBNET_BLOCKS = 6
@@ -253,7 +256,13 @@ def parse_configs(data: Any, source: str = "configuration", base_dir: Path | Non
 
 
 def _parse_document(text: str, source: str) -> Any:
-    import yaml  # JSON is YAML too; one parser reads both
+    """JSON (read as JSON: YAML would not join its escaped surrogate pairs) or YAML."""
+    if text.lstrip().startswith(("{", "[")):
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass  # flow-style YAML, or broken: YAML says where
+    import yaml
 
     try:
         return yaml.safe_load(text)
@@ -294,6 +303,8 @@ def _merge_install_dir(data: Mapping[str, Any], base_dir: Path,
     if not isinstance(folder, str):
         return data, frozenset()  # absent, or not a string: the reader reports it
     try:
+        if "\x00" in folder:
+            raise InstallDirError(f"{show(folder)} is not a usable folder path (it holds a NUL character)")
         found = read_install_dir((base_dir / folder).resolve())
     except InstallDirError as error:
         raise ConfigError(source, [f"openshift_install_dir: {error}"]) from None
@@ -403,6 +414,11 @@ def _vpc_cidr(r: Reader) -> Any:
         return MISSING
     if "/" not in value or not low <= network.prefixlen <= high:
         r.fail("vpc_cidr", value, accepted)
+        return MISSING
+    if not any(network.subnet_of(block) for block in PRIVATE_RANGES):
+        # A public range would shadow those internet addresses for every node.
+        r.fail("vpc_cidr", value, "a private range: inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 "
+                                  "(RFC 1918) or 100.64.0.0/10 (RFC 6598)")
         return MISSING
     return value
 

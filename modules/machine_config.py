@@ -88,6 +88,11 @@ def read_bootstrap(r: Reader, base_dir: Path) -> Any:
             if not is_s3_url(ignition):
                 pool.fail("ignition", ignition, "an s3://bucket/key URL with a valid bucket name")
                 ignition = MISSING
+        elif "\x00" in ignition or not re.fullmatch(r"[A-Za-z0-9._-]+", Path(ignition).name):
+            # The name travels into Terraform expressions (the asset's path): plain names only.
+            pool.fail("ignition", ignition, "a path to a file named with letters, digits, '.', '_' and '-' "
+                                            "(such as install/bootstrap.ign), or an s3://bucket/key URL")
+            ignition = MISSING
         else:
             path = (base_dir / ignition).resolve()
             problem = ignition_file_problem(path)

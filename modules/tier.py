@@ -90,7 +90,8 @@ class TierStack(TerraformStack):
         c = self.config
         options: dict[str, Any] = {"region": region}
         if c.tags:
-            options["default_tags"] = [AwsProviderDefaultTags(tags=dict(c.tags))]
+            options["default_tags"] = [AwsProviderDefaultTags(
+                tags={terraform_literal(key): terraform_literal(value) for key, value in c.tags.items()})]
         if c.aws_endpoints:
             options["endpoints"] = [AwsProviderEndpoints(**c.aws_endpoints)]
             # A custom S3 endpoint is an IP or a single host name: bucket names
@@ -149,6 +150,14 @@ class TierStack(TerraformStack):
         """Declare outputs from a `name -> (value, description)` table."""
         for name, (value, description) in values.items():
             TerraformOutput(self, name, value=value, description=description)
+
+
+def terraform_literal(text: str) -> str:
+    """`text` as Terraform reads it literally from JSON: `${` and `%{` would start an expression or
+    a directive, so they are written `$${` and `%%{`. For free text from the user (tags) that
+    reaches Terraform as a plain string, never through an `Fn.*` argument, which cdktf escapes
+    itself: escaping both ways would double it."""
+    return text.replace("${", "$${").replace("%{", "%%{")
 
 
 def new(cls: type[T], scope: Construct, construct_id: str, **config: Any) -> T:

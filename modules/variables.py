@@ -12,7 +12,6 @@ either into "create or not" (see below).
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -116,10 +115,6 @@ VARIABLES: dict[str, Variable] = {
     "master_instance_profile_name": Variable("string", "Master instance profile (security tier output)."),
     "worker_instance_profile_name": Variable("string", "Worker instance profile (security tier output)."),
 }
-
-
-def hcl_list(values: list[str]) -> Expr:
-    return Expr(json.dumps(values))
 
 
 class ModulePartition(Partition):

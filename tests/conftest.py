@@ -19,6 +19,12 @@ from modules.config import EXAMPLE, ClusterConfig, parse_config
 from modules.terraform_cli import run as terraform
 
 ROOT = Path(__file__).resolve().parent.parent
+REPORT: dict[str, int] = {}  # counts tests add to, printed at the end of the run
+
+
+def pytest_terminal_summary(terminalreporter):  # noqa: D103
+    for key, value in REPORT.items():
+        terminalreporter.write_line(f"{key}: {value}")
 
 
 def variant(**changes: Any) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from conftest import make_install_dir, variant
 from e2e.consumer import ConsumerRecord, read_remote_state, run_consumer
 from e2e.emulator import Emulator
 from e2e.flow import FlowRecord, run_flow
+from e2e.reliability import ReliabilityRecord, run_reliability
 from modules import deploy, terraform_cli
 from modules.config import parse_config
 
@@ -35,6 +36,7 @@ FLOWS = {
 SELECTED = [f for f in os.environ.get("E2E_FLOWS", ",".join(FLOWS)).split(",") if f in FLOWS]
 TIMINGS: dict[str, float] = {}
 CONSUMER: dict[str, ConsumerRecord] = {}
+RELIABILITY: dict[str, ReliabilityRecord] = {}
 
 
 def read_network_outputs(record: FlowRecord, emulator: Emulator) -> None:
@@ -44,6 +46,14 @@ def read_network_outputs(record: FlowRecord, emulator: Emulator) -> None:
     shown = terraform_cli.run(["output", "-json"], deploy.stack_dir(record.outdir, f"{name}-network"),
                               env=emulator.env)
     record.extras["network_outputs"] = {key: value["value"] for key, value in json.loads(shown.stdout).items()}
+
+
+def timed(label: str, job, *args):
+    started = time.monotonic()
+    try:
+        return job(*args)
+    finally:
+        TIMINGS[label] = time.monotonic() - started
 
 
 def consumer_job(root, emulator: Emulator) -> ConsumerRecord:
@@ -66,6 +76,7 @@ def flows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, FlowRecord]:
     with ExitStack() as running:
         emulators = {name: running.enter_context(Emulator()) for name in SELECTED}
         consumer_emulator = running.enter_context(Emulator())
+        reliability_emulator = running.enter_context(Emulator())
         records = {}
         for name in SELECTED:
             changes = FLOWS[name]
@@ -75,13 +86,20 @@ def flows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, FlowRecord]:
             config = parse_config(variant(**changes, rhcos_ami=ami, aws_endpoints=emulator.endpoints),
                                   source=name, base_dir=root)
             records[name] = FlowRecord(config, synthesize([config], root / name / "cdktf.out"))
-        with ThreadPoolExecutor(max_workers=len(SELECTED) + 1) as pool:
+        ami = reliability_emulator.client("ec2").describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+        reliability_config = parse_config(variant(rhcos_ami=ami, aws_endpoints=reliability_emulator.endpoints),
+                                          source="reliability")
+        reliability_out = synthesize([reliability_config], root / "reliability" / "cdktf.out")
+        with ThreadPoolExecutor(max_workers=len(SELECTED) + 2) as pool:
             consumer = pool.submit(consumer_job, root, consumer_emulator)
+            reliability = pool.submit(timed, "reliability", run_reliability, reliability_config, reliability_out,
+                                      reliability_emulator)
             futures = {name: pool.submit(run_flow, records[name], emulators[name],
                                          read_network_outputs if name == "external" else None)
                        for name in SELECTED}
             results = {name: future.result() for name, future in futures.items()}
             CONSUMER["record"] = consumer.result()
+            RELIABILITY["record"] = reliability.result()
     TIMINGS["total"] = time.monotonic() - started
     for name, record in results.items():
         TIMINGS.update({f"{name}.{step}": seconds for step, seconds in record.timings.items()})
@@ -92,6 +110,12 @@ def flows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, FlowRecord]:
 def consumer(flows: dict[str, FlowRecord]) -> ConsumerRecord:
     """examples/consumer, run beside the flows against its own emulator."""
     return CONSUMER["record"]
+
+
+@pytest.fixture(scope="session")
+def reliability(flows: dict[str, FlowRecord]) -> ReliabilityRecord:
+    """Interrupted and concurrent applies and a state restore, beside the flows on their own emulator."""
+    return RELIABILITY["record"]
 
 
 def pytest_terminal_summary(terminalreporter):  # noqa: D103
