@@ -39,7 +39,12 @@ def find_mirror() -> Path | None:
 
 
 def cli_config_text(mirror: Path | None, plugin_cache: Path) -> str:
-    lines = [f'plugin_cache_dir = "{plugin_cache}"']
+    # Without the second setting, every `init` of a folder with no lock file yet
+    # re-extracts the provider into the cache, pulling it from under any terraform
+    # already running from that cache entry ("Required plugins are not installed",
+    # seen when a new folder was initialized while other stacks applied). With it,
+    # init links the cached package, and the lock file records that package's hash.
+    lines = [f'plugin_cache_dir = "{plugin_cache}"', "plugin_cache_may_break_dependency_lock_file = true"]
     if mirror is not None:
         lines += [
             "provider_installation {",
