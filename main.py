@@ -10,6 +10,9 @@
     python main.py apply [TIER...]    terraform init + apply the synthesized tiers, in dependency order
     python main.py destroy TIER...    terraform destroy the named tiers, dependents first
                                    (with several clusters: --cluster NAME)
+    python main.py plan-review [--out DIR] [--target TIER] [--fail-on attention]
+                                   plan every tier and write plan-review.md and .json to DIR
+                                   (default: the output folder); exit 0 no changes, 2 changes, 1 error
     python main.py export-modules [--out DIR]
                                    write every tier as a reusable Terraform module (default
                                    terraform-modules/, the committed copy)
@@ -30,11 +33,14 @@ from modules.config import ConfigError, load_configs
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="main.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("command", nargs="?", default="synth",
-                        choices=("synth", "config", "terraform-rc", "apply", "destroy", "export-modules"))
+                        choices=("synth", "config", "terraform-rc", "apply", "destroy", "plan-review",
+                                 "export-modules"))
     parser.add_argument("tiers", nargs="*", metavar="TIER", help="tiers for apply/destroy (apply: default all)")
     parser.add_argument("--out", metavar="DIR", help="export-modules: where to write the modules")
     parser.add_argument("--force", action="store_true", help="synth: synthesize even if nothing changed")
-    parser.add_argument("--cluster", metavar="NAME", help="apply/destroy: which cluster of a fleet file")
+    parser.add_argument("--cluster", metavar="NAME", help="apply/destroy/plan-review: which cluster of a fleet")
+    parser.add_argument("--target", metavar="TIER", help="plan-review: the tier the change is meant for")
+    parser.add_argument("--fail-on", choices=("attention",), help="plan-review: exit 1 on attention items")
     args = parser.parse_args(argv)
     if args.command == "terraform-rc":  # needs no configuration (scripts/install runs it)
         from modules.terraform_cli import write_cli_config
@@ -57,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         documents = [config.to_document() for config in configs]
         json.dump(documents[0] if len(documents) == 1 else {"clusters": documents}, sys.stdout, indent=2)
         print()
+    elif args.command == "plan-review":
+        return plan_review(args, configs)
     elif args.command in ("apply", "destroy"):
         from modules import deploy
         from modules.fingerprint import resolve_outdir
@@ -88,6 +96,38 @@ def main(argv: list[str] | None = None) -> int:
         synthesize(configs, outdir)
         print(f"synthesized {names} into {outdir}")
     return 0
+
+
+def plan_review(args: argparse.Namespace, configs: list) -> int:
+    """Synthesize (unless unchanged), plan every tier, write the report; 0 no changes, 2 changes, 1 error."""
+    from pathlib import Path
+
+    from modules import fingerprint, plan_review as reviewing
+    from modules.terraform_cli import TerraformError
+
+    names = [config.cluster_name for config in configs]
+    cluster = args.cluster or (names[0] if len(names) == 1 else None)
+    if cluster not in names:
+        print(f"plan-review: name the cluster with --cluster, one of: {', '.join(names)}", file=sys.stderr)
+        return 1
+    outdir = fingerprint.resolve_outdir()
+    if not fingerprint.unchanged(outdir, fingerprint.fingerprint(configs)):
+        from modules.app import synthesize
+
+        synthesize(configs, outdir)
+    try:
+        result = reviewing.review(reviewing.plan_all(outdir, cluster), args.target)
+    except (TerraformError, ValueError) as error:
+        print(f"plan-review failed: {error}", file=sys.stderr)
+        return 1
+    report = Path(args.out or outdir)
+    report.mkdir(parents=True, exist_ok=True)
+    (report / "plan-review.md").write_text(result.markdown())
+    (report / "plan-review.json").write_text(json.dumps(result.summary(), indent=2) + "\n")
+    print(f"wrote {report / 'plan-review.md'}: {len(result.attention)} attention item(s)")
+    if args.fail_on == "attention" and result.attention:
+        return 1
+    return 2 if result.changed else 0
 
 
 if __name__ == "__main__":

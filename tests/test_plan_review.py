@@ -1,0 +1,123 @@
+"""The plan review: counts, changed attributes and the Attention list, from Terraform's plan JSON.
+
+Plans are written in Terraform's documented `show -json` shape for each kind of
+change; one test reads a real plan of the network stack.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pytest
+
+from conftest import OFFLINE_OVERRIDE
+from modules.config import IamProfile
+from modules.iam import POLICIES, policy_document
+from modules.plan_review import review, review_tier
+from modules.terraform_cli import run as terraform
+
+RULE = {"security_group_id": "sg-1", "ip_protocol": "tcp", "from_port": 22, "to_port": 22,
+        "cidr_ipv4": "10.0.0.0/16", "description": "SSH from the VPC"}
+
+
+def change(address: str, actions: list[str], before=None, after=None) -> dict:
+    kind = address.split("[")[0].split(".")[-2]
+    return {"address": address, "mode": "managed", "type": kind,
+            "change": {"actions": actions, "before": before, "after": after, "after_unknown": {}}}
+
+
+def plan(*changes: dict) -> dict:
+    return {"format_version": "1.2", "resource_changes": list(changes)}
+
+
+def test_no_changes_means_exit_zero_and_no_attention():
+    result = review([("ocp4-network", plan(change("aws_vpc.cluster", ["no-op"], {"id": "vpc-1"}, {"id": "vpc-1"})))])
+    assert not result.changed and result.attention == []
+    assert "## Attention\n\nNone." in result.markdown()
+
+
+def test_one_more_worker_is_one_instance_to_add_in_compute():
+    worker = change('aws_instance.worker["3"]', ["create"], None, {"instance_type": "m5.large"})
+    result = review([("ocp4-network", plan()), ("ocp4-compute", plan(worker))], target="compute")
+    assert result.summary()["tiers"]["ocp4-compute"] == {"add": 1, "change": 0, "replace": 0, "destroy": 0}
+    assert result.attention == []
+
+
+def test_a_rule_opened_to_the_world_needs_attention():
+    opened = {**RULE, "cidr_ipv4": "0.0.0.0/0"}
+    rule = change('aws_vpc_security_group_ingress_rule.cluster["MasterIngressSsh"]', ["update"], RULE, opened)
+    [item] = review_tier("ocp4-security", plan(rule)).attention
+    assert "opened to 0.0.0.0/0 (tcp 22-22)" in item
+    new_rule = change('aws_vpc_security_group_ingress_rule.cluster["Debug"]', ["create"], None,
+                      {**RULE, "cidr_ipv4": None, "cidr_ipv6": "::/0"})
+    assert "opened to ::/0" in review_tier("ocp4-security", plan(new_rule)).attention[0]
+
+
+def test_a_widened_port_range_needs_attention_a_narrowed_one_does_not():
+    wider = change('aws_vpc_security_group_ingress_rule.cluster["X"]', ["update"], RULE,
+                   {**RULE, "from_port": 0, "to_port": 65535})
+    narrower = change('aws_vpc_security_group_ingress_rule.cluster["Y"]', ["update"],
+                      {**RULE, "from_port": 0, "to_port": 65535}, RULE)
+    assert review_tier("t", plan(wider)).attention == [
+        '`aws_vpc_security_group_ingress_rule.cluster["X"]`: ports widen from tcp 22-22 to tcp 0-65535']
+    assert review_tier("t", plan(narrower)).attention == []
+
+
+def test_switching_to_the_documented_profile_shows_the_added_actions():
+    """The policies are the project's own tables: the diff must name what `documented` adds."""
+    before = {"policy": policy_document(POLICIES[(IamProfile.LEAST_PRIVILEGE, "worker")])}
+    after = {"policy": policy_document(POLICIES[(IamProfile.DOCUMENTED, "worker")])}
+    [item] = review_tier("ocp4-security", plan(change("aws_iam_role_policy.worker", ["update"], before, after))).attention
+    assert item == "`aws_iam_role_policy.worker`: IAM grants added: `ec2:Describe* on *`"
+    # Going back removes grants: nothing to flag.
+    assert review_tier("s", plan(change("aws_iam_role_policy.worker", ["update"], after, before))).attention == []
+
+
+def test_replacing_or_destroying_precious_resources_needs_attention():
+    result = review_tier("ocp4-network", plan(
+        change("aws_vpc.cluster", ["delete", "create"], {"cidr_block": "10.0.0.0/16"}, {"cidr_block": "10.1.0.0/16"}),
+        change('aws_subnet.public["us-east-1a"]', ["delete", "create"], {"cidr_block": "10.0.0.0/20"},
+               {"cidr_block": "10.1.0.0/20"}),
+        change("aws_eip.nat", ["delete"], {"domain": "vpc"}, None)))
+    assert result.counts == {"add": 0, "change": 0, "replace": 2, "destroy": 1}
+    assert result.attention == ["`aws_vpc.cluster`: aws_vpc will be replaced", "`aws_eip.nat`: aws_eip will be destroyed"]
+    assert [c.attributes for c in result.changes[:2]] == [["cidr_block"], ["cidr_block"]]
+
+
+def test_changes_outside_the_target_tier_need_attention():
+    worker = change('aws_instance.worker["3"]', ["create"], None, {})
+    route = change("aws_route.public_internet", ["update"], {"gateway_id": "igw-1"}, {"gateway_id": "igw-2"})
+    result = review([("ocp4-network", plan(route)), ("ocp4-compute", plan(worker))], target="compute")
+    assert result.attention == ["`ocp4-network` changes, but the change targets the compute tier"]
+
+
+def test_report_tables_are_well_formed_and_the_summary_counts_the_plan():
+    rule = change('aws_vpc_security_group_ingress_rule.cluster["a|b"]', ["update"], RULE,
+                  {**RULE, "cidr_ipv4": "0.0.0.0/0"})
+    result = review([("ocp4-security", plan(rule, change("aws_iam_role.master", ["delete"], {}, None)))])
+    text = result.markdown()
+    for table in re.findall(r"(?:^\|.*\|$\n?)+", text, re.MULTILINE):
+        rows = [re.split(r"(?<!\\)\|", row)[1:-1] for row in table.strip().splitlines()]
+        assert len({len(row) for row in rows}) == 1, table
+        assert set("".join(rows[1])) <= set("-: ")  # the separator row
+    summary = json.loads(json.dumps(result.summary()))
+    assert summary["tiers"]["ocp4-security"] == {"add": 0, "change": 1, "replace": 0, "destroy": 1}
+    assert len(summary["attention"]) == 2
+
+
+@pytest.mark.terraform
+def test_a_real_plan_counts_what_the_stack_declares(synthesized, tmp_path):
+    workdir = tmp_path / "network"
+    shutil.copytree(synthesized.stack_dir("default", "network"), workdir,
+                    ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*"))
+    (workdir / "offline_override.tf.json").write_text(json.dumps(OFFLINE_OVERRIDE))
+    terraform(["init", "-input=false", "-no-color"], workdir)
+    terraform(["plan", "-refresh=false", "-input=false", "-no-color", "-out=review.tfplan"], workdir)
+    shown = json.loads(terraform(["show", "-json", "review.tfplan"], workdir).stdout)
+    result = review_tier("ocp4-network", shown)
+    declared = sum(len(r["for_each"]) if "for_each" in r else 1
+                   for resources in synthesized.stack("default", "network")["resource"].values()
+                   for r in resources.values())
+    assert result.counts == {"add": declared, "change": 0, "replace": 0, "destroy": 0}
+    assert result.attention == []  # a new VPC opens nothing to the world and replaces nothing
