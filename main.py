@@ -70,10 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         from modules.fingerprint import resolve_outdir
         from modules.terraform_cli import TerraformError
 
-        names = [config.cluster_name for config in configs]
-        cluster = args.cluster or (names[0] if len(names) == 1 else None)
-        if cluster not in names:
-            print(f"{args.command}: name the cluster with --cluster, one of: {', '.join(names)}", file=sys.stderr)
+        cluster = pick_cluster(args, configs)
+        if cluster is None:
             return 2
         try:
             action = deploy.apply if args.command == "apply" else deploy.destroy
@@ -98,6 +96,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def pick_cluster(args: argparse.Namespace, configs: list) -> str | None:
+    """The cluster a command acts on: `--cluster`, or the only one; None (and a message) otherwise."""
+    names = [config.cluster_name for config in configs]
+    cluster = args.cluster or (names[0] if len(names) == 1 else None)
+    if cluster not in names:
+        print(f"{args.command}: name the cluster with --cluster, one of: {', '.join(names)}", file=sys.stderr)
+        return None
+    return cluster
+
+
 def plan_review(args: argparse.Namespace, configs: list) -> int:
     """Synthesize (unless unchanged), plan every tier, write the report; 0 no changes, 2 changes, 1 error."""
     from pathlib import Path
@@ -105,10 +113,8 @@ def plan_review(args: argparse.Namespace, configs: list) -> int:
     from modules import fingerprint, plan_review as reviewing
     from modules.terraform_cli import TerraformError
 
-    names = [config.cluster_name for config in configs]
-    cluster = args.cluster or (names[0] if len(names) == 1 else None)
-    if cluster not in names:
-        print(f"plan-review: name the cluster with --cluster, one of: {', '.join(names)}", file=sys.stderr)
+    cluster = pick_cluster(args, configs)
+    if cluster is None:
         return 1
     outdir = fingerprint.resolve_outdir()
     if not fingerprint.unchanged(outdir, fingerprint.fingerprint(configs)):
