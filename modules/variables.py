@@ -7,7 +7,7 @@ those are `ClusterConfig`'s literal values; in an exported module they are
 them, so each module declares exactly the inputs its tier uses. The constructs
 are the same in both; where a choice changes which resources exist (publish,
 NAT gateways, the network ACL, ...), they ask for a `Flag`: a Python bool in a
-stack, an HCL condition in a module, and `optional()` / `rows_where()` turn
+stack, an HCL condition in a module, and `optional_count()`, `rows_where()` and `rows_when()` turn
 either into "create or not" (see below).
 """
 from __future__ import annotations
