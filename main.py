@@ -121,9 +121,15 @@ def plan_review(args: argparse.Namespace, configs: list) -> int:
         from modules.app import synthesize
 
         synthesize(configs, outdir)
+    from modules import static_checks
+
     try:
-        result = reviewing.review(reviewing.plan_all(outdir, cluster), args.target)
-    except (TerraformError, ValueError) as error:
+        try:
+            static = static_checks.run_checkov(outdir / "stacks")
+        except static_checks.CheckovMissing:
+            static = None  # the report says so
+        result = reviewing.review(reviewing.plan_all(outdir, cluster), args.target, static)
+    except (TerraformError, RuntimeError, ValueError) as error:
         print(f"plan-review failed: {error}", file=sys.stderr)
         return 1
     report = Path(args.out or outdir)

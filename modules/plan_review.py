@@ -148,10 +148,15 @@ def _as_list(value: Any) -> list[Any]:
 class Review:
     tiers: list[TierReview]
     target: str | None = None
+    static: tuple[int, list[Any]] | None = None  # checkov: (passed, findings), see static_checks.py
     attention: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.attention = [item for tier in self.tiers for item in tier.attention]
+        for finding in (self.static[1] if self.static else []):
+            if finding.waiver is None:
+                self.attention.append(f"`{finding.stack}`: checkov {finding.check_id} fails on "
+                                      f"`{finding.resource}` ({finding.check_name}) and no construct waives it")
         changed = [tier.stack for tier in self.tiers if tier.changed]
         if self.target is not None:
             others = [stack for stack in changed if not stack.endswith(f"-{self.target}")]
@@ -162,7 +167,9 @@ class Review:
         return any(tier.changed for tier in self.tiers)
 
     def summary(self) -> dict[str, Any]:
-        return {"changed": self.changed, "target": self.target, "attention": self.attention,
+        static = None if self.static is None else {
+            "passed": self.static[0], "findings": [{**asdict(f), "waiver": f.waiver} for f in self.static[1]]}
+        return {"changed": self.changed, "target": self.target, "attention": self.attention, "static": static,
                 "tiers": {tier.stack: tier.counts for tier in self.tiers},
                 "changes": {tier.stack: [asdict(c) for c in tier.changes] for tier in self.tiers}}
 
@@ -172,6 +179,15 @@ class Review:
         lines += ["", "## Summary", "", "| tier | add | change | replace | destroy |", "|---|---:|---:|---:|---:|"]
         lines += [f"| `{t.stack}` | {t.counts['add']} | {t.counts['change']} | {t.counts['replace']} | "
                   f"{t.counts['destroy']} |" for t in self.tiers]
+        lines += ["", "## Static checks (checkov)", ""]
+        if self.static is None:
+            lines.append("Not run: checkov is not installed (`bash scripts/install --dev`).")
+        else:
+            passed, findings = self.static
+            lines += [f"{passed} passed, {len(findings)} failed; failures waived in their construct:", "",
+                      "| check | stack | resource | reason |", "|---|---|---|---|"]
+            lines += [f"| {f.check_id} | `{f.stack}` | `{_cell(f.resource)}` | {_cell(f.waiver or '**not waived**')} |"
+                      for f in findings]
         for tier in self.tiers:
             if not tier.changes:
                 continue
@@ -185,8 +201,9 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|") or "-"
 
 
-def review(plans: Iterable[tuple[str, dict[str, Any]]], target: str | None = None) -> Review:
-    return Review([review_tier(stack, plan) for stack, plan in plans], target)
+def review(plans: Iterable[tuple[str, dict[str, Any]]], target: str | None = None,
+           static: tuple[int, list[Any]] | None = None) -> Review:
+    return Review([review_tier(stack, plan) for stack, plan in plans], target, static)
 
 
 def plan_all(outdir: Any, cluster: str, env: dict[str, str] | None = None) -> list[tuple[str, dict[str, Any]]]:

@@ -27,6 +27,9 @@ from .tier import Tier, TierStack, new
 from .variables import Expr, attribute, optional_count
 
 PROTECTED = TerraformResourceLifecycle(prevent_destroy=True)
+CHECKOV_WAIVERS = {
+    ("CKV_AWS_119", "lock"): "SSE with the AWS-owned key; a customer key could lock operators out of the locks.",
+}
 
 
 class StateStack(TierStack):
