@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 
 from modules.config import ConfigError, load_configs
 
@@ -80,20 +81,27 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.command} failed: {error}", file=sys.stderr)
             return 1
     else:
-        from modules import fingerprint
-
         names = ", ".join(config.cluster_name for config in configs)
-        outdir = fingerprint.resolve_outdir()
-        force = args.force or os.environ.get("OCP_FORCE_SYNTH") == "1"
-        if not force and fingerprint.unchanged(outdir, fingerprint.fingerprint(configs)):
+        outdir, synthesized = synthesize_if_changed(
+            configs, force=args.force or os.environ.get("OCP_FORCE_SYNTH") == "1")
+        if synthesized:
+            print(f"synthesized {names} into {outdir}")
+        else:
             print(f"{names}: unchanged since the last synthesis into {outdir}; nothing to do (--force redoes it)")
-            return 0
-        # Imported here: loading the AWS bindings costs seconds that the other paths do not need.
-        from modules.app import synthesize
-
-        synthesize(configs, outdir)
-        print(f"synthesized {names} into {outdir}")
     return 0
+
+
+def synthesize_if_changed(configs: list, *, force: bool = False) -> tuple[Path, bool]:
+    """(output folder, whether it was synthesized): skipped when its record matches the inputs."""
+    from modules import fingerprint
+
+    outdir = fingerprint.resolve_outdir()
+    if not force and fingerprint.unchanged(outdir, fingerprint.fingerprint(configs)):
+        return outdir, False
+    # Imported here: loading the AWS bindings costs seconds that the other paths do not need.
+    from modules.app import synthesize
+
+    return synthesize(configs, outdir), True
 
 
 def pick_cluster(args: argparse.Namespace, configs: list) -> str | None:
@@ -108,28 +116,16 @@ def pick_cluster(args: argparse.Namespace, configs: list) -> str | None:
 
 def plan_review(args: argparse.Namespace, configs: list) -> int:
     """Synthesize (unless unchanged), plan every tier, write the report; 0 no changes, 2 changes, 1 error."""
-    from pathlib import Path
-
-    from modules import fingerprint, plan_review as reviewing
-    from modules.terraform_cli import TerraformError
+    from modules import plan_review as reviewing, static_checks
 
     cluster = pick_cluster(args, configs)
     if cluster is None:
         return 1
-    outdir = fingerprint.resolve_outdir()
-    if not fingerprint.unchanged(outdir, fingerprint.fingerprint(configs)):
-        from modules.app import synthesize
-
-        synthesize(configs, outdir)
-    from modules import static_checks
-
+    outdir, _ = synthesize_if_changed(configs)
     try:
-        try:
-            static = static_checks.run_checkov(outdir / "stacks")
-        except static_checks.CheckovMissing:
-            static = None  # the report says so
+        static = static_checks.run_checkov(outdir / "stacks") if static_checks.CHECKOV.exists() else None
         result = reviewing.review(reviewing.plan_all(outdir, cluster), args.target, static)
-    except (TerraformError, RuntimeError, ValueError) as error:
+    except (RuntimeError, ValueError) as error:  # TerraformError and checkov failures are RuntimeErrors
         print(f"plan-review failed: {error}", file=sys.stderr)
         return 1
     report = Path(args.out or outdir)

@@ -46,13 +46,12 @@ class StateStack(TierStack):
             "state_bucket_arn": (bucket.arn, "ARN of the state bucket."),
             "state_region": (config.resolved_state_region, "Region of the state bucket."),
         }
-        if not config.module:  # a module does not know where its caller keeps state
-            outputs["state_key_prefix"] = (f"{config.state.key_prefix}/{config.cluster_name}",
-                                           "Key prefix under which each tier keeps <tier>/terraform.tfstate.")
-        if config.module:
+        if config.module:  # which table, if any, is the caller's input; where it keeps state is unknown
             table_name, wanted = config.string("lock_table"), Expr(f"{config.ref('lock_table')} != null")
         else:
             table_name, wanted = config.state.dynamodb_table, bool(config.state.dynamodb_table)
+            outputs["state_key_prefix"] = (f"{config.state.key_prefix}/{config.cluster_name}",
+                                           "Key prefix under which each tier keeps <tier>/terraform.tfstate.")
         count = optional_count(wanted)
         if count is not None:
             table = new(DynamodbTable, self, "lock", name=table_name, billing_mode="PAY_PER_REQUEST",
