@@ -116,11 +116,11 @@ def pick_cluster(args: argparse.Namespace, configs: list) -> str | None:
 
 def plan_review(args: argparse.Namespace, configs: list) -> int:
     """Synthesize (unless unchanged), plan every tier, write the report; 0 no changes, 2 changes, 1 error."""
-    from modules import plan_review as reviewing, static_checks
-
     cluster = pick_cluster(args, configs)
     if cluster is None:
         return 1
+    from modules import plan_review as reviewing, static_checks  # the waiver tables load the bindings
+
     outdir, _ = synthesize_if_changed(configs)
     try:
         static = static_checks.run_checkov(outdir / "stacks") if static_checks.CHECKOV.exists() else None

@@ -2,9 +2,9 @@
 import sys
 import tempfile
 
-from modules.cdk import App, TerraformStack  # sets the environment the project runs with
+from modules.cdk import App, TerraformStack  # the package sets the environment the project runs with
 
-from cdktf_cdktf_provider_aws.provider import AwsProvider  # noqa: E402  (loads the 400 MB assembly)
+from cdktf_cdktf_provider_aws.provider import AwsProvider  # loads the 400 MB assembly
 
 with tempfile.TemporaryDirectory() as outdir:
     app = App(outdir=outdir)

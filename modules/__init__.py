@@ -4,3 +4,11 @@ One module per infrastructure tier (state, network, ...), plus the shared
 configuration (`config`), the region table (`regions`) and the Terraform
 command-line helpers (`terraform_cli`).
 """
+import os
+
+# Set before any submodule can start the jsii kernel (which reads them once, at
+# start): a provider binding imported ahead of `cdk` would otherwise miss them.
+# jsii warns on every start that Node 20 is past its end of life; the pinned
+# toolchain is known to work with it.
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+os.environ.setdefault("CHECKPOINT_DISABLE", "1")
