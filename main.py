@@ -119,23 +119,17 @@ def plan_review(args: argparse.Namespace, configs: list) -> int:
     cluster = pick_cluster(args, configs)
     if cluster is None:
         return 1
-    from modules import plan_review as reviewing, static_checks  # the waiver tables load the bindings
+    from modules import plan_review as reviewing
 
     outdir, _ = synthesize_if_changed(configs)
     try:
-        static = static_checks.run_checkov(outdir / "stacks") if static_checks.CHECKOV.exists() else None
-        result = reviewing.review(reviewing.plan_all(outdir, cluster), args.target, static)
+        result = reviewing.review_cluster(outdir, cluster, target=args.target)
     except (RuntimeError, ValueError) as error:  # TerraformError and checkov failures are RuntimeErrors
         print(f"plan-review failed: {error}", file=sys.stderr)
         return 1
-    report = Path(args.out or outdir)
-    report.mkdir(parents=True, exist_ok=True)
-    (report / "plan-review.md").write_text(result.markdown())
-    (report / "plan-review.json").write_text(json.dumps(result.summary(), indent=2) + "\n")
-    print(f"wrote {report / 'plan-review.md'}: {len(result.attention)} attention item(s)")
-    if args.fail_on == "attention" and result.attention:
-        return 1
-    return 2 if result.changed else 0
+    markdown = reviewing.write_report(result, Path(args.out or outdir))
+    print(f"wrote {markdown}: {len(result.attention)} attention item(s)")
+    return reviewing.exit_status(result, fail_on_attention=args.fail_on == "attention")
 
 
 if __name__ == "__main__":

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable
+from pathlib import Path
+from typing import Any, Iterable, Iterator, NamedTuple
 
 WORLD = ("0.0.0.0/0", "::/0")
 RULE_TYPES = ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule", "aws_security_group_rule")
@@ -28,7 +31,12 @@ class Change:
     address: str
     type: str
     action: str  # create, update, replace, delete
-    attributes: list[str]
+    attributes: list[str]  # the configured ones that change (all that change, without the configuration)
+    forces_replacement: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        return ", ".join(f"{name} (forces replacement)" if name in self.forces_replacement else name
+                         for name in self.attributes)
 
 
 @dataclass
@@ -37,10 +45,13 @@ class TierReview:
     counts: dict[str, int] = field(default_factory=lambda: {"add": 0, "change": 0, "replace": 0, "destroy": 0})
     changes: list[Change] = field(default_factory=list)
     attention: list[str] = field(default_factory=list)
+    note: str | None = None
+    outputs: dict[str, str] = field(default_factory=dict)  # output name -> action
+    reported: dict[str, int] | None = None  # Terraform's change_summary, when the plan was run here
 
     @property
     def changed(self) -> bool:
-        return any(self.counts.values())
+        return any(self.counts.values()) or bool(self.outputs)
 
 
 def action_of(actions: list[str]) -> str | None:
@@ -51,14 +62,26 @@ def action_of(actions: list[str]) -> str | None:
     return {"create": "create", "update": "update", "delete": "delete"}[actions[0]]
 
 
-def changed_attributes(before: Any, after: Any, unknown: Any) -> list[str]:
+def changed_attributes(before: Any, after: Any, unknown: Any, configured: set[str] | None = None) -> list[str]:
+    """Attributes whose value changes or becomes unknown. With `configured` (the attributes the
+    configuration sets) only those: a replacement makes every computed attribute (id, arn, ...)
+    unknown, and listing them hides the one that matters."""
     before, after, unknown = before or {}, after or {}, unknown or {}
     keys = set(before) | set(after) | {k for k, v in unknown.items() if v}
+    if configured is not None:
+        keys &= configured
     return sorted(k for k in keys if before.get(k) != after.get(k) or unknown.get(k))
+
+
+def configured_attributes(plan: dict[str, Any]) -> dict[str, set[str]]:
+    """`type.name` -> the attributes the root module's configuration sets (its `expressions`)."""
+    resources = plan.get("configuration", {}).get("root_module", {}).get("resources", [])
+    return {resource["address"]: set(resource.get("expressions", {})) for resource in resources}
 
 
 def review_tier(stack: str, plan: dict[str, Any]) -> TierReview:
     review = TierReview(stack)
+    configured = configured_attributes(plan)
     for change in plan.get("resource_changes", []):
         if change.get("mode") != "managed":
             continue
@@ -67,11 +90,15 @@ def review_tier(stack: str, plan: dict[str, Any]) -> TierReview:
             continue
         review.counts[{"create": "add", "update": "change", "replace": "replace", "delete": "destroy"}[action]] += 1
         body = change["change"]
-        review.changes.append(Change(change["address"], change["type"], action,
-                                     changed_attributes(body.get("before"), body.get("after"),
-                                                        body.get("after_unknown"))))
+        attributes = changed_attributes(body.get("before"), body.get("after"), body.get("after_unknown"),
+                                        configured.get(f"{change['type']}.{change.get('name')}"))
+        forced = sorted({path[0] for path in body.get("replace_paths", []) if path and isinstance(path[0], str)})
+        review.changes.append(Change(change["address"], change["type"], action, attributes, forced))
         review.attention += attention_for(change["address"], change["type"], action, body.get("before"),
                                           body.get("after"))
+    for name, body in sorted(plan.get("output_changes", {}).items()):
+        if action_of(body["actions"]) is not None:
+            review.outputs[name] = action_of(body["actions"])
     return review
 
 
@@ -171,11 +198,17 @@ class Review:
             "passed": self.static[0], "findings": [{**asdict(f), "waiver": f.waiver} for f in self.static[1]]}
         return {"changed": self.changed, "target": self.target, "attention": self.attention, "static": static,
                 "tiers": {tier.stack: tier.counts for tier in self.tiers},
-                "changes": {tier.stack: [asdict(c) for c in tier.changes] for tier in self.tiers}}
+                "terraform_counts": {tier.stack: tier.reported for tier in self.tiers if tier.reported is not None},
+                "changes": {tier.stack: [asdict(c) for c in tier.changes] for tier in self.tiers},
+                "output_changes": {tier.stack: tier.outputs for tier in self.tiers if tier.outputs},
+                "notes": {tier.stack: tier.note for tier in self.tiers if tier.note}}
 
     def markdown(self) -> str:
         lines = ["# Plan review", "", "## Attention", ""]
         lines += [f"- {item}" for item in self.attention] or ["None."]
+        notes = [tier.note for tier in self.tiers if tier.note]
+        if notes:
+            lines += ["", "## Notes", ""] + [f"- {note}" for note in notes]
         lines += ["", "## Summary", "", "| tier | add | change | replace | destroy |", "|---|---:|---:|---:|---:|"]
         lines += [f"| `{t.stack}` | {t.counts['add']} | {t.counts['change']} | {t.counts['replace']} | "
                   f"{t.counts['destroy']} |" for t in self.tiers]
@@ -189,11 +222,11 @@ class Review:
             lines += [f"| {f.check_id} | `{f.stack}` | `{_cell(f.resource)}` | {_cell(f.waiver or '**not waived**')} |"
                       for f in findings]
         for tier in self.tiers:
-            if not tier.changes:
+            if not tier.changed:
                 continue
             lines += ["", f"## {tier.stack}", "", "| resource | action | attributes |", "|---|---|---|"]
-            lines += [f"| `{_cell(c.address)}` | {c.action} | {_cell(', '.join(c.attributes))} |"
-                      for c in tier.changes]
+            lines += [f"| `{_cell(c.address)}` | {c.action} | {_cell(c.describe())} |" for c in tier.changes]
+            lines += [f"| `output.{_cell(name)}` | {action} | value |" for name, action in tier.outputs.items()]
         return "\n".join(lines) + "\n"
 
 
@@ -201,20 +234,114 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|") or "-"
 
 
-def review(plans: Iterable[tuple[str, dict[str, Any]]], target: str | None = None,
+class TierPlan(NamedTuple):
+    """One tier's plan: `terraform show -json` (empty when Terraform found nothing to do),
+    and Terraform's own count of it (`change_summary`: add, change, remove; a replacement is one add
+    and one remove), which the review's counts must agree with."""
+
+    stack: str
+    plan: dict[str, Any]
+    reported: dict[str, int] | None = None
+    note: str | None = None  # what the reviewer must know to read this plan
+
+
+def review(plans: Iterable[tuple[str, dict[str, Any]] | TierPlan], target: str | None = None,
            static: tuple[int, list[Any]] | None = None) -> Review:
-    return Review([review_tier(stack, plan) for stack, plan in plans], target, static)
+    tiers = []
+    for item in plans:
+        tier = TierPlan(*item)
+        tiers.append(review_tier(tier.stack, tier.plan))
+        tiers[-1].reported, tiers[-1].note = tier.reported, tier.note
+    return Review(tiers, target, static)
 
 
-def plan_all(outdir: Any, cluster: str, env: dict[str, str] | None = None) -> list[tuple[str, dict[str, Any]]]:
-    """`terraform init` + `plan -out` + `show -json` of every tier, in dependency order."""
-    from . import deploy, terraform_cli
+def plan_tier(folder: Path, env: dict[str, str] | None = None, lock_timeout: str = "0s") -> TierPlan:
+    """`terraform init`, `plan -out` and, when the plan changes anything, `show -json`, in one stack folder.
 
-    plans = []
-    for stack in deploy.stack_order(outdir, cluster):
-        folder = deploy.stack_dir(outdir, stack)
-        terraform_cli.run(["init", "-input=false", "-no-color"], folder, env=env)
-        terraform_cli.run(["plan", "-input=false", "-no-color", "-out=review.tfplan"], folder, env=env)
-        shown = terraform_cli.run(["show", "-json", "review.tfplan"], folder, env=env)
-        plans.append((stack, json.loads(shown.stdout)))
-    return plans
+    The plan holds the state lock, so it never reads a state an apply is writing;
+    `lock_timeout` is how long it waits for someone else's lock (Terraform's default: not at all)."""
+    from . import terraform_cli
+
+    terraform_cli.run(["init", "-input=false", "-no-color"], folder, env=env)
+    command = ["plan", "-input=false", "-no-color", "-json", "-detailed-exitcode", f"-lock-timeout={lock_timeout}",
+               "-out=review.tfplan"]
+    planned = terraform_cli.run(command, folder, env=env, check=False)
+    if planned.returncode not in (0, 2):  # 2: there are changes
+        readable = subprocess.CompletedProcess(planned.args, planned.returncode, "",
+                                               _diagnostics(planned.stdout) + planned.stderr)
+        raise terraform_cli.TerraformError(command, folder, readable)
+    reported = next((message["changes"] for message in _messages(planned.stdout)
+                     if message.get("type") == "change_summary"), None)
+    note = _missing_local_state(folder)
+    if planned.returncode == 0:  # showing the plan would start the provider again for nothing
+        return TierPlan(folder.name, {}, reported, note)
+    shown = terraform_cli.run(["show", "-json", "review.tfplan"], folder, env=env)
+    return TierPlan(folder.name, json.loads(shown.stdout), reported, note)
+
+
+def _missing_local_state(folder: Path) -> str | None:
+    """The state tier keeps local state (README, "Tiers and state"); a fresh checkout, a CI
+    runner for one, does not have it, and then plans the tier as new whatever exists."""
+    stack = json.loads((folder / "cdk.tf.json").read_text())
+    local = stack.get("terraform", {}).get("backend", {}).get("local")
+    overridden = any("backend" in path.read_text() for path in folder.glob("*override.tf*"))
+    if local is None or overridden or (folder / local.get("path", "terraform.tfstate")).exists():
+        return None
+    return (f"`{folder.name}` keeps its state in its stack folder, and this folder has none: the plan "
+            "treats the tier as new. Move that state into the state bucket (README, \"Tiers and state\") "
+            "to review this tier from another checkout.")
+
+
+def _messages(stdout: str) -> Iterator[dict[str, Any]]:
+    for line in stdout.splitlines():
+        if line.startswith("{"):
+            yield json.loads(line)
+
+
+def _diagnostics(stdout: str) -> str:
+    """The errors of a `-json` run, as the text Terraform would have printed."""
+    return "\n".join(f"{m['diagnostic'].get('severity', 'error').title()}: {m['diagnostic'].get('summary')}: "
+                     f"{m['diagnostic'].get('detail', '')}"
+                     for m in _messages(stdout) if m.get("type") == "diagnostic") or stdout[-2000:]
+
+
+def plan_all(outdir: Path, cluster: str, env: dict[str, str] | None = None, *, workers: int = 1,
+             lock_timeout: str = "0s") -> list[TierPlan]:
+    """Every tier's `TierPlan`, listed in dependency order.
+
+    Plans read the other tiers' applied state, never their plans, so the order
+    they run in does not matter and `workers` of them may run at once."""
+    from . import deploy
+
+    folders = [deploy.stack_dir(outdir, stack) for stack in deploy.stack_order(outdir, cluster)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda folder: plan_tier(folder, env, lock_timeout), folders))
+
+
+def review_cluster(outdir: Path, cluster: str, *, target: str | None = None, env: dict[str, str] | None = None,
+                   static: bool = True, workers: int = 4, lock_timeout: str = "0s") -> Review:
+    """What `main.py plan-review` reports: every tier planned, `workers` at a time, and checkov
+    (when installed) beside them."""
+    from . import static_checks
+
+    with ThreadPoolExecutor(max_workers=1) as checking:
+        scan = (checking.submit(static_checks.run_checkov, outdir / "stacks")
+                if static and static_checks.CHECKOV.exists() else None)
+        plans = plan_all(outdir, cluster, env, workers=workers, lock_timeout=lock_timeout)
+        return review(plans, target, scan.result() if scan else None)
+
+
+def write_report(result: Review, folder: Path) -> Path:
+    """plan-review.md and plan-review.json in `folder`; returns the Markdown file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "plan-review.json").write_text(json.dumps(result.summary(), indent=2) + "\n")
+    markdown = folder / "plan-review.md"
+    markdown.write_text(result.markdown())
+    return markdown
+
+
+def exit_status(result: Review, *, fail_on_attention: bool = False) -> int:
+    """0 no changes, 2 changes; 1 when attention items fail the run."""
+    if fail_on_attention and result.attention:
+        return 1
+    return 2 if result.changed else 0

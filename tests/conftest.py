@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,18 @@ REPORT: dict[str, int] = {}  # counts tests add to, printed at the end of the ru
 def pytest_terminal_summary(terminalreporter):  # noqa: D103
     for key, value in REPORT.items():
         terminalreporter.write_line(f"{key}: {value}")
+
+
+def markdown_tables(text: str) -> list[list[list[str]]]:
+    """Every table of a Markdown text as rows of cells; asserts each is well formed
+    (one column count throughout, a separator row second, `\\|` kept inside cells)."""
+    tables = []
+    for table in re.findall(r"(?:^\|.*\|$\n?)+", text, re.MULTILINE):
+        rows = [re.split(r"(?<!\\)\|", row)[1:-1] for row in table.strip().splitlines()]
+        assert len(rows) >= 2 and len({len(row) for row in rows}) == 1, table
+        assert set("".join(rows[1])) <= set("-: ") and "-" in "".join(rows[1]), table
+        tables.append([[cell.strip() for cell in row] for row in rows[:1] + rows[2:]])
+    return tables
 
 
 def variant(**changes: Any) -> dict[str, Any]:

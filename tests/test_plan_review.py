@@ -6,16 +6,14 @@ change; one test reads a real plan of the network stack.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 
 import pytest
 
-from conftest import OFFLINE_OVERRIDE
+from conftest import OFFLINE_OVERRIDE, markdown_tables
 from modules.config import IamProfile
 from modules.iam import POLICIES, policy_document
-from modules.plan_review import review, review_tier
-from modules.terraform_cli import run as terraform
+from modules.plan_review import plan_tier, review, review_tier
 
 RULE = {"security_group_id": "sg-1", "ip_protocol": "tcp", "from_port": 22, "to_port": 22,
         "cidr_ipv4": "10.0.0.0/16", "description": "SSH from the VPC"}
@@ -85,6 +83,20 @@ def test_replacing_or_destroying_precious_resources_needs_attention():
     assert [c.attributes for c in result.changes[:2]] == [["cidr_block"], ["cidr_block"]]
 
 
+def test_a_replacement_lists_configured_attributes_and_what_forces_it():
+    subnet = change('aws_subnet.public["us-east-1a"]', ["delete", "create"],
+                    {"cidr_block": "10.0.0.0/20", "vpc_id": "vpc-1", "arn": "arn:1", "id": "subnet-1"},
+                    {"cidr_block": "10.1.0.0/20", "vpc_id": None, "arn": None, "id": None})
+    subnet["name"] = "public"
+    subnet["change"]["after_unknown"] = {"vpc_id": True, "arn": True, "id": True}
+    subnet["change"]["replace_paths"] = [["cidr_block"], ["vpc_id"]]
+    configuration = {"root_module": {"resources": [
+        {"address": "aws_subnet.public", "expressions": {"cidr_block": {}, "vpc_id": {}, "tags": {}}}]}}
+    [found] = review_tier("ocp4-network", {**plan(subnet), "configuration": configuration}).changes
+    assert found.attributes == ["cidr_block", "vpc_id"]  # arn and id are computed: not listed
+    assert found.describe() == "cidr_block (forces replacement), vpc_id (forces replacement)"
+
+
 def test_changes_outside_the_target_tier_need_attention():
     worker = change('aws_instance.worker["3"]', ["create"], None, {})
     route = change("aws_route.public_internet", ["update"], {"gateway_id": "igw-1"}, {"gateway_id": "igw-2"})
@@ -96,11 +108,9 @@ def test_report_tables_are_well_formed_and_the_summary_counts_the_plan():
     rule = change('aws_vpc_security_group_ingress_rule.cluster["a|b"]', ["update"], RULE,
                   {**RULE, "cidr_ipv4": "0.0.0.0/0"})
     result = review([("ocp4-security", plan(rule, change("aws_iam_role.master", ["delete"], {}, None)))])
-    text = result.markdown()
-    for table in re.findall(r"(?:^\|.*\|$\n?)+", text, re.MULTILINE):
-        rows = [re.split(r"(?<!\\)\|", row)[1:-1] for row in table.strip().splitlines()]
-        assert len({len(row) for row in rows}) == 1, table
-        assert set("".join(rows[1])) <= set("-: ")  # the separator row
+    tables = markdown_tables(result.markdown())
+    assert [row[0] for row in tables[-1]] == ["resource", "`aws_vpc_security_group_ingress_rule.cluster[\"a\\|b\"]`",
+                                             "`aws_iam_role.master`"]
     summary = json.loads(json.dumps(result.summary()))
     assert summary["tiers"]["ocp4-security"] == {"add": 0, "change": 1, "replace": 0, "destroy": 1}
     assert len(summary["attention"]) == 2
@@ -112,12 +122,27 @@ def test_a_real_plan_counts_what_the_stack_declares(synthesized, tmp_path):
     shutil.copytree(synthesized.stack_dir("default", "network"), workdir,
                     ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*"))
     (workdir / "offline_override.tf.json").write_text(json.dumps(OFFLINE_OVERRIDE))
-    terraform(["init", "-input=false", "-no-color"], workdir)
-    terraform(["plan", "-refresh=false", "-input=false", "-no-color", "-out=review.tfplan"], workdir)
-    shown = json.loads(terraform(["show", "-json", "review.tfplan"], workdir).stdout)
-    result = review_tier("ocp4-network", shown)
+    result = review([plan_tier(workdir)]).tiers[0]
     declared = sum(len(r["for_each"]) if "for_each" in r else 1
                    for resources in synthesized.stack("default", "network")["resource"].values()
                    for r in resources.values())
     assert result.counts == {"add": declared, "change": 0, "replace": 0, "destroy": 0}
+    [vpc] = [c for c in result.changes if c.type == "aws_vpc"]
+    declared_vpc = next(iter(synthesized.stack("default", "network")["resource"]["aws_vpc"].values()))
+    assert "cidr_block" in vpc.attributes and set(vpc.attributes) <= set(declared_vpc)  # no computed noise
+    assert result.reported == {"add": declared, "change": 0, "import": 0, "remove": 0, "operation": "plan"}
     assert result.attention == []  # a new VPC opens nothing to the world and replaces nothing
+
+
+@pytest.mark.terraform
+def test_a_state_tier_without_its_local_state_is_noted(synthesized, tmp_path):
+    """A fresh checkout (a CI runner) has no local state for the state tier: say so, don't just plan it as new."""
+    workdir = tmp_path / "ocp4-state"
+    shutil.copytree(synthesized.stack_dir("default", "state"), workdir,
+                    ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*"))
+    (workdir / "offline_provider_override.tf.json").write_text(json.dumps({"provider": OFFLINE_OVERRIDE["provider"]}))
+    result = review([plan_tier(workdir)])
+    [tier] = result.tiers
+    assert tier.counts["add"] > 0 and tier.note is not None and "has none" in tier.note
+    assert result.summary()["notes"] == {"ocp4-state": tier.note}
+    assert f"## Notes\n\n- {tier.note}" in result.markdown()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -19,7 +20,8 @@ from e2e.consumer import ConsumerRecord, read_remote_state, run_consumer
 from e2e.emulator import Emulator
 from e2e.flow import FlowRecord, run_flow
 from e2e.reliability import ReliabilityRecord, run_reliability
-from modules import deploy, terraform_cli
+from e2e.review import TARGET, ChangedReview, changed_document, converged, review_changed
+from modules import deploy, plan_review, terraform_cli
 from modules.config import parse_config
 
 # Two flows fit the time budget (each runs ~40 terraform commands, and every one
@@ -37,15 +39,29 @@ SELECTED = [f for f in os.environ.get("E2E_FLOWS", ",".join(FLOWS)).split(",") i
 TIMINGS: dict[str, float] = {}
 CONSUMER: dict[str, ConsumerRecord] = {}
 RELIABILITY: dict[str, ReliabilityRecord] = {}
+REVIEWS: dict[str, ChangedReview] = {}
 
 
-def read_network_outputs(record: FlowRecord, emulator: Emulator) -> None:
-    """After the external flow's apply: what examples/remote-state reads, and what the tier holds."""
+def after_external_apply(record: FlowRecord, emulator: Emulator) -> None:
+    """What examples/remote-state reads and what the network tier holds; then the unchanged plan
+    review, which stands for this flow's "every plan is empty" check (e2e/review.py)."""
     name = record.config.cluster_name
-    record.extras["remote_state"] = read_remote_state(record.config, emulator, record.outdir.parent / "remote")
-    shown = terraform_cli.run(["output", "-json"], deploy.stack_dir(record.outdir, f"{name}-network"),
-                              env=emulator.env)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # it only reads the state: beside the review
+        remote_state = pool.submit(read_remote_state, record.config, emulator, record.outdir.parent / "remote")
+        shown = terraform_cli.run(["output", "-json"], deploy.stack_dir(record.outdir, f"{name}-network"),
+                                  env=emulator.env)
+        unchanged = plan_review.review_cluster(record.outdir, name, target=TARGET, env=emulator.env, workers=3)
+        record.extras["remote_state"] = remote_state.result()
     record.extras["network_outputs"] = {key: value["value"] for key, value in json.loads(shown.stdout).items()}
+    record.extras["unchanged_review"] = unchanged
+    record.plans_after_apply = converged(unchanged)
+
+
+def reliability_job(config, outdir, changed_outdir, emulator: Emulator) -> ReliabilityRecord:
+    """The failure cases, then the changed plan review of the same cluster, completed."""
+    record = timed("reliability", run_reliability, config, outdir, emulator)
+    REVIEWS["changed"] = timed("changed_review", review_changed, config, outdir, changed_outdir, emulator)
+    return record
 
 
 def timed(label: str, job, *args):
@@ -72,8 +88,8 @@ def flows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, FlowRecord]:
     make_install_dir(root / "install")
     with ExitStack() as running:
         emulators = {name: running.enter_context(Emulator()) for name in SELECTED}
-        consumer_emulator = running.enter_context(Emulator())
-        reliability_emulator = running.enter_context(Emulator())
+        consumer_emulator = running.enter_context(Emulator(background=True))
+        reliability_emulator = running.enter_context(Emulator(background=True))
         records = {}
         for name in SELECTED:
             changes = FLOWS[name]
@@ -83,21 +99,28 @@ def flows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, FlowRecord]:
             config = parse_config(variant(**changes, rhcos_ami=ami, aws_endpoints=emulator.endpoints),
                                   source=name, base_dir=root)
             records[name] = FlowRecord(config, synthesize([config], root / name / "cdktf.out"))
+        reliability_emulator.client("route53").create_hosted_zone(Name="example.com", CallerReference="reliability")
         ami = reliability_emulator.client("ec2").describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
         reliability_config = parse_config(variant(rhcos_ami=ami, aws_endpoints=reliability_emulator.endpoints),
                                           source="reliability")
         reliability_out = synthesize([reliability_config], root / "reliability" / "cdktf.out")
+        # The same cluster changed, for the plan review (e2e/review.py).
+        changed_config = parse_config(changed_document(reliability_config.to_document()), source="changed")
+        changed_out = synthesize([changed_config], root / "changed" / "cdktf.out")
         with ThreadPoolExecutor(max_workers=len(SELECTED) + 2) as pool:
             consumer = pool.submit(timed, "consumer", consumer_job, root, consumer_emulator)
-            reliability = pool.submit(timed, "reliability", run_reliability, reliability_config, reliability_out,
+            reliability = pool.submit(reliability_job, reliability_config, reliability_out, changed_out,
                                       reliability_emulator)
             futures = {name: pool.submit(run_flow, records[name], emulators[name],
-                                         read_network_outputs if name == "external" else None)
+                                         after_external_apply if name == "external" else None)
                        for name in SELECTED}
             results = {name: future.result() for name, future in futures.items()}
             CONSUMER["record"] = consumer.result()
             RELIABILITY["record"] = reliability.result()
     TIMINGS["total"] = time.monotonic() - started
+    TIMINGS["emulators_cpu"] = sum(e.cpu_seconds for e in [*emulators.values(), consumer_emulator,
+                                                            reliability_emulator])
+    TIMINGS["children_cpu"] = sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2])  # terraform and emulators
     for name, record in results.items():
         TIMINGS.update({f"{name}.{step}": seconds for step, seconds in record.timings.items()})
     return results
@@ -113,6 +136,20 @@ def consumer(flows: dict[str, FlowRecord]) -> ConsumerRecord:
 def reliability(flows: dict[str, FlowRecord]) -> ReliabilityRecord:
     """Interrupted and concurrent applies and a state restore, beside the flows on their own emulator."""
     return RELIABILITY["record"]
+
+
+@pytest.fixture(scope="session")
+def unchanged_review(flows: dict[str, FlowRecord]) -> plan_review.Review:
+    """plan-review of the external flow's cluster after apply, with the configuration it was applied with."""
+    if "external" not in flows:
+        pytest.skip("the external flow is not selected (E2E_FLOWS)")
+    return flows["external"].extras["unchanged_review"]
+
+
+@pytest.fixture(scope="session")
+def changed_review(flows: dict[str, FlowRecord]) -> ChangedReview:
+    """plan-review of the reliability job's completed cluster with e2e/review.py's changes."""
+    return REVIEWS["changed"]
 
 
 def pytest_terminal_summary(terminalreporter):  # noqa: D103

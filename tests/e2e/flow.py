@@ -77,11 +77,12 @@ def run_flow(record: FlowRecord, emulator: Any,
     record.lock_objects_seen = watcher.seen
     record.timings["apply"] = time.monotonic() - started
     record.after_apply = inventory(emulator)
-    if after_apply is not None:
-        after_apply(record, emulator)
 
     started = time.monotonic()
-    record.plans_after_apply = plans(record, stacks, env)
+    if after_apply is None:
+        record.plans_after_apply = plans(record, stacks, env)
+    else:  # it plans every stack its own way, and fills plans_after_apply
+        after_apply(record, emulator)
     record.timings["plan"] = time.monotonic() - started
 
     started = time.monotonic()

@@ -1,0 +1,76 @@
+"""Plan review on the emulator, with the code `main.py plan-review` runs, after full applies.
+
+- Unchanged: the external flow's cluster, reviewed with the configuration it was
+  applied with. Nothing may change; this review is also that flow's "every plan
+  is empty after apply" check.
+- Changed: the reliability job's cluster, once its failure cases are over and its
+  remaining tiers are applied, reviewed with a second synthesis of the same
+  cluster (same state keys) holding one change per thing a reviewer must see:
+  one more worker, SSH to the bootstrap machine from anywhere, the documented IAM
+  profile and a new VPC CIDR. They are planned together, as one plan of seven
+  tiers costs about a CPU-minute; each lands in its own tier, and a plan reads the
+  other tiers' applied state, never their plans, so no change can hide another.
+  That cluster has lived through an interrupted apply, a lock race and a state
+  restore, and must still review as exactly these changes.
+"""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from modules import deploy, plan_review
+from modules.config import ClusterConfig
+
+CHANGED = {
+    "compute": {"replicas": 4},
+    "bootstrap": {"ssh_cidr": "0.0.0.0/0"},
+    "iam_profile": "documented",
+    "vpc_cidr": "10.1.0.0/16",
+}
+TARGET = "compute"  # the review is told the change is meant for compute, so the other tiers are flagged
+NOT_YET_APPLIED = ("cluster-infra", "bootstrap", "control-plane", "compute")  # by the reliability job
+
+
+@dataclass
+class ChangedReview:
+    result: plan_review.Review
+    exit: int
+    failing_exit: int  # with --fail-on attention
+    report: Path  # its Markdown; plan-review.json beside it
+
+
+def changed_document(document: dict[str, Any]) -> dict[str, Any]:
+    """`document` with CHANGED merged in, one level deep (the bootstrap block keeps its ignition)."""
+    merged = dict(document)
+    for key, value in CHANGED.items():
+        merged[key] = {**merged.get(key, {}), **value} if isinstance(value, dict) else value
+    return merged
+
+
+def review_changed(config: ClusterConfig, outdir: Path, changed_outdir: Path, emulator: Any) -> ChangedReview:
+    """Complete the cluster in `outdir`, then review `changed_outdir` against it."""
+    name = config.cluster_name
+    deploy.apply(outdir, name, NOT_YET_APPLIED, log=lambda message: None, env=emulator.env)
+    # The state tier keeps its state in its stack folder, which a re-synthesis in
+    # place keeps; the changed synthesis lives in another folder, so bring it along.
+    state = Path("stacks") / f"{name}-state" / "terraform.tfstate"
+    shutil.copy2(outdir / state, changed_outdir / state)
+    result = plan_review.review_cluster(changed_outdir, name, target=TARGET, env=emulator.env, static=False,
+                                        workers=2)
+    return ChangedReview(result, plan_review.exit_status(result),
+                         plan_review.exit_status(result, fail_on_attention=True),
+                         plan_review.write_report(result, changed_outdir.parent / "review"))
+
+
+def converged(result: plan_review.Review) -> dict[str, tuple[bool, str]]:
+    """Per stack, whether its plan is empty, and what it would change (for the failure message)."""
+    verdicts = {}
+    for tier in result.tiers:
+        reported = tier.reported or {}
+        empty = not tier.changed and not any(reported.get(key) for key in ("add", "change", "remove"))
+        lines = [f"{c.action} {c.address}: {c.describe()}" for c in tier.changes]
+        lines += [f"{action} output.{name}" for name, action in tier.outputs.items()]
+        verdicts[tier.stack] = (empty, "\n".join(lines))
+    return verdicts
