@@ -22,7 +22,8 @@ APPLY = ["apply", "-input=false", "-no-color", "-auto-approve"]
 @dataclass
 class ReliabilityRecord:
     interrupted: subprocess.CompletedProcess | None = None
-    created_before_interrupt: int = 0
+    created_before_interrupt: int = 0  # VPCs
+    subnets_at_interrupt: int = 0
     network_after_rerun: dict[str, int] = field(default_factory=dict)
     plan_after_rerun: tuple[bool, str] = (False, "")
     first_apply: subprocess.CompletedProcess | None = None
@@ -67,12 +68,18 @@ def run_reliability(config: ClusterConfig, outdir: Path, emulator: Any) -> Relia
     bucket, infra = config.resolved_state_bucket, config.infra_id
     deploy.apply(outdir, name, ["state"], log=lambda message: None, env=env)
 
-    # 1. SIGINT once the first subnets exist, then apply again.
+    # 1. SIGINT while the VPC's create waits for the VPC to be available, then apply again.
+    # Terraform cancels the provider calls in flight: a create whose request is cut off on
+    # the wire can leave an object no state knows (seen here as RouteAlreadyExists on the
+    # re-run, and possible on AWS too). During the VPC's wait nothing else can be in flight,
+    # as everything in the tier depends on the VPC; the provider polls it for 10 s at least.
     network = deploy.stack_dir(outdir, f"{name}-network")
     terraform_cli.run(["init", "-input=false", "-no-color"], network, env=env)
     apply = start(APPLY, network, env)
-    wait_until(lambda: tagged(ec2, "describe_subnets", "Subnets", f"{infra}-") > 0 or apply.poll() is not None)
-    record.created_before_interrupt = tagged(ec2, "describe_subnets", "Subnets", f"{infra}-")
+    wait_until(lambda: tagged(ec2, "describe_vpcs", "Vpcs", f"{infra}-vpc") > 0 or apply.poll() is not None)
+    time.sleep(2)  # past the CreateVpc response: the provider now holds the VPC's ID and waits
+    record.created_before_interrupt = tagged(ec2, "describe_vpcs", "Vpcs", f"{infra}-vpc")
+    record.subnets_at_interrupt = tagged(ec2, "describe_subnets", "Subnets", f"{infra}-")
     apply.send_signal(signal.SIGINT)
     record.interrupted = finish(apply)
     terraform_cli.run(APPLY, network, env=env)

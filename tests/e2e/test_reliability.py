@@ -10,7 +10,8 @@ AZS = 3  # the default cluster
 
 def test_an_apply_interrupted_with_sigint_converges_when_run_again(reliability):
     interrupted = reliability.interrupted
-    assert reliability.created_before_interrupt > 0, "the interrupt came before anything was created"
+    assert reliability.created_before_interrupt == 1, "the interrupt came before the VPC was created"
+    assert reliability.subnets_at_interrupt == 0, "the interrupt came after the VPC's wait"
     assert interrupted.returncode != 0, "the apply finished before the interrupt: nothing was tested"
     assert "Interrupt received" in interrupted.stdout + interrupted.stderr
     # No duplicates from the second run: one VPC, two subnets, a NAT gateway and an EIP per AZ.
