@@ -85,3 +85,43 @@ def test_main_synthesizes_into_cdktf_outdir(tmp_path):
     assert set(manifest["stacks"]) == {f"ocp4-{tier.value}" for tier in Tier}
     for stack in manifest["stacks"].values():
         assert (tmp_path / "elsewhere" / stack["synthesizedStackPath"]).is_file()
+
+
+def test_every_resource_is_named_by_new_and_no_address_is_taken_twice():
+    """`new()` names resources like hand-written Terraform; check_names refuses anything else."""
+    from cdktf_cdktf_provider_aws.vpc import Vpc
+
+    from modules.cdk import App, TerraformStack
+    from modules.tier import check_names, new
+
+    stack = TerraformStack(App(), "names")
+    new(Vpc, stack, "cluster", cidr_block="10.0.0.0/16")
+    new(Vpc, stack, "spare.other", cidr_block="10.1.0.0/16")  # the name is the part after the last "."
+    check_names(stack)
+    with pytest.raises(ValueError, match="does not end in a valid Terraform name"):
+        new(Vpc, stack, "bad name", cidr_block="10.2.0.0/16")
+    new(Vpc, stack, "again.cluster", cidr_block="10.3.0.0/16")
+    with pytest.raises(ValueError, match="aws_vpc.cluster is declared twice"):
+        check_names(stack)
+    unnamed = TerraformStack(App(), "unnamed")
+    Vpc(unnamed, "direct", cidr_block="10.0.0.0/16")
+    with pytest.raises(ValueError, match="was not created with new()"):
+        check_names(unnamed)
+
+
+def test_cdktf_synth_writes_the_stacks_main_py_writes_with_a_cold_and_a_warm_code_cache(synthesized, tmp_path):
+    """`scripts/cdktf synth`, the CLI path README documents, through its V8 code cache
+    (scripts/compile-cache.js): the first run fills the cache, the second runs from it."""
+    cache = tmp_path / "compile-cache"
+    env = {key: value for key, value in os.environ.items() if key not in ("OCP_CLUSTER_CONFIG", "CDKTF_OUTDIR")}
+    env.update(OCP_FORCE_SYNTH="1", OCP_CDKTF_COMPILE_CACHE=str(cache))
+    for run in ("cold", "warm"):
+        out = tmp_path / run
+        result = subprocess.run([str(ROOT / "scripts" / "cdktf"), "synth", "--output", str(out)], env=env,
+                                capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+        for tier in Tier:
+            written = json.loads((out / "stacks" / f"ocp4-{tier.value}" / "cdk.tf.json").read_text())
+            assert written == synthesized.stack("default", tier.value), (run, tier)
+        if run == "cold":
+            assert len(list(cache.glob("*.bin"))) > 10  # the bundle and the CLI's dependencies
