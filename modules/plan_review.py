@@ -288,8 +288,7 @@ def _missing_local_state(folder: Path) -> str | None:
     if local is None or overridden or (folder / local.get("path", "terraform.tfstate")).exists():
         return None
     return (f"`{folder.name}` keeps its state in its stack folder, and this folder has none: the plan "
-            "treats the tier as new. Move that state into the state bucket (README, \"Tiers and state\") "
-            "to review this tier from another checkout.")
+            "treats the tier as new. Review this tier where its state is (README, \"Tiers and state\").")
 
 
 def _messages(stdout: str) -> Iterator[dict[str, Any]]:
