@@ -12,6 +12,7 @@ import re
 import pytest
 
 from conftest import markdown_tables
+from e2e.conftest import SELECTED
 from e2e.review import CHANGED, TARGET
 from modules import deploy, plan_review
 from modules.config import IamProfile
@@ -28,6 +29,7 @@ def tier(result, name: str):
     return found
 
 
+@pytest.mark.skipif("external" not in SELECTED, reason="the external flow is not selected (E2E_FLOWS)")
 def test_an_unchanged_cluster_reviews_clean(unchanged_review, flows):
     result = unchanged_review
     assert [t.stack for t in result.tiers] == deploy.stack_order(flows["external"].outdir, "ocp4")
