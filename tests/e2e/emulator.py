@@ -75,6 +75,8 @@ class Emulator:
                 self._process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self._process.kill()
+        if self.background is not None:
+            shutil.rmtree(self.background, ignore_errors=True)
 
     def _cpu_seconds(self) -> float:
         """CPU the emulator process has used so far (user + system), for the timings line."""
