@@ -1,21 +1,25 @@
 #!/usr/bin/env python
 """ocp-upi-tf: the cdktf app, and the project's commands.
 
-    python main.py [--force]       synthesize every tier of every cluster into $CDKTF_OUTDIR (default
-                                   cdktf.out); this is what `cdktf synth` runs (see cdktf.json).
-                                   Skipped when configuration, code and tools are unchanged since
-                                   the last synthesis there (--force, or OCP_FORCE_SYNTH=1: always)
-    python main.py config          print the effective configuration as JSON (a valid config file)
-    python main.py terraform-rc    write the Terraform CLI configuration and print its path
-    python main.py apply [TIER...]    terraform init + apply the synthesized tiers, in dependency order
-    python main.py destroy TIER...    terraform destroy the named tiers, dependents first
-                                   (with several clusters: --cluster NAME)
+    python main.py [synth] [--force]   synthesize every tier of every cluster into $CDKTF_OUTDIR (default
+                                       cdktf.out); this is what `cdktf synth` runs (see cdktf.json).
+                                       Skipped when configuration, code and tools are unchanged since
+                                       the last synthesis there (--force, or OCP_FORCE_SYNTH=1: always)
+    python main.py config              print the effective configuration as JSON (a valid config file)
+    python main.py terraform-rc        write the Terraform CLI configuration and print its path
+    python main.py apply [TIER...]     terraform init + apply the synthesized tiers, in dependency order
+    python main.py destroy TIER...     terraform destroy the named tiers, dependents first
     python main.py plan-review [--out DIR] [--target TIER] [--fail-on attention]
-                                   plan every tier and write plan-review.md and .json to DIR
-                                   (default: the output folder); exit 0 no changes, 2 changes, 1 error
+                                       plan every tier and write plan-review.md and .json to DIR
+                                       (default: the output folder)
     python main.py export-modules [--out DIR]
-                                   write every tier as a reusable Terraform module (default
-                                   terraform-modules/, the committed copy)
+                                       write every tier as a reusable Terraform module (default
+                                       terraform-modules/, the committed copy)
+    (apply, destroy, plan-review: with several clusters, --cluster NAME)
+
+Exit status, for every command: 0 done (plan-review: nothing would change), 1 failed (Terraform,
+AWS or checkov; plan-review --fail-on attention: attention items), 2 plan-review only: changes to
+review, 64 bad command line (unknown tier or cluster), 65 invalid configuration.
 
 The configuration comes from the file named by $OCP_CLUSTER_CONFIG (one cluster, or
 `clusters:` and a list of them), or the embedded example cluster when it is unset.
@@ -27,106 +31,138 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
-from modules.config import ConfigError, load_configs
+from modules.configuration import ClusterConfig, ConfigError, Tier, load_configs
+
+OK, FAILED, CHANGES, USAGE, INVALID_CONFIG = 0, 1, 2, 64, 65  # README, "Exit status"
+TIERS = [tier.value for tier in Tier]
+
+
+class UsageError(Exception):
+    pass
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, exiting with USAGE (its own 2 is plan-review's "changes")."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(USAGE, f"{self.prog}: error: {message}\n")
+
+
+def parser() -> Parser:
+    top = Parser(prog="main.py", description=__doc__.split("\n\n")[0])
+    commands = top.add_subparsers(dest="command", metavar="COMMAND")
+    synth = commands.add_parser("synth", help="synthesize every cluster (the default command)")
+    synth.add_argument("--force", action="store_true", help="synthesize even if nothing changed")
+    commands.add_parser("config", help="print the effective configuration as JSON")
+    commands.add_parser("terraform-rc", help="write the Terraform CLI configuration, print its path")
+    apply = commands.add_parser("apply", help="init + apply the synthesized tiers in dependency order")
+    apply.add_argument("tiers", nargs="*", metavar="TIER", choices=TIERS, help="default: every tier")
+    destroy = commands.add_parser("destroy", help="destroy the named tiers, dependents first")
+    destroy.add_argument("tiers", nargs="+", metavar="TIER", choices=TIERS)
+    review = commands.add_parser("plan-review", help="plan every tier and write the review")
+    review.add_argument("--out", metavar="DIR", help="where to write plan-review.md/.json (default: the output)")
+    review.add_argument("--target", metavar="TIER", choices=TIERS, help="the tier the change is meant for")
+    review.add_argument("--fail-on", choices=("attention",), help="exit 1 on attention items")
+    for command in (apply, destroy, review):
+        command.add_argument("--cluster", metavar="NAME", help="which cluster of a fleet")
+    export = commands.add_parser("export-modules", help="write every tier as a reusable Terraform module")
+    export.add_argument("--out", metavar="DIR", help="default: terraform-modules/ (the committed copy)")
+    return top
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="main.py", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", nargs="?", default="synth",
-                        choices=("synth", "config", "terraform-rc", "apply", "destroy", "plan-review",
-                                 "export-modules"))
-    parser.add_argument("tiers", nargs="*", metavar="TIER", help="tiers for apply/destroy (apply: default all)")
-    parser.add_argument("--out", metavar="DIR", help="export-modules: where to write the modules")
-    parser.add_argument("--force", action="store_true", help="synth: synthesize even if nothing changed")
-    parser.add_argument("--cluster", metavar="NAME", help="apply/destroy/plan-review: which cluster of a fleet")
-    parser.add_argument("--target", metavar="TIER", help="plan-review: the tier the change is meant for")
-    parser.add_argument("--fail-on", choices=("attention",), help="plan-review: exit 1 on attention items")
-    args = parser.parse_args(argv)
-    if args.command == "terraform-rc":  # needs no configuration (scripts/install runs it)
-        from modules.terraform_cli import write_cli_config
+    args = parser().parse_args(argv)
+    command = args.command or "synth"
+    if command == "terraform-rc":  # needs no configuration (scripts/install runs it)
+        from modules.operations.terraform import write_cli_config
 
         print(write_cli_config())
-        return 0
-    if args.command == "export-modules":  # modules take no cluster configuration
-        from modules.export import MODULES_DIR, export_modules
+        return OK
+    if command == "export-modules":  # modules take no cluster configuration
+        from modules.operations.export import MODULES_DIR, export_modules
 
         for folder in export_modules(args.out or MODULES_DIR):
             print(f"wrote {folder}")
-        return 0
+        return OK
     try:
         configs = load_configs()
+        if command == "config":
+            documents = [config.to_document() for config in configs]
+            json.dump(documents[0] if len(documents) == 1 else {"clusters": documents}, sys.stdout, indent=2)
+            print()
+            return OK
+        if command == "synth":
+            return synth(configs, force=getattr(args, "force", False) or os.environ.get("OCP_FORCE_SYNTH") == "1")
+        cluster = pick_cluster(args.cluster, configs)
+        return plan_review(args, configs, cluster) if command == "plan-review" else deploy(command, args, cluster)
     except ConfigError as error:
         print(error.report(), file=sys.stderr)
-        return 2
+        return INVALID_CONFIG
+    except UsageError as error:
+        print(f"{command}: {error}", file=sys.stderr)
+        return USAGE
 
-    if args.command == "config":
-        documents = [config.to_document() for config in configs]
-        json.dump(documents[0] if len(documents) == 1 else {"clusters": documents}, sys.stdout, indent=2)
-        print()
-    elif args.command == "plan-review":
-        return plan_review(args, configs)
-    elif args.command in ("apply", "destroy"):
-        from modules import deploy
-        from modules.fingerprint import resolve_outdir
-        from modules.terraform_cli import TerraformError
 
-        cluster = pick_cluster(args, configs)
-        if cluster is None:
-            return 2
-        try:
-            action = deploy.apply if args.command == "apply" else deploy.destroy
-            action(resolve_outdir(), cluster, args.tiers)
-        except (deploy.DeployError, TerraformError) as error:
-            print(f"{args.command} failed: {error}", file=sys.stderr)
-            return 1
+def synth(configs: list[ClusterConfig], *, force: bool) -> int:
+    names = ", ".join(config.cluster_name for config in configs)
+    outdir, synthesized = synthesize_if_changed(configs, force=force)
+    if synthesized:
+        print(f"synthesized {names} into {outdir}")
     else:
-        names = ", ".join(config.cluster_name for config in configs)
-        outdir, synthesized = synthesize_if_changed(
-            configs, force=args.force or os.environ.get("OCP_FORCE_SYNTH") == "1")
-        if synthesized:
-            print(f"synthesized {names} into {outdir}")
-        else:
-            print(f"{names}: unchanged since the last synthesis into {outdir}; nothing to do (--force redoes it)")
-    return 0
+        print(f"{names}: unchanged since the last synthesis into {outdir}; nothing to do (--force redoes it)")
+    return OK
 
 
-def synthesize_if_changed(configs: list, *, force: bool = False) -> tuple[Path, bool]:
+def synthesize_if_changed(configs: list[ClusterConfig], *, force: bool = False) -> tuple[Path, bool]:
     """(output folder, whether it was synthesized): skipped when its record matches the inputs."""
-    from modules import fingerprint
+    from modules.operations import fingerprint
 
     outdir = fingerprint.resolve_outdir()
     if not force and fingerprint.unchanged(outdir, fingerprint.fingerprint(configs)):
         return outdir, False
     # Imported here: loading the AWS bindings costs seconds that the other paths do not need.
-    from modules.app import synthesize
+    from modules.operations.synthesis import synthesize
 
     return synthesize(configs, outdir), True
 
 
-def pick_cluster(args: argparse.Namespace, configs: list) -> str | None:
-    """The cluster a command acts on: `--cluster`, or the only one; None (and a message) otherwise."""
+def pick_cluster(name: str | None, configs: list[ClusterConfig]) -> str:
+    """The cluster a command acts on: `--cluster`, or the only one."""
     names = [config.cluster_name for config in configs]
-    cluster = args.cluster or (names[0] if len(names) == 1 else None)
+    cluster = name or (names[0] if len(names) == 1 else None)
     if cluster not in names:
-        print(f"{args.command}: name the cluster with --cluster, one of: {', '.join(names)}", file=sys.stderr)
-        return None
+        raise UsageError(f"name the cluster with --cluster, one of: {', '.join(names)}")
     return cluster
 
 
-def plan_review(args: argparse.Namespace, configs: list) -> int:
-    """Synthesize (unless unchanged), plan every tier, write the report; 0 no changes, 2 changes, 1 error."""
-    cluster = pick_cluster(args, configs)
-    if cluster is None:
-        return 1
-    from modules import plan_review as reviewing
+def deploy(command: str, args: argparse.Namespace, cluster: str) -> int:
+    from modules.operations import deploy as deploying
+    from modules.operations.fingerprint import resolve_outdir
+    from modules.operations.terraform import TerraformError
+
+    try:
+        action = deploying.apply if command == "apply" else deploying.destroy
+        action(resolve_outdir(), cluster, args.tiers)
+    except (deploying.DeployError, TerraformError) as error:
+        print(f"{command} failed: {error}", file=sys.stderr)
+        return FAILED
+    return OK
+
+
+def plan_review(args: argparse.Namespace, configs: list[ClusterConfig], cluster: str) -> int:
+    """Synthesize (unless unchanged), plan every tier of `cluster`, write the report."""
+    from modules.operations import plan_review as reviewing
 
     outdir, _ = synthesize_if_changed(configs)
+    target = Tier(args.target) if args.target else None
     try:
-        result = reviewing.review_cluster(outdir, cluster, target=args.target)
+        result = reviewing.review_cluster(outdir, cluster, target=target)
     except (RuntimeError, ValueError) as error:  # TerraformError and checkov failures are RuntimeErrors
         print(f"plan-review failed: {error}", file=sys.stderr)
-        return 1
+        return FAILED
     markdown = reviewing.write_report(result, Path(args.out or outdir))
     print(f"wrote {markdown}: {len(result.attention)} attention item(s)")
     return reviewing.exit_status(result, fail_on_attention=args.fail_on == "attention")

@@ -2,7 +2,7 @@
 import sys
 import tempfile
 
-from modules.cdk import App, TerraformStack  # the package sets the environment the project runs with
+from modules.constructs.cdk import App, TerraformStack  # the package sets the environment the project runs with
 
 from cdktf_cdktf_provider_aws.provider import AwsProvider  # loads the 400 MB assembly
 

@@ -33,8 +33,8 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from modules import deploy, terraform_cli  # noqa: E402  (no bindings: cheap)
-from modules.config import EXAMPLE  # noqa: E402
+from modules.operations import deploy, terraform  # noqa: E402  (no bindings: cheap)
+from modules.configuration import EXAMPLE  # noqa: E402
 
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 GOALS = {"b/a": 1.15, "c/b": 1.6, "d/b": 0.1}
@@ -87,11 +87,11 @@ def fleet_config(workdir: Path, count: int) -> Path:
 def validate_all(outdir: Path) -> Callable[[], None]:
     stacks = deploy.stack_order(outdir, "ocp4")
     for stack in stacks:  # once, untimed: validate needs the provider installed
-        terraform_cli.run(["init", "-backend=false", "-input=false", "-no-color"], deploy.stack_dir(outdir, stack))
+        terraform.run(["init", "-backend=false", "-input=false", "-no-color"], deploy.stack_dir(outdir, stack))
 
     def run() -> None:
         for stack in stacks:
-            terraform_cli.run(["validate", "-no-color"], deploy.stack_dir(outdir, stack))
+            terraform.run(["validate", "-no-color"], deploy.stack_dir(outdir, stack))
     return run
 
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from modules.config import EXAMPLE, ClusterConfig, parse_config
-from modules.terraform_cli import run as terraform
+from modules.configuration import EXAMPLE, ClusterConfig, parse_config
+from modules.operations.terraform import run as terraform
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT: dict[str, int] = {}  # counts tests add to, printed at the end of the run
@@ -115,7 +115,7 @@ class Synthesized:
 
 @pytest.fixture(scope="session")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    from modules.app import synthesize  # the expensive import, once
+    from modules.operations.synthesis import synthesize  # the expensive import, once
 
     root = tmp_path_factory.mktemp("synth")
     configs = {name: parse_config(doc, source=name) for name, doc in VARIANTS.items()}

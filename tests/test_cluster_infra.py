@@ -125,7 +125,7 @@ def test_longest_infra_id_still_yields_valid_aws_names(synthesized):
 
 
 def test_too_long_infra_id_is_refused_before_synthesis():
-    from modules.config import ConfigError, parse_config
+    from modules.configuration import ConfigError, parse_config
     from conftest import variant
 
     with pytest.raises(ConfigError) as caught:

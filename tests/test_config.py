@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, variant
-from modules.config import ConfigError, IamProfile, Publish, load_config, parse_config
+from modules.configuration import ConfigError, IamProfile, Publish, Tier, load_configs, parse_config
 
 
 def problems(document) -> list[str]:
@@ -20,7 +20,7 @@ def problems(document) -> list[str]:
 
 
 def test_example_defaults():
-    config = load_config()
+    [config] = load_configs()
     assert config.vpc_cidr == "10.0.0.0/16"
     assert config.subnet_bits == 12
     assert config.publish is Publish.EXTERNAL
@@ -34,7 +34,7 @@ def test_derived_values_follow_their_sources():
                                   availability_zones=["eu-west-1a"]))
     assert config.resolved_state_bucket == "blue-9q2xz-tfstate"
     assert config.resolved_state_region == "eu-west-1"
-    assert config.state_key("network") == "ocp-upi-tf/ocp4/network/terraform.tfstate"
+    assert config.state_key(Tier.NETWORK) == "ocp-upi-tf/ocp4/network/terraform.tfstate"
     assert config.subnet_newbits == 4  # /16 VPC, 12 host bits -> /20 subnets
 
 
@@ -42,7 +42,7 @@ def test_explicit_state_settings_win():
     config = parse_config(variant(state={"bucket": "my-bucket", "region": "us-west-2", "key_prefix": "a/b"}))
     assert config.resolved_state_bucket == "my-bucket"
     assert config.resolved_state_region == "us-west-2"
-    assert config.state_key("security") == "a/b/ocp4/security/terraform.tfstate"
+    assert config.state_key(Tier.SECURITY) == "a/b/ocp4/security/terraform.tfstate"
 
 
 @pytest.mark.parametrize("region, partition", [
@@ -148,14 +148,14 @@ def test_config_command_prints_a_valid_configuration(tmp_path):
     # The printout is itself a configuration file that loads to the same thing.
     saved = tmp_path / "cluster.json"
     saved.write_text(result.stdout)
-    assert load_config(saved) == load_config()
+    assert load_configs(saved) == load_configs()
 
 
 def test_editing_one_key_of_the_printout_leaves_no_stale_derived_value(tmp_path):
     printed = json.loads(run_main("config").stdout)
     printed["infra_id"] = "green-abcde"
     (tmp_path / "c.yaml").write_text(json.dumps(printed))
-    assert load_config(tmp_path / "c.yaml").resolved_state_bucket == "green-abcde-tfstate"
+    assert load_configs(tmp_path / "c.yaml")[0].resolved_state_bucket == "green-abcde-tfstate"
 
 
 @pytest.mark.parametrize("content, expected", [
@@ -167,7 +167,7 @@ def test_bad_file_stops_synthesis_before_anything_is_written(tmp_path, content, 
     config.write_text(content)
     outdir = tmp_path / "out"
     result = run_main(config=config, outdir=outdir)
-    assert result.returncode == 2
+    assert result.returncode == 65  # invalid configuration (README, "Exit status")
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
     assert not outdir.exists()
@@ -176,5 +176,5 @@ def test_bad_file_stops_synthesis_before_anything_is_written(tmp_path, content, 
 
 def test_missing_file_is_named(tmp_path):
     result = run_main("config", config=tmp_path / "nope.yaml")
-    assert result.returncode == 2
+    assert result.returncode == 65  # invalid configuration (README, "Exit status")
     assert "nope.yaml" in result.stderr and "cannot read the file" in result.stderr

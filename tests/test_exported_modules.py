@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from conftest import ROOT
-from modules.terraform_cli import run as terraform
+from modules.operations.terraform import run as terraform
 
 COMMITTED = ROOT / "terraform-modules"
 EXAMPLES = ROOT / "examples"
@@ -21,7 +21,7 @@ TIER_MODULES = ("state", "network", "cluster_infra", "security", "bootstrap", "c
 @pytest.fixture(scope="session")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh export from the constructs as they are now."""
-    from modules.export import export_modules
+    from modules.operations.export import export_modules
 
     out = tmp_path_factory.mktemp("export") / "terraform-modules"
     export_modules(out)

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from conftest import ROOT, variant
-from modules import fingerprint
-from modules.config import ConfigError, load_configs, parse_config, parse_configs
+from modules.operations import fingerprint
+from modules.configuration import ConfigError, load_configs, parse_config, parse_configs
 
 
 def cluster(name: str, **changes) -> dict:
@@ -48,7 +48,7 @@ def test_fleet_problems_name_the_cluster_and_field(document, expected):
 
 
 def test_a_fleet_synthesizes_one_set_of_stacks_per_cluster_with_separate_state(tmp_path):
-    from modules.app import synthesize
+    from modules.operations.synthesis import synthesize
 
     configs = parse_configs({"clusters": [cluster("blue"), cluster("green")]})
     outdir = synthesize(configs, tmp_path / "out")
@@ -122,7 +122,7 @@ def test_force_and_changed_input_synthesize(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("OCP_CLUSTER_CONFIG", raising=False)
     assert main.main([]) == 0 and "synthesized ocp4" in capsys.readouterr().out
     assert main.main([]) == 0 and "unchanged" in capsys.readouterr().out
-    assert main.main(["--force"]) == 0 and "synthesized ocp4" in capsys.readouterr().out
+    assert main.main(["synth", "--force"]) == 0 and "synthesized ocp4" in capsys.readouterr().out
     config = tmp_path / "changed.json"
     config.write_text(json.dumps(variant(vpc_cidr="10.1.0.0/16")))
     monkeypatch.setenv("OCP_CLUSTER_CONFIG", str(config))
@@ -132,7 +132,7 @@ def test_force_and_changed_input_synthesize(tmp_path, monkeypatch, capsys):
 
 
 def test_an_interrupted_install_of_the_output_is_not_taken_for_complete(tmp_path, monkeypatch):
-    from modules import app
+    from modules.operations import synthesis as app
 
     outdir = app.synthesize([parse_config(variant())], tmp_path / "out")
 

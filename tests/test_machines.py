@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FAKE_PEM, data_url, make_install_dir, variant
-from modules.config import ConfigError, parse_config
+from modules.configuration import ConfigError, parse_config
 
 ALL_TARGETS = {"external_api", "internal_api", "internal_service"}
 

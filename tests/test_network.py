@@ -146,7 +146,7 @@ def test_restricted_network_adds_private_interface_endpoints_and_can_drop_nat(sy
 
 
 def test_china_interface_endpoint_names_carry_the_partition_prefix(synthesized):
-    from modules.regions import AWS_CN
+    from modules.configuration.regions import AWS_CN
     assert AWS_CN.interface_endpoint_prefix == "cn.com.amazonaws"
     assert synthesized.resources("china", "network", "aws_vpc_endpoint")["s3"]["service_name"] == \
         "com.amazonaws.cn-north-1.s3"

@@ -11,9 +11,9 @@ import shutil
 import pytest
 
 from conftest import OFFLINE_OVERRIDE, markdown_tables
-from modules.config import IamProfile
-from modules.iam import POLICIES, policy_document
-from modules.plan_review import plan_tier, review, review_tier
+from modules.configuration import IamProfile, Tier
+from modules.constructs.iam import POLICIES, policy_document
+from modules.operations.plan_review import plan_tier, review, review_tier
 
 RULE = {"security_group_id": "sg-1", "ip_protocol": "tcp", "from_port": 22, "to_port": 22,
         "cidr_ipv4": "10.0.0.0/16", "description": "SSH from the VPC"}
@@ -37,7 +37,7 @@ def test_no_changes_means_exit_zero_and_no_attention():
 
 def test_one_more_worker_is_one_instance_to_add_in_compute():
     worker = change('aws_instance.worker["3"]', ["create"], None, {"instance_type": "m5.large"})
-    result = review([("ocp4-network", plan()), ("ocp4-compute", plan(worker))], target="compute")
+    result = review([("ocp4-network", plan()), ("ocp4-compute", plan(worker))], target=Tier.COMPUTE, cluster="ocp4")
     assert result.summary()["tiers"]["ocp4-compute"] == {"add": 1, "change": 0, "replace": 0, "destroy": 0}
     assert result.attention == []
 
@@ -100,7 +100,7 @@ def test_a_replacement_lists_configured_attributes_and_what_forces_it():
 def test_changes_outside_the_target_tier_need_attention():
     worker = change('aws_instance.worker["3"]', ["create"], None, {})
     route = change("aws_route.public_internet", ["update"], {"gateway_id": "igw-1"}, {"gateway_id": "igw-2"})
-    result = review([("ocp4-network", plan(route)), ("ocp4-compute", plan(worker))], target="compute")
+    result = review([("ocp4-network", plan(route)), ("ocp4-compute", plan(worker))], target=Tier.COMPUTE, cluster="ocp4")
     assert result.attention == ["`ocp4-network` changes, but the change targets the compute tier"]
 
 

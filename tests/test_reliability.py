@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 import main
 from conftest import REPORT, ROOT, offline_plan, variant
-from modules import fingerprint
-from modules.config import EXAMPLE, ConfigError, parse_configs
+from modules.operations import fingerprint
+from modules.configuration import EXAMPLE, ConfigError, parse_configs
 
 # ---------------------------------------------------------------- hostile configurations
 
@@ -128,7 +128,7 @@ def test_hostile_configurations_are_refused_by_field_and_write_nothing(previous_
             json.dump(document, config)
             config.flush()
             status, stderr = run_main(config.name, previous_output)
-        assert status == 2 and "Traceback" not in stderr and field in stderr
+        assert status == 65 and "Traceback" not in stderr and field in stderr
         assert snapshot(previous_output) == before
     else:
         assert not must_reject, f"{path} = {value!r} was accepted"
@@ -155,7 +155,7 @@ def test_a_yaml_syntax_error_and_a_non_mapping_are_refused(tmp_path, previous_ou
         path = tmp_path / "c.yaml"
         path.write_text(text)
         status, stderr = run_main(str(path), previous_output)
-        assert status == 2 and "Traceback" not in stderr, (text, stderr)
+        assert status == 65 and "Traceback" not in stderr, (text, stderr)
 
 
 # ---------------------------------------------------------------- interpolation safety
@@ -167,7 +167,7 @@ HOSTILE_TAGS = {"team": '${file("/etc/passwd")}', "note": "%{ if true }yes%{ end
 @pytest.mark.terraform
 def test_user_text_reaches_terraform_literally(tmp_path):
     """Terraform itself evaluates the tags: each must come out exactly as the user wrote it."""
-    from modules.app import synthesize
+    from modules.operations.synthesis import synthesize
 
     config = parse_configs(variant(tags=HOSTILE_TAGS))[0]
     outdir = synthesize([config], tmp_path / "out")

@@ -124,12 +124,14 @@ def test_network_outputs_come_from_the_network_state(synthesized):
 
 
 def test_changing_one_rule_changes_one_resource_instance(synthesized):
-    from modules.cdk import App, Testing
-    from modules.rules import tcp
-    from modules.security import INGRESS_RULES, VPC, SecurityStack
+    from modules.constructs.cdk import App, Testing
+    from modules.constructs.rules import tcp
+    from modules.constructs.rules import VPC
+    from modules.tiers.inputs import FromConfiguration
+    from modules.tiers.security import INGRESS_RULES, SecurityStack
 
     def rule_resource(ingress):
-        stack = SecurityStack(App(), synthesized.configs["default"], ingress=ingress)
+        stack = SecurityStack(App(), FromConfiguration(synthesized.configs["default"]), ingress=ingress)
         return json.loads(Testing.synth(stack))["resource"]["aws_vpc_security_group_ingress_rule"]["cluster"]
 
     base = rule_resource(INGRESS_RULES)

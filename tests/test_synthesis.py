@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from conftest import ROOT, variant
-from modules.config import parse_config
-from modules.tier import Tier
+from modules.configuration import parse_config
+from modules.configuration import Tier
 
 
 def empty_blocks(value, path="$"):
@@ -34,7 +34,7 @@ def test_no_nested_block_was_dropped(synthesized):
 
 
 def test_resynthesis_keeps_terraform_working_files(tmp_path):
-    from modules.app import synthesize
+    from modules.operations.synthesis import synthesize
 
     config = parse_config(variant())
     outdir = synthesize([config], tmp_path / "out")
@@ -57,7 +57,7 @@ def test_resynthesis_keeps_terraform_working_files(tmp_path):
 
 
 def test_failed_synthesis_leaves_previous_output_intact(tmp_path, monkeypatch):
-    from modules import app as app_module
+    from modules.operations import synthesis as app_module
 
     config = parse_config(variant())
     outdir = app_module.synthesize([config], tmp_path / "out")
@@ -66,9 +66,9 @@ def test_failed_synthesis_leaves_previous_output_intact(tmp_path, monkeypatch):
     def broken(scope, cfg):
         raise RuntimeError("construct failed midway")
 
-    tiers = dict(app_module.TIERS)
-    tiers[app_module.Tier.NETWORK] = (broken, tiers[app_module.Tier.NETWORK][1])
-    monkeypatch.setattr(app_module, "TIERS", tiers)
+    stacks = dict(app_module.STACKS)
+    stacks[Tier.NETWORK] = broken
+    monkeypatch.setattr(app_module, "STACKS", stacks)
     with pytest.raises(RuntimeError, match="midway"):
         app_module.synthesize([config], outdir)
     assert {p: p.read_bytes() for p in outdir.rglob("*") if p.is_file()} == snapshot
@@ -91,8 +91,8 @@ def test_every_resource_is_named_by_new_and_no_address_is_taken_twice():
     """`new()` names resources like hand-written Terraform; check_names refuses anything else."""
     from cdktf_cdktf_provider_aws.vpc import Vpc
 
-    from modules.cdk import App, TerraformStack
-    from modules.tier import check_names, new
+    from modules.constructs.cdk import App, TerraformStack
+    from modules.constructs.hcl import check_names, new
 
     stack = TerraformStack(App(), "names")
     new(Vpc, stack, "cluster", cidr_block="10.0.0.0/16")

@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from conftest import offline_plan
-from modules.terraform_cli import run as terraform
+from modules.operations.terraform import run as terraform
 
 pytestmark = pytest.mark.terraform
 
@@ -82,7 +82,7 @@ def test_custom_cidr_case_is_not_the_default_carving():
 
 
 def test_cli_config_uses_the_mirror_when_there_is_one(tmp_path, monkeypatch):
-    from modules.terraform_cli import AWS_PROVIDER, cli_config_text, find_mirror
+    from modules.operations.terraform import AWS_PROVIDER, cli_config_text, find_mirror
 
     mirror = tmp_path / "mirror"
     (mirror / AWS_PROVIDER).mkdir(parents=True)
@@ -96,7 +96,8 @@ def test_cli_config_uses_the_mirror_when_there_is_one(tmp_path, monkeypatch):
 
 
 def test_terraform_runs_with_the_project_cli_config(tmp_path, monkeypatch):
-    from modules.terraform_cli import PROJECT_ROOT, terraform_env
+    from modules.operations import PROJECT_ROOT
+    from modules.operations.terraform import terraform_env
 
     # Whatever the machine points TF_CLI_CONFIG_FILE at (here: a missing file), ours wins.
     monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(tmp_path / "missing.tfrc"))

@@ -21,8 +21,8 @@ from e2e.emulator import Emulator
 from e2e.flow import FlowRecord, run_flow
 from e2e.reliability import ReliabilityRecord, run_reliability
 from e2e.review import TARGET, ChangedReview, changed_document, converged, review_changed
-from modules import deploy, plan_review, terraform_cli
-from modules.config import parse_config
+from modules.operations import deploy, plan_review, terraform
+from modules.configuration import parse_config
 
 # Two flows fit the time budget (each runs ~40 terraform commands, and every one
 # loads the 700 MB provider): the default cluster, and one that varies everything
@@ -48,7 +48,7 @@ def after_external_apply(record: FlowRecord, emulator: Emulator) -> None:
     name = record.config.cluster_name
     with ThreadPoolExecutor(max_workers=1) as pool:  # it only reads the state: beside the review
         remote_state = pool.submit(read_remote_state, record.config, emulator, record.outdir.parent / "remote")
-        shown = terraform_cli.run(["output", "-json"], deploy.stack_dir(record.outdir, f"{name}-network"),
+        shown = terraform.run(["output", "-json"], deploy.stack_dir(record.outdir, f"{name}-network"),
                                   env=emulator.env)
         unchanged = plan_review.review_cluster(record.outdir, name, target=TARGET, env=emulator.env, workers=3)
         record.extras["remote_state"] = remote_state.result()
@@ -81,7 +81,7 @@ def consumer_job(root, emulator: Emulator) -> ConsumerRecord:
 
 @pytest.fixture(scope="session")
 def flows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, FlowRecord]:
-    from modules.app import synthesize
+    from modules.operations.synthesis import synthesize
 
     started = time.monotonic()
     root = tmp_path_factory.mktemp("e2e")

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from modules import terraform_cli
-from modules.config import ClusterConfig
+from modules.operations import terraform
+from modules.configuration import ClusterConfig
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -52,7 +52,7 @@ def consumer_variables(config: ClusterConfig, public_zone_id: str, azs: int) -> 
 
 def planned_creations(folder: Path, plan_file: str, env: dict[str, str]) -> Counter[str]:
     """Resources the plan creates, by calling module (`network`, `cluster_infra`, ...)."""
-    shown = json.loads(terraform_cli.run(["show", "-json", plan_file], folder, env=env).stdout)
+    shown = json.loads(terraform.run(["show", "-json", plan_file], folder, env=env).stdout)
     return Counter(change["module_address"].removeprefix("module.")
                    for change in shown["resource_changes"]
                    if change["mode"] == "managed" and change["change"]["actions"] == ["create"])
@@ -63,16 +63,16 @@ def run_consumer(config: ClusterConfig, emulator: Any, workdir: Path, public_zon
     record, env = ConsumerRecord(), emulator.env
     folder = copy_examples(workdir) / "consumer"
     (folder / "emulator_override.tf.json").write_text(json.dumps(provider_override(emulator)))
-    terraform_cli.run(["init", "-input=false", "-no-color"], folder, env=env)
+    terraform.run(["init", "-input=false", "-no-color"], folder, env=env)
     for azs in (1, 3):
         (folder / f"azs{azs}.tfvars.json").write_text(json.dumps(consumer_variables(config, public_zone_id, azs)))
-        terraform_cli.run(["plan", "-input=false", "-no-color", f"-var-file=azs{azs}.tfvars.json",
+        terraform.run(["plan", "-input=false", "-no-color", f"-var-file=azs{azs}.tfvars.json",
                            f"-out=azs{azs}.tfplan"], folder, env=env)
         record.planned[azs] = planned_creations(folder, f"azs{azs}.tfplan", env)
-    terraform_cli.run(["apply", "-input=false", "-no-color", "azs3.tfplan"], folder, env=env, timeout=1800)
-    state = json.loads(terraform_cli.run(["show", "-json"], folder, env=env).stdout)
+    terraform.run(["apply", "-input=false", "-no-color", "azs3.tfplan"], folder, env=env, timeout=1800)
+    state = json.loads(terraform.run(["show", "-json"], folder, env=env).stdout)
     record.applied = sum(1 for _ in _managed(state["values"]["root_module"]))
-    result = terraform_cli.run(["plan", "-input=false", "-no-color", "-detailed-exitcode",
+    result = terraform.run(["plan", "-input=false", "-no-color", "-detailed-exitcode",
                                 "-var-file=azs3.tfvars.json"], folder, env=env, check=False)
     record.second_plan_empty, record.second_plan = result.returncode == 0, result.stdout + result.stderr
     return record
@@ -91,7 +91,7 @@ def read_remote_state(config: ClusterConfig, emulator: Any, workdir: Path) -> di
                  "cluster_name": config.cluster_name, "key_prefix": config.state.key_prefix,
                  "endpoints": {"s3": emulator.url, "sts": emulator.url}}
     (folder / "emulator.auto.tfvars.json").write_text(json.dumps(variables))
-    terraform_cli.run(["init", "-input=false", "-no-color"], folder, env=emulator.env)
-    terraform_cli.run(["apply", "-input=false", "-no-color", "-auto-approve"], folder, env=emulator.env)
-    outputs = json.loads(terraform_cli.run(["output", "-json"], folder, env=emulator.env).stdout)
+    terraform.run(["init", "-input=false", "-no-color"], folder, env=emulator.env)
+    terraform.run(["apply", "-input=false", "-no-color", "-auto-approve"], folder, env=emulator.env)
+    outputs = json.loads(terraform.run(["output", "-json"], folder, env=emulator.env).stdout)
     return {name: output["value"] for name, output in outputs.items()}

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from e2e.inventory import inventory
-from modules import deploy, terraform_cli
-from modules.config import ClusterConfig
+from modules.operations import deploy, terraform
+from modules.configuration import ClusterConfig
 
 MACHINE_TIERS = ("bootstrap", "control-plane", "compute")
 OTHER_TIERS = ("network", "cluster-infra", "security")
@@ -92,6 +92,6 @@ def run_flow(record: FlowRecord, emulator: Any,
     deploy.destroy(outdir, name, [t for t in MACHINE_TIERS + OTHER_TIERS if t != "bootstrap"], log=quiet, env=env)
     record.timings["destroy"] = time.monotonic() - started
     record.after_destroy = inventory(emulator)
-    record.state_destroy = terraform_cli.run(["destroy", "-input=false", "-no-color", "-auto-approve"],
+    record.state_destroy = terraform.run(["destroy", "-input=false", "-no-color", "-auto-approve"],
                                              deploy.stack_dir(outdir, f"{name}-state"), env=env, check=False)
     return record

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from modules import deploy, terraform_cli
-from modules.config import ClusterConfig
+from modules.operations import deploy, terraform
+from modules.configuration import ClusterConfig, Tier
 
 APPLY = ["apply", "-input=false", "-no-color", "-auto-approve"]
 
@@ -37,7 +37,7 @@ class ReliabilityRecord:
 
 
 def start(args: list[str], folder: Path, env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(["terraform", *args], cwd=folder, env=terraform_cli.terraform_env(env), text=True,
+    return subprocess.Popen(["terraform", *args], cwd=folder, env=terraform.terraform_env(env), text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
 
 
@@ -74,7 +74,7 @@ def run_reliability(config: ClusterConfig, outdir: Path, emulator: Any) -> Relia
     # re-run, and possible on AWS too). During the VPC's wait nothing else can be in flight,
     # as everything in the tier depends on the VPC; the provider polls it for 10 s at least.
     network = deploy.stack_dir(outdir, f"{name}-network")
-    terraform_cli.run(["init", "-input=false", "-no-color"], network, env=env)
+    terraform.run(["init", "-input=false", "-no-color"], network, env=env)
     apply = start(APPLY, network, env)
     wait_until(lambda: tagged(ec2, "describe_vpcs", "Vpcs", f"{infra}-vpc") > 0 or apply.poll() is not None)
     time.sleep(2)  # past the CreateVpc response: the provider now holds the VPC's ID and waits
@@ -82,7 +82,7 @@ def run_reliability(config: ClusterConfig, outdir: Path, emulator: Any) -> Relia
     record.subnets_at_interrupt = tagged(ec2, "describe_subnets", "Subnets", f"{infra}-")
     apply.send_signal(signal.SIGINT)
     record.interrupted = finish(apply)
-    terraform_cli.run(APPLY, network, env=env)
+    terraform.run(APPLY, network, env=env)
     record.network_after_rerun = {
         "vpcs": tagged(ec2, "describe_vpcs", "Vpcs", f"{infra}-vpc"),
         "subnets": tagged(ec2, "describe_subnets", "Subnets", f"{infra}-"),
@@ -95,8 +95,8 @@ def run_reliability(config: ClusterConfig, outdir: Path, emulator: Any) -> Relia
 
     # 2. Two applies of the security tier at once: the second meets the first one's lock.
     security = deploy.stack_dir(outdir, f"{name}-security")
-    lock_key = config.state_key("security") + ".tflock"
-    terraform_cli.run(["init", "-input=false", "-no-color"], security, env=env)
+    lock_key = config.state_key(Tier.SECURITY) + ".tflock"
+    terraform.run(["init", "-input=false", "-no-color"], security, env=env)
     first = start(APPLY, security, env)
 
     def locked() -> bool:
@@ -113,9 +113,9 @@ def run_reliability(config: ClusterConfig, outdir: Path, emulator: Any) -> Relia
     record.state_objects = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", []))
 
     # 3. A corrupted state write, then the documented restore: copy the previous version back.
-    key = config.state_key("network")
+    key = config.state_key(Tier.NETWORK)
     s3.put_object(Bucket=bucket, Key=key, Body=b'{"version": 4, "truncated')
-    record.corrupted_plan = terraform_cli.run(["plan", "-input=false", "-no-color", "-lock=false"], network,
+    record.corrupted_plan = terraform.run(["plan", "-input=false", "-no-color", "-lock=false"], network,
                                               env=env, check=False)
     # S3 lists a key's versions newest first; the newest is the corrupted write.
     versions = [v for v in s3.list_object_versions(Bucket=bucket, Prefix=key)["Versions"] if v["Key"] == key]

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from modules import deploy, plan_review
-from modules.config import ClusterConfig
+from modules.operations import deploy, plan_review
+from modules.configuration import ClusterConfig, Tier
 
 CHANGED = {
     "compute": {"replicas": 4},
@@ -29,7 +29,7 @@ CHANGED = {
     "iam_profile": "documented",
     "vpc_cidr": "10.1.0.0/16",
 }
-TARGET = "compute"  # the review is told the change is meant for compute, so the other tiers are flagged
+TARGET = Tier.COMPUTE  # the review is told the change is meant for compute, so the other tiers are flagged
 NOT_YET_APPLIED = ("cluster-infra", "bootstrap", "control-plane", "compute")  # by the reliability job
 
 

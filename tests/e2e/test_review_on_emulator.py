@@ -14,9 +14,9 @@ import pytest
 from conftest import markdown_tables
 from e2e.conftest import SELECTED
 from e2e.review import CHANGED, TARGET
-from modules import deploy, plan_review
-from modules.config import IamProfile
-from modules.iam import POLICIES
+from modules.operations import deploy, plan_review
+from modules.configuration import IamProfile
+from modules.constructs.iam import POLICIES
 
 pytestmark = pytest.mark.e2e
 
@@ -86,8 +86,8 @@ def test_changes_outside_the_target_tier_are_flagged_and_nothing_else_moves(chan
     result = changed_review.result
     moved = {t.stack for t in result.tiers if t.changed}
     assert moved == {"ocp4-network", "ocp4-security", "ocp4-bootstrap", "ocp4-compute"}
-    for stack in moved - {f"ocp4-{TARGET}"}:
-        assert f"`{stack}` changes, but the change targets the {TARGET} tier" in result.attention
+    for stack in moved - {f"ocp4-{TARGET.value}"}:
+        assert f"`{stack}` changes, but the change targets the {TARGET.value} tier" in result.attention
     assert (changed_review.exit, changed_review.failing_exit) == (2, 1)
 
 

@@ -1,0 +1,113 @@
+"""The cluster configuration: one frozen, typed object (see `loading` for how it is read and checked).
+
+Keys whose value is `None` are *derived* from other keys (see the `resolved_*`
+properties); `python main.py config` prints them as `null` for that reason.
+"""
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import asdict, dataclass, field
+from typing import Any, Mapping
+
+from .ignition import machine_config_url
+from .limits import IamProfile, Publish
+from .machines import BootstrapConfig, ComputeConfig, ControlPlaneConfig
+from .regions import Partition, partition_of
+from .topology import Tier
+
+# The reference template carves six equal blocks (three public, three private)
+# out of the VPC, whatever the AZ count, so the private block of AZ i is 3 + i.
+PRIVATE_BLOCK_OFFSET = 3
+
+
+@dataclass(frozen=True)
+class StateConfig:
+    """Where the tiers keep their Terraform state (the `state` tier creates it)."""
+
+    bucket: str | None = None  # derived: "<infra_id>-tfstate"
+    region: str | None = None  # derived: the cluster's region
+    key_prefix: str = "ocp-upi-tf"
+    dynamodb_table: str | None = None  # optional legacy lock table; S3 lock files are always used
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    cluster_name: str
+    infra_id: str
+    base_domain: str
+    region: str
+    availability_zones: tuple[str, ...]
+    rhcos_ami: str
+    ignition_ca: str  # the cluster CA, as master.ign carries it (a data URL)
+    vpc_cidr: str = "10.0.0.0/16"
+    subnet_bits: int = 12
+    publish: Publish = Publish.EXTERNAL
+    iam_profile: IamProfile = IamProfile.LEAST_PRIVILEGE
+    network_acl: bool = False
+    restricted_network: bool = False
+    nat_gateways: bool = True
+    public_zone_id: str | None = None  # derived: looked up by base_domain at plan time
+    tags: Mapping[str, str] = field(default_factory=dict)
+    state: StateConfig = field(default_factory=StateConfig)
+    aws_endpoints: Mapping[str, str] = field(default_factory=dict)
+    openshift_install_dir: str | None = None
+    bootstrap: BootstrapConfig = field(default_factory=BootstrapConfig)
+    control_plane: ControlPlaneConfig = field(default_factory=ControlPlaneConfig)
+    compute: ComputeConfig = field(default_factory=ComputeConfig)
+    # Keys filled in from openshift_install_dir (printed as null: they follow the folder).
+    from_install_dir: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+
+    @property
+    def partition(self) -> Partition:
+        return partition_of(self.region)
+
+    @property
+    def external(self) -> bool:
+        return self.publish is Publish.EXTERNAL
+
+    @property
+    def cluster_domain(self) -> str:
+        return f"{self.cluster_name}.{self.base_domain}"
+
+    @property
+    def resolved_state_bucket(self) -> str:
+        return self.state.bucket or f"{self.infra_id}-tfstate"
+
+    @property
+    def resolved_state_region(self) -> str:
+        return self.state.region or self.region
+
+    def state_key(self, tier: Tier) -> str:
+        return f"{self.state.key_prefix}/{self.cluster_name}/{tier.value}/terraform.tfstate"
+
+    @property
+    def master_ignition_url(self) -> str:
+        return self.control_plane.ignition_url or machine_config_url(self.cluster_domain, "master")
+
+    @property
+    def worker_ignition_url(self) -> str:
+        return self.compute.ignition_url or machine_config_url(self.cluster_domain, "worker")
+
+    @property
+    def bootstrap_ssh_cidr(self) -> str:
+        return self.bootstrap.ssh_cidr or self.vpc_cidr
+
+    @property
+    def subnet_newbits(self) -> int:
+        """`cidrsubnet` newbits that turn the VPC prefix into subnets of `subnet_bits` host bits."""
+        return 32 - ipaddress.ip_network(self.vpc_cidr).prefixlen - self.subnet_bits
+
+    def to_document(self) -> dict[str, Any]:
+        """The configuration as a file would hold it; derived values stay `None`."""
+        doc = asdict(self)
+        del doc["from_install_dir"]
+        doc["availability_zones"] = list(self.availability_zones)
+        doc["publish"] = self.publish.value
+        doc["iam_profile"] = self.iam_profile.value
+        for dotted in self.from_install_dir:
+            *parents, key = dotted.split(".")
+            target = doc
+            for parent in parents:
+                target = target[parent]
+            target[key] = None
+        return doc

@@ -1,0 +1,294 @@
+"""The limits and patterns of configuration values: one table, rendered into both checks.
+
+Each `Limit` answers twice from the same numbers and patterns: `problem()` for the
+configuration loader (Python) and `condition()` for the exported modules'
+`validation` blocks (HCL). A value is therefore accepted by a stack and by a
+module alike, or by neither; tests/test_limits.py drives the boundary values of
+every limit through both and requires the same verdict.
+
+Patterns are written in the syntax Python's `re` and Terraform's RE2 share (no
+look-arounds, no back-references) and always match the whole value.
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Sequence
+
+
+class Publish(str, Enum):
+    """How the API is published, as in install-config.yaml's `publish`."""
+
+    EXTERNAL = "External"
+    INTERNAL = "Internal"
+
+
+class IamProfile(str, Enum):
+    """Which permissions the machine roles get (SPEC 3.3)."""
+
+    LEAST_PRIVILEGE = "least_privilege"
+    DOCUMENTED = "documented"
+
+
+# Services whose endpoint the provider and the S3 backend can be pointed at
+# (emulators, private API endpoints). Names are the provider's `endpoints` keys.
+ENDPOINT_SERVICES = ("dynamodb", "ec2", "elbv2", "iam", "route53", "s3", "sts")
+
+
+def _hcl_string(text: str) -> str:
+    """`text` as an HCL string literal (HCL's escapes are JSON's for what these hold)."""
+    return json.dumps(text)
+
+
+class Limit:
+    """What a value must be. `accepted` says it in words; messages end with it."""
+
+    accepted: str
+    types: tuple[type, ...] = (str,)
+
+    def problem(self, value: Any) -> str | None:
+        """None when `value` is acceptable, else the message after the value: "is not valid; expected ..."."""
+        raise NotImplementedError
+
+    def condition(self, ref: str) -> str:
+        """An HCL expression, true when the value at `ref` (e.g. `var.vpc_cidr`) is acceptable."""
+        raise NotImplementedError
+
+    def refuse(self) -> str:
+        return f"is not valid; expected {self.accepted}"
+
+    def describe(self) -> str:
+        """Everything the value must be, in one phrase (the modules' validation messages)."""
+        return self.accepted
+
+
+@dataclass(frozen=True)
+class Pattern(Limit):
+    """A string matching `regex` (whole value), at most `max_length` characters, not matching `forbid`."""
+
+    regex: str
+    accepted: str
+    max_length: int | None = None
+    forbid: str | None = None  # e.g. a bucket name must not look like an IP address
+    forbid_reason: str = ""
+
+    def problem(self, value: Any) -> str | None:
+        if not isinstance(value, str) or not re.fullmatch(self.regex, value):
+            return self.refuse()
+        if self.max_length is not None and len(value) > self.max_length:
+            return f"is {len(value)} characters long; expected {self.accepted}"
+        if self.forbid is not None and re.fullmatch(self.forbid, value):
+            return f"is not valid; expected {self.forbid_reason}"
+        return None
+
+    def describe(self) -> str:
+        return f"{self.accepted}, and {self.forbid_reason}" if self.forbid else self.accepted
+
+    def condition(self, ref: str) -> str:
+        parts = [f"can(regex({_hcl_string(f'^(?:{self.regex})$')}, {ref}))"]
+        if self.forbid is not None:
+            parts.append(f"!can(regex({_hcl_string(f'^(?:{self.forbid})$')}, {ref}))")
+        if self.max_length is None:
+            return " && ".join(parts)
+        # try(): length() of a value that is not a string (null) errors instead of being false.
+        return f"try({' && '.join(parts + [f'length({ref}) <= {self.max_length}'])}, false)"
+
+
+@dataclass(frozen=True)
+class Range(Limit):
+    """A whole number from `low` to `high`."""
+
+    low: int
+    high: int
+    types: tuple[type, ...] = (int,)
+
+    @property
+    def accepted(self) -> str:  # type: ignore[override]
+        return f"an integer from {self.low} to {self.high}"
+
+    def problem(self, value: Any) -> str | None:
+        ok = isinstance(value, int) and not isinstance(value, bool) and self.low <= value <= self.high
+        return None if ok else self.refuse()
+
+    def condition(self, ref: str) -> str:
+        return f"{ref} >= {self.low} && {ref} <= {self.high} && floor({ref}) == {ref}"
+
+
+@dataclass(frozen=True)
+class OneOf(Limit):
+    """One of a fixed set of strings."""
+
+    values: tuple[str, ...]
+
+    @property
+    def accepted(self) -> str:  # type: ignore[override]
+        return "one of " + ", ".join(repr(v) for v in self.values)
+
+    def problem(self, value: Any) -> str | None:
+        return None if value in self.values else self.refuse()
+
+    def condition(self, ref: str) -> str:
+        return f"contains({json.dumps(list(self.values))}, {ref})"
+
+
+@dataclass(frozen=True)
+class Cidr(Limit):
+    """An IPv4 network in CIDR notation, host bits zero, its prefix in `prefixes`, inside one of
+    `within` when given."""
+
+    accepted: str
+    prefixes: tuple[int, int] = (0, 32)
+    within: tuple[str, ...] = ()
+    within_text: str = ""
+
+    def problem(self, value: Any) -> str | None:
+        if not isinstance(value, str) or not re.fullmatch(r"[0-9.]+/[0-9]+", value):
+            return self.refuse()
+        try:
+            network = ipaddress.IPv4Network(value, strict=True)
+        except ValueError:
+            return f"is not valid; expected {self.accepted} (host bits zero)"
+        if not self.prefixes[0] <= network.prefixlen <= self.prefixes[1]:
+            return self.refuse()
+        if self.within and not any(network.subnet_of(ipaddress.IPv4Network(b)) for b in self.within):
+            # A public range would shadow those internet addresses for every node.
+            return f"is not valid; expected {self.within_text}"
+        return None
+
+    def describe(self) -> str:
+        return f"{self.accepted}, in {self.within_text}" if self.within else self.accepted
+
+    def condition(self, ref: str) -> str:
+        prefix = f'tonumber(split("/", {ref})[1])'
+        # cidrsubnet(x, 0, 0) is x with its host bits cleared: equal only when they were zero.
+        parts = [f'can(regex("^[0-9.]+/[0-9]+$", {ref}))', f"cidrsubnet({ref}, 0, 0) == {ref}"]
+        if self.prefixes != (0, 32):
+            parts += [f"{prefix} >= {self.prefixes[0]}", f"{prefix} <= {self.prefixes[1]}"]
+        if self.within:
+            parts.append(f"anytrue([for block in {json.dumps(list(self.within))} : {prefix} >= "
+                         f'tonumber(split("/", block)[1]) && cidrsubnet(format("%s/%s", cidrhost({ref}, 0), '
+                         f'split("/", block)[1]), 0, 0) == block])')
+        # try(): a malformed value fails the first part, and the others must not error on it.
+        return f"try({' && '.join(parts)}, false)"
+
+
+@dataclass(frozen=True)
+class Count(Limit):
+    """A list of `low` to `high` distinct strings."""
+
+    low: int
+    high: int
+    accepted: str
+    types: tuple[type, ...] = (list,)
+
+    def problem(self, value: Any) -> str | None:
+        if not isinstance(value, list) or not self.low <= len(value) <= self.high:
+            return self.refuse()
+        if len(set(map(json.dumps, value))) != len(value):
+            return f"is not valid; expected {self.accepted} (one is listed twice)"
+        return None
+
+    def condition(self, ref: str) -> str:
+        return (f"length({ref}) >= {self.low} && length({ref}) <= {self.high} && "
+                f"length(distinct({ref})) == length({ref})")
+
+
+_LABEL = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+MAX_INFRA_ID_LENGTH = 27  # so "<infra_id>-aext" fits AWS's 32 characters for target groups (SPEC 3.7)
+MIN_AZS, MAX_AZS = 1, 3
+VOLUME_TYPES = ("gp2", "gp3", "io1", "io2")
+
+HTTPS_URL = r"https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/%-]*)?"
+S3_URL = r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/[A-Za-z0-9!_.*'()/-]+"
+
+
+@dataclass(frozen=True)
+class Field:
+    """Where a limit applies: a configuration key (dotted path) and the module variable, if any,
+    that carries the same value."""
+
+    path: str
+    variable: str | None
+    limit: Limit
+    # Boundary values for the parity test: each is accepted by both checks or by neither.
+    cases: Sequence[Any] = field(default=(), compare=False)
+
+
+CLUSTER_NAME = Pattern("[a-z]([a-z0-9-]{0,61}[a-z0-9])?",
+                       "a lowercase DNS label: a-z, 0-9 and '-', starting with a letter, at most 63 characters")
+INFRA_ID = Pattern("[a-z]([a-z0-9-]*[a-z0-9])?",
+                   "lowercase letters, digits and '-', starting with a letter and not ending with '-', at most "
+                   f"{MAX_INFRA_ID_LENGTH} characters (so '<infra_id>-aext' fits AWS's 32)",
+                   max_length=MAX_INFRA_ID_LENGTH)
+BASE_DOMAIN = Pattern(f"{_LABEL}(\\.{_LABEL})*", "a lowercase DNS name such as example.com, without a trailing dot",
+                      max_length=253)
+AVAILABILITY_ZONES = Count(MIN_AZS, MAX_AZS, f"a list of {MIN_AZS} to {MAX_AZS} distinct availability zones of the "
+                                             "region, such as [us-east-1a, us-east-1b]")
+VPC_CIDR = Cidr("an IPv4 network in CIDR notation with a prefix from /16 to /24, such as 10.0.0.0/16", (16, 24),
+                PRIVATE_RANGES, "a private range: 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 (RFC 1918) or "
+                                "100.64.0.0/10 (RFC 6598)")
+SUBNET_BITS = Range(5, 13)
+SSH_CIDR = Cidr("an IPv4 CIDR such as 203.0.113.0/24, or null for the VPC CIDR")
+PUBLISH = OneOf(tuple(p.value for p in Publish))
+IAM_PROFILE = OneOf(tuple(p.value for p in IamProfile))
+ZONE_ID = Pattern("Z[A-Z0-9]{1,31}", "a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ, or null to look it up")
+BUCKET = Pattern("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "an S3 bucket name: 3 to 63 lowercase letters, digits, '.' and "
+                 "'-', starting and ending with a letter or digit", forbid=r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+",
+                 forbid_reason="a bucket name that is not formatted as an IP address")
+LOCK_TABLE = Pattern("[A-Za-z0-9_.-]{3,255}", "a DynamoDB table name (3 to 255 of A-Z a-z 0-9 _ . -), or null")
+KEY_PREFIX = Pattern(r"[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*",
+                     "a relative S3 key prefix such as ocp-upi-tf (no leading or trailing '/')")
+AMI = Pattern("ami-([0-9a-f]{8}|[0-9a-f]{17})", "an AMI ID such as ami-0123456789abcdef0 (the RHCOS image of the region)")
+INSTANCE_TYPE = Pattern("[a-z][a-z0-9-]*\\.[a-z0-9]+", "an EC2 instance type such as m5.xlarge")
+VOLUME_SIZE = Range(100, 16384)  # OpenShift needs at least 100 GiB on a node's root disk
+VOLUME_TYPE = OneOf(VOLUME_TYPES)
+REPLICAS = Range(0, 250)
+IGNITION_URL = Pattern(HTTPS_URL, "an https URL such as https://api-int.<cluster domain>:22623/config/master")
+BOOTSTRAP_IGNITION_URL = Pattern(f"({S3_URL})|({HTTPS_URL})", "an s3://bucket/key or https:// URL")
+
+_POOLS = {"bootstrap": "bootstrap", "control_plane": "master", "compute": "worker"}
+
+# Every limited configuration key, with the module variable that carries it.
+LIMITS: tuple[Field, ...] = (
+    Field("cluster_name", "cluster_name", CLUSTER_NAME, ("a", "a" * 63, "a" * 64, "a-b", "a-", "1a", "A", "a\n")),
+    Field("infra_id", "infra_id", INFRA_ID, ("a", "a" * 27, "a" * 28, "ocp4-x7k2q", "ocp4-", "Ocp4", "ocp4_x")),
+    Field("base_domain", "base_domain", BASE_DOMAIN,
+          ("example.com", "com", "example.com.", "Example.com", "a-.com", ("a" * 63 + ".") * 3 + "a" * 61,
+           ("a" * 63 + ".") * 3 + "a" * 62, "a" * 64 + ".com")),
+    Field("availability_zones", "availability_zones", AVAILABILITY_ZONES,
+          ([], ["us-east-1a"], ["us-east-1a", "us-east-1b", "us-east-1c"],
+           ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"], ["us-east-1a", "us-east-1a"])),
+    Field("vpc_cidr", "vpc_cidr", VPC_CIDR,
+          ("10.0.0.0/16", "10.0.0.0/15", "10.0.0.0/24", "10.0.0.0/25", "10.0.0.1/16", "11.0.0.0/16",
+           "172.16.0.0/16", "172.32.0.0/16", "100.64.0.0/16", "100.128.0.0/16", "192.168.0.0/24", "fd00::/56",
+           "10.0.0.0", "nonsense")),
+    Field("subnet_bits", "subnet_bits", SUBNET_BITS, (4, 5, 13, 14)),
+    Field("publish", "publish", PUBLISH, ("External", "Internal", "external", "")),
+    Field("iam_profile", "iam_profile", IAM_PROFILE, ("least_privilege", "documented", "admin")),
+    Field("public_zone_id", "public_zone_id", ZONE_ID, ("Z1", "Z" + "A" * 31, "Z" + "A" * 32, "Z", "z123", "example.com")),
+    Field("state.bucket", "state_bucket", BUCKET, ("abc", "ab", "a" * 63, "a" * 64, "-abc", "abc-", "My_Bucket",
+                                                   "192.168.0.1", "a.b.c")),
+    Field("state.dynamodb_table", "lock_table", LOCK_TABLE, ("abc", "ab", "a" * 255, "a" * 256, "a b")),
+    Field("state.key_prefix", None, KEY_PREFIX),
+    Field("rhcos_ami", "rhcos_ami", AMI, ("ami-01234567", "ami-0123456789abcdef0", "ami-0123456", "ami-xyz",
+                                          "ami-0123456789ABCDEF0", "ami-0123456789")),
+    *(Field(f"{pool}.instance_type", f"{prefix}_instance_type", INSTANCE_TYPE,
+            ("m5.xlarge", "m6i.2xlarge", "u-6tb1.metal", "m5", "M5.large", "m5.", ".large"))
+      for pool, prefix in _POOLS.items()),
+    # The modules take one root volume size and type for every machine; each pool of a stack its own.
+    *(Field(f"{pool}.root_volume_size", "root_volume_size" if pool == "bootstrap" else None, VOLUME_SIZE,
+            (99, 100, 16384, 16385)) for pool in _POOLS),
+    *(Field(f"{pool}.root_volume_type", "root_volume_type" if pool == "bootstrap" else None, VOLUME_TYPE,
+            ("gp2", "gp3", "io1", "io2", "standard", "GP3")) for pool in _POOLS),
+    Field("compute.replicas", "worker_replicas", REPLICAS, (-1, 0, 250, 251)),
+    Field("bootstrap.ssh_cidr", "bootstrap_ssh_cidr", SSH_CIDR,
+          ("0.0.0.0/0", "203.0.113.0/24", "203.0.113.7/32", "10.0.0.1/8", "10.0.0.0/33", "fd00::/8", "nonsense")),
+    *(Field(f"{pool}.ignition_url", f"{prefix}_ignition_url", IGNITION_URL,
+            ("https://api-int.ocp4.example.com:22623/config/master", "https://h", "http://h/config",
+             "https://h:22623/a b", "ftp://h")) for pool, prefix in (("control_plane", "master"), ("compute", "worker"))),
+)
+FIELDS = {f.path: f for f in LIMITS}

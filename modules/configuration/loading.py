@@ -1,0 +1,318 @@
+"""Loading the cluster configuration, and validating it up front.
+
+A configuration file (YAML or JSON) is read from the path in `OCP_CLUSTER_CONFIG`;
+without it, the embedded `EXAMPLE` cluster is used so `cdktf synth` works out of
+the box. Every key is documented in README.md ("Configuration").
+
+Validation happens here, before any construct exists: a bad value stops the run
+with one message per bad field (`ConfigError`), so nothing is ever half-written.
+Single values are checked against the table in `limits` (which the modules'
+validation blocks come from too); rules across keys are `_cross_checks`.
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any, Mapping
+
+from . import limits
+from .cluster import ClusterConfig, StateConfig
+from .ignition import InstallDirError, ca_problem, read_install_dir
+from .limits import ENDPOINT_SERVICES, IamProfile, Publish
+from .machines import read_bootstrap, read_compute, read_control_plane
+from .reader import MISSING, Reader, kind_of, show
+from .regions import REGIONS, partition_of
+
+CONFIG_ENV = "OCP_CLUSTER_CONFIG"
+
+
+class ConfigError(Exception):
+    """A configuration that cannot be used; `problems` holds one message per bad field."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + "; ".join(problems))
+
+    def report(self) -> str:
+        lines = [f"invalid cluster configuration ({self.source}):"]
+        lines += [f"  - {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+# A placeholder CA (not a real certificate): the example only has to synthesize.
+_EXAMPLE_CA = ("data:text/plain;charset=utf-8;base64,LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCkVYQU1QTEUtT05MWS1O"
+               "T1QtQS1SRUFMLUNFUlRJRklDQVRFCi0tLS0tRU5EIENFUlRJRklDQVRFLS0tLS0K")
+
+EXAMPLE: dict[str, Any] = {
+    "cluster_name": "ocp4",
+    "infra_id": "ocp4-x7k2q",
+    "base_domain": "example.com",
+    "region": "us-east-1",
+    "availability_zones": ["us-east-1a", "us-east-1b", "us-east-1c"],
+    "rhcos_ami": "ami-0123456789abcdef0",
+    "ignition_ca": _EXAMPLE_CA,
+    "bootstrap": {"ignition": "s3://ocp4-x7k2q-ignition/bootstrap.ign"},
+    "tags": {"owner": "platform-team"},
+}
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_configs(path: str | os.PathLike[str] | None = None) -> list[ClusterConfig]:
+    """Load the clusters from `path`, else `$OCP_CLUSTER_CONFIG`, else the example cluster.
+
+    A file holds one cluster, or a fleet: `clusters:` followed by a list of them."""
+    if path is None:
+        path = os.environ.get(CONFIG_ENV) or None
+    if path is None:
+        return [parse_config(EXAMPLE, source="embedded example")]
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(source, [f"cannot read the file: {exc.strerror or exc}"]) from None
+    # Paths in the file (install dir, bootstrap.ign) are relative to the file itself.
+    return parse_configs(_parse_document(text, source), source=source, base_dir=Path(path).resolve().parent)
+
+
+def parse_configs(data: Any, source: str = "configuration", base_dir: Path | None = None) -> list[ClusterConfig]:
+    """One cluster, or `{"clusters": [...]}`: each validated, then checked against the others."""
+    if not (isinstance(data, Mapping) and "clusters" in data):
+        return [parse_config(data, source, base_dir)]
+    problems: list[str] = [f"{key}: unknown key; a fleet file holds only `clusters`" for key in data
+                           if key != "clusters"]
+    entries = data["clusters"]
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(source, problems + [f"clusters: {show(entries)} is {kind_of(entries)}; "
+                                              "expected a non-empty list of clusters"])
+    configs: list[ClusterConfig] = []
+    for index, entry in enumerate(entries):
+        try:
+            configs.append(parse_config(entry, source, base_dir))
+        except ConfigError as error:
+            problems += [f"clusters[{index}].{problem}" for problem in error.problems]
+    # Stacks are named <cluster_name>-<tier>, and every cluster's state tier creates its bucket.
+    for key in ("cluster_name", "infra_id", "resolved_state_bucket"):
+        seen: dict[str, int] = {}
+        for index, config in enumerate(configs):
+            value = getattr(config, key)
+            if value in seen:
+                field_name = "state.bucket" if key == "resolved_state_bucket" else key
+                problems.append(f"clusters[{index}].{field_name}: {value!r} is also used by "
+                                f"clusters[{seen[value]}]; each cluster needs its own")
+            seen.setdefault(value, index)
+    if problems:
+        raise ConfigError(source, problems)
+    return configs
+
+
+def _parse_document(text: str, source: str) -> Any:
+    """JSON (read as JSON: YAML would not join its escaped surrogate pairs) or YAML."""
+    if text.lstrip().startswith(("{", "[")):
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass  # flow-style YAML, or broken: YAML says where
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(source, [f"not valid YAML or JSON{where}"]) from None
+
+
+def parse_config(data: Any, source: str = "configuration", base_dir: Path | None = None) -> ClusterConfig:
+    """Validate a parsed document and build the configuration, or raise `ConfigError`."""
+    problems: list[str] = []
+    if not isinstance(data, Mapping):
+        raise ConfigError(source, [f"the document must be a mapping of keys to values, got {kind_of(data)}"])
+    base_dir = base_dir or Path.cwd()
+    data, filled = _merge_install_dir(data, base_dir, source)
+    config = _read_cluster(Reader(data, "", problems), base_dir, filled)
+    if problems or config is None:
+        raise ConfigError(source, problems)
+    return config
+
+
+# --------------------------------------------------------------------------- validation
+
+_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$")
+
+
+def _merge_install_dir(data: Mapping[str, Any], base_dir: Path,
+                       source: str) -> tuple[Mapping[str, Any], frozenset[str]]:
+    """Fill keys the document leaves out from `openshift_install_dir`; explicit keys win."""
+    folder = data.get("openshift_install_dir")
+    if not isinstance(folder, str):
+        return data, frozenset()  # absent, or not a string: the reader reports it
+    try:
+        if "\x00" in folder:
+            raise InstallDirError(f"{show(folder)} is not a usable folder path (it holds a NUL character)")
+        found = read_install_dir((base_dir / folder).resolve())
+    except InstallDirError as error:
+        raise ConfigError(source, [f"openshift_install_dir: {error}"]) from None
+    merged, filled = dict(data), set()
+    offered = {"cluster_name": found.cluster_name, "infra_id": found.infra_id, "region": found.region,
+               "ignition_ca": found.ignition_ca}
+    for key, value in offered.items():
+        if merged.get(key) is None and value is not None:
+            merged[key] = value
+            filled.add(key)
+    bootstrap = dict(merged.get("bootstrap") or {}) if isinstance(merged.get("bootstrap") or {}, dict) else None
+    if bootstrap is not None and bootstrap.get("ignition") is None:
+        bootstrap["ignition"] = str(found.bootstrap_ignition)
+        merged["bootstrap"] = bootstrap
+        filled.add("bootstrap.ignition")
+    return merged, frozenset(filled)
+
+
+def _read_cluster(r: Reader, base_dir: Path, filled: frozenset[str]) -> ClusterConfig | None:
+    values: dict[str, Any] = {
+        "cluster_name": r.limited("cluster_name", limits.CLUSTER_NAME),
+        "infra_id": r.limited("infra_id", limits.INFRA_ID),
+        "base_domain": r.limited("base_domain", limits.BASE_DOMAIN),
+        "region": _region(r),
+        "vpc_cidr": r.limited("vpc_cidr", limits.VPC_CIDR, "10.0.0.0/16"),
+        "subnet_bits": r.limited("subnet_bits", limits.SUBNET_BITS, 12),
+        "publish": r.choice("publish", Publish, limits.PUBLISH, Publish.EXTERNAL),
+        "iam_profile": r.choice("iam_profile", IamProfile, limits.IAM_PROFILE, IamProfile.LEAST_PRIVILEGE),
+        "network_acl": r.take("network_acl", (bool,), "true or false", False),
+        "restricted_network": r.take("restricted_network", (bool,), "true or false", False),
+        "nat_gateways": r.take("nat_gateways", (bool,), "true or false", True),
+        "public_zone_id": r.limited("public_zone_id", limits.ZONE_ID, None),
+        "tags": _tags(r),
+        "aws_endpoints": _endpoints(r),
+        "rhcos_ami": r.limited("rhcos_ami", limits.AMI),
+        "ignition_ca": _ignition_ca(r),
+        "openshift_install_dir": r.take("openshift_install_dir", (str,), "a folder path, or null", None),
+        "bootstrap": read_bootstrap(r, base_dir),
+        "control_plane": read_control_plane(r),
+        "compute": read_compute(r),
+    }
+    values["availability_zones"] = _availability_zones(r, values["region"])
+    values["state"] = _state(r, values["region"])
+    r.finish()
+    if MISSING in values.values():
+        return None
+    _cross_checks(r, values)
+    if r.problems:
+        return None
+    if values["bootstrap"].ignition is None:
+        r.problems.append("bootstrap.ignition: missing; expected a path to bootstrap.ign or an s3://bucket/key "
+                          "URL, or openshift_install_dir")
+        return None
+    return ClusterConfig(**values, from_install_dir=filled)
+
+
+def _ignition_ca(r: Reader) -> Any:
+    value = r.take("ignition_ca", (str,), "the cluster CA as master.ign carries it, or openshift_install_dir")
+    if isinstance(value, str) and ca_problem(value):
+        r.fail("ignition_ca", value, ca_problem(value))
+        return MISSING
+    return value
+
+
+def _region(r: Reader) -> Any:
+    value = r.take("region", (str,), "an AWS region such as us-east-1")
+    if isinstance(value, str) and value not in REGIONS:
+        r.fail("region", value, "a known AWS region in the aws, aws-us-gov or aws-cn partition, such as us-east-1")
+        return MISSING
+    return value
+
+
+def _availability_zones(r: Reader, region: Any) -> Any:
+    value = r.limited("availability_zones", limits.AVAILABILITY_ZONES)
+    if value is MISSING:
+        return value
+    ok = True
+    for i, az in enumerate(value):
+        if not isinstance(az, str) or (isinstance(region, str) and not re.fullmatch(re.escape(region) + "[a-z]", az)):
+            expected = f"'{region}' followed by one letter" if isinstance(region, str) else "an availability zone name"
+            r.problems.append(f"availability_zones[{i}]: {show(az)} is not an availability zone of region "
+                              f"{show(region)}; expected {expected}")
+            ok = False
+    return tuple(value) if ok else MISSING
+
+
+def _tags(r: Reader) -> Any:
+    value = r.take("tags", (dict,), "a mapping of tag names to string values", {})
+    if value is MISSING:
+        return value
+    ok = True
+    for key, tag in value.items():
+        if not isinstance(key, str) or not 1 <= len(key) <= 128 or key.lower().startswith("aws:"):
+            r.problems.append(f"tags: key {show(key)} is not valid; expected 1 to 128 characters, not starting with 'aws:'")
+            ok = False
+        elif key.startswith("kubernetes.io/cluster/"):
+            r.problems.append(f"tags: key {show(key)} is reserved; the generator sets the cluster tag itself")
+            ok = False
+        elif not isinstance(tag, str) or len(tag) > 256:
+            r.problems.append(f"tags.{key}: {show(tag)} is not valid; expected a string of at most 256 characters")
+            ok = False
+    return dict(value) if ok else MISSING
+
+
+def _endpoints(r: Reader) -> Any:
+    value = r.take("aws_endpoints", (dict,), "a mapping of service name to endpoint URL", {})
+    if value is MISSING:
+        return value
+    ok = True
+    for service, url in value.items():
+        if service not in ENDPOINT_SERVICES:
+            r.problems.append(f"aws_endpoints: {show(service)} is not a supported service; "
+                              f"expected one of {', '.join(ENDPOINT_SERVICES)}")
+            ok = False
+        elif not isinstance(url, str) or not _URL.fullmatch(url):
+            r.problems.append(f"aws_endpoints.{service}: {show(url)} is not valid; "
+                              "expected an http(s) URL such as http://127.0.0.1:5000")
+            ok = False
+    return dict(value) if ok else MISSING
+
+
+def _state(r: Reader, cluster_region: Any) -> Any:
+    raw = r.take("state", (dict,), "a mapping with bucket, region, key_prefix and dynamodb_table", {})
+    if raw is MISSING:
+        return raw
+    s = Reader(raw, "state.", r.problems)
+    bucket = s.limited("bucket", limits.BUCKET, None)
+    region = s.take("region", (str,), "an AWS region, or null for the cluster's region", None)
+    if isinstance(region, str):
+        if region not in REGIONS:
+            s.fail("region", region, "a known AWS region such as us-east-1, or null for the cluster's region")
+            region = MISSING
+        elif isinstance(cluster_region, str) and cluster_region in REGIONS \
+                and partition_of(region) != partition_of(cluster_region):
+            s.fail("region", region, f"a region of the cluster's partition ({partition_of(cluster_region).name})")
+            region = MISSING
+    key_prefix = s.limited("key_prefix", limits.KEY_PREFIX, "ocp-upi-tf")
+    table = s.limited("dynamodb_table", limits.LOCK_TABLE, None)
+    s.finish()
+    parts = (bucket, region, key_prefix, table)
+    return MISSING if MISSING in parts else StateConfig(*parts)
+
+
+def _cross_checks(r: Reader, v: dict[str, Any]) -> None:
+    """Rules that involve more than one key; only run once every key parsed."""
+    network = ipaddress.IPv4Network(v["vpc_cidr"])
+    subnet_prefix = 32 - v["subnet_bits"]
+    if subnet_prefix - network.prefixlen < 3:  # six blocks need 3 bits of room
+        smallest = network.prefixlen + 3
+        r.problems.append(
+            f"subnet_bits: {v['subnet_bits']} does not fit vpc_cidr {v['vpc_cidr']}: six /{subnet_prefix} subnets "
+            f"need a VPC of at least /{subnet_prefix - 3}; expected at most {32 - smallest} for this VPC")
+    partition = partition_of(v["region"])
+    if v["publish"] is Publish.EXTERNAL and not partition.allows_external_publish:
+        r.problems.append(f"publish: 'External' is not available in the {partition.name} partition (no public "
+                          "hosted zone, no alias records to NLBs); expected 'Internal'")
+    if v["public_zone_id"] is not None and v["publish"] is Publish.INTERNAL:
+        r.problems.append("public_zone_id: an Internal cluster has no public record; expected null")
+    if not v["nat_gateways"] and not v["restricted_network"]:
+        r.problems.append("nat_gateways: false leaves the private subnets without a route out; "
+                          "expected true, or restricted_network: true (VPC endpoints instead)")

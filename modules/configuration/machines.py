@@ -1,0 +1,110 @@
+"""Configuration of the machine tiers: bootstrap (04), control plane (05) and compute (06).
+
+Defaults follow the reference templates (instance types, 120 GiB root volumes);
+the root volume type defaults to gp3 (the reference's gp2 costs more for less).
+Limits (sizes, types, replicas) are in `limits`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import limits
+from .ignition import ignition_file_problem, is_s3_url
+from .reader import MISSING, Reader
+
+CONTROL_PLANE_REPLICAS = 3
+
+
+@dataclass(frozen=True)
+class MachinePool:
+    instance_type: str
+    root_volume_size: int = 120
+    root_volume_type: str = "gp3"
+
+
+@dataclass(frozen=True)
+class BootstrapConfig(MachinePool):
+    instance_type: str = "i3.large"
+    ignition: str | None = None  # local bootstrap.ign (uploaded to S3 by the tier) or s3://bucket/key
+    ssh_cidr: str | None = None  # derived: the VPC CIDR (SSH from outside must be asked for)
+
+    @property
+    def ignition_is_local(self) -> bool:
+        return self.ignition is not None and not is_s3_url(self.ignition)
+
+
+@dataclass(frozen=True)
+class ControlPlaneConfig(MachinePool):
+    instance_type: str = "m5.xlarge"
+    ignition_url: str | None = None  # derived: https://api-int.<cluster domain>:22623/config/master
+
+
+@dataclass(frozen=True)
+class ComputeConfig(MachinePool):
+    instance_type: str = "m5.large"
+    replicas: int = 3
+    ignition_url: str | None = None  # derived: https://api-int.<cluster domain>:22623/config/worker
+
+
+def _pool(r: Reader, key: str, defaults: MachinePool) -> tuple[Reader | None, dict[str, Any]]:
+    raw = r.take(key, (dict,), "a mapping of machine settings", {})
+    if raw is MISSING:
+        return None, {}
+    pool = Reader(raw, f"{key}.", r.problems)
+    values = {
+        "instance_type": pool.limited("instance_type", limits.INSTANCE_TYPE, defaults.instance_type),
+        "root_volume_size": pool.limited("root_volume_size", limits.VOLUME_SIZE, defaults.root_volume_size),
+        "root_volume_type": pool.limited("root_volume_type", limits.VOLUME_TYPE, defaults.root_volume_type),
+    }
+    return pool, values
+
+
+def read_bootstrap(r: Reader, base_dir: Path) -> Any:
+    pool, values = _pool(r, "bootstrap", BootstrapConfig())
+    if pool is None:
+        return MISSING
+    ignition = pool.take("ignition", (str,), "a path to bootstrap.ign or an s3://bucket/key URL", None)
+    if isinstance(ignition, str):
+        if ignition.startswith("s3://"):
+            if not is_s3_url(ignition):
+                pool.fail("ignition", ignition, "an s3://bucket/key URL with a valid bucket name")
+                ignition = MISSING
+        elif "\x00" in ignition or not re.fullmatch(r"[A-Za-z0-9._-]+", Path(ignition).name):
+            # The name travels into Terraform expressions (the asset's path): plain names only.
+            pool.fail("ignition", ignition, "a path to a file named with letters, digits, '.', '_' and '-' "
+                                            "(such as install/bootstrap.ign), or an s3://bucket/key URL")
+            ignition = MISSING
+        else:
+            path = (base_dir / ignition).resolve()
+            problem = ignition_file_problem(path)
+            if problem:
+                pool.fail("ignition", ignition, f"{problem} at {path}")
+                ignition = MISSING
+            else:
+                ignition = str(path)
+    ssh_cidr = pool.limited("ssh_cidr", limits.SSH_CIDR, None)
+    pool.finish()
+    values.update(ignition=ignition, ssh_cidr=ssh_cidr)
+    return MISSING if MISSING in values.values() else BootstrapConfig(**values)
+
+
+def read_control_plane(r: Reader) -> Any:
+    pool, values = _pool(r, "control_plane", ControlPlaneConfig())
+    if pool is None:
+        return MISSING
+    values["ignition_url"] = pool.limited("ignition_url", limits.IGNITION_URL, None)
+    pool.finish()
+    return MISSING if MISSING in values.values() else ControlPlaneConfig(**values)
+
+
+def read_compute(r: Reader) -> Any:
+    pool, values = _pool(r, "compute", ComputeConfig())
+    if pool is None:
+        return MISSING
+    values["replicas"] = pool.limited("replicas", limits.REPLICAS, ComputeConfig.replicas)
+    values["ignition_url"] = pool.limited("ignition_url", limits.IGNITION_URL, None)
+    pool.finish()
+    return MISSING if MISSING in values.values() else ComputeConfig(**values)

@@ -1,0 +1,118 @@
+"""Applying and destroying a cluster's synthesized tiers in dependency order.
+
+The order comes from the tier graph (configuration/topology.py): `state` first,
+then the network, and so on; which stacks are there, from cdktf's `manifest.json`. Stacks at the same depth do not depend on
+each other (cluster-infra and security; the three machine tiers) and run at
+the same time; destroy walks the levels backwards. Each step is plain
+`terraform init` + `terraform apply|destroy` in the stack's folder, with the
+project's CLI configuration, so what runs here is what a user would type by hand.
+"""
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Callable, Sequence
+
+from ..configuration.topology import DEPENDENCIES, Tier, UnknownTier, stack_name, stacks_of, tier_named
+from . import terraform
+
+
+class DeployError(RuntimeError):
+    pass
+
+
+def synthesized_stacks(outdir: Path) -> set[str]:
+    """The stacks the synthesized app in `outdir` holds (its manifest)."""
+    manifest_path = outdir / "manifest.json"
+    try:
+        return set(json.loads(manifest_path.read_text())["stacks"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise DeployError(f"{manifest_path}: no synthesized app here; run `scripts/cdktf synth` first") from None
+
+
+def stack_order(outdir: Path, cluster_name: str) -> list[str]:
+    """The cluster's stacks (by exact name: `prod` never takes `prod-eu`'s), in tier order, which puts
+    each after every stack it depends on."""
+    ours = stacks_of(cluster_name, synthesized_stacks(outdir))
+    if not ours:
+        raise DeployError(f"{outdir / 'manifest.json'}: no stacks of cluster {cluster_name!r}")
+    return list(ours)
+
+
+def levels(cluster_name: str, stacks: Sequence[str]) -> list[list[str]]:
+    """`stacks` of the cluster grouped by depth in the tier graph: a level depends only on earlier ones."""
+    tiers = stacks_of(cluster_name, stacks)
+    depth: dict[Tier, int] = {}
+
+    def depth_of(tier: Tier) -> int:
+        if tier not in depth:
+            depth[tier] = 1 + max((depth_of(d) for d in DEPENDENCIES[tier]), default=-1)
+        return depth[tier]
+
+    grouped: dict[int, list[str]] = {}
+    for name in stacks:
+        grouped.setdefault(depth_of(tiers[name]), []).append(name)
+    return [grouped[d] for d in sorted(grouped)]
+
+
+def _run_levels(outdir: Path, groups: list[list[str]], command: list[str], verb: str,
+                log: Callable[[str], None], env: dict[str, str] | None) -> None:
+    for group in groups:
+        # init one at a time: the shared plugin cache is not safe for concurrent writers.
+        for stack in group:
+            log(f"==> {stack}: {verb}")
+            terraform.init(stack_dir(outdir, stack), env=env)
+        with ThreadPoolExecutor(max_workers=len(group)) as pool:
+            runs = [pool.submit(terraform.run, command, stack_dir(outdir, stack), env=env, timeout=1800)
+                    for stack in group]
+            errors = [run.exception() for run in runs if run.exception() is not None]
+        if errors:
+            raise errors[0]
+
+
+def select(order: list[str], cluster_name: str, tiers: Sequence[str] | None) -> list[str]:
+    """The stacks of `order` for the named tiers (all of them when none is named)."""
+    if not tiers:
+        return order
+    try:
+        wanted = {stack_name(cluster_name, tier_named(name)) for name in tiers}
+    except UnknownTier as error:
+        raise DeployError(str(error)) from None
+    missing = sorted(wanted - set(order))
+    if missing:
+        raise DeployError(f"not synthesized: {', '.join(missing)}; the output holds {', '.join(order)}")
+    return [name for name in order if name in wanted]
+
+
+def stack_dir(outdir: Path, stack: str) -> Path:
+    return outdir / "stacks" / stack
+
+
+def apply(outdir: Path, cluster_name: str, tiers: Sequence[str] | None = None, *,
+          log: Callable[[str], None] = print, env: dict[str, str] | None = None) -> list[str]:
+    """init + apply each selected stack in dependency order; returns the stacks applied."""
+    chosen = select(stack_order(outdir, cluster_name), cluster_name, tiers)
+    _run_levels(outdir, levels(cluster_name, chosen), ["apply", "-input=false", "-no-color", "-auto-approve"],
+                "apply", log, env)
+    return chosen
+
+
+def destroy(outdir: Path, cluster_name: str, tiers: Sequence[str], *,
+            log: Callable[[str], None] = print, env: dict[str, str] | None = None) -> list[str]:
+    """destroy the selected stacks, dependents first; tiers must be named (no implicit "all")."""
+    if not tiers:
+        raise DeployError("name the tiers to destroy, e.g. `destroy bootstrap`; the state tier is protected")
+    chosen = select(stack_order(outdir, cluster_name), cluster_name, tiers)
+    _run_levels(outdir, list(reversed(levels(cluster_name, chosen))),
+                ["destroy", "-input=false", "-no-color", "-auto-approve"], "destroy", log, env)
+    return list(reversed(chosen))
+
+
+def plan_is_empty(outdir: Path, stack: str, *, env: dict[str, str] | None = None) -> tuple[bool, str]:
+    """`terraform plan -detailed-exitcode`: (no changes?, plan text)."""
+    result = terraform.run(["plan", "-input=false", "-no-color", "-detailed-exitcode", "-lock=false"],
+                               stack_dir(outdir, stack), env=env, check=False)
+    if result.returncode not in (0, 2):
+        raise terraform.TerraformError(["plan"], stack_dir(outdir, stack), result)
+    return result.returncode == 0, result.stdout

@@ -1,0 +1,346 @@
+"""Reading `terraform show -json` plans the way a reviewer should: what matters first.
+
+For each tier: counts to add, change, replace and destroy, and the changed
+resources with the attributes that change. Above them, an Attention list:
+- security-group rules opened to 0.0.0.0/0 or ::/0, or whose ports widen;
+- IAM policy statements added or widened, as an action-level diff;
+- replacements or deletions of stateful or identity-bearing resources;
+- changes in tiers other than the one the change targets.
+"""
+from __future__ import annotations
+
+import fnmatch
+import json
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator, NamedTuple
+
+from ..configuration.topology import STACK_FILE, Tier, stack_name
+from . import deploy, static_checks, terraform
+from .markdown import cell
+
+WORLD = ("0.0.0.0/0", "::/0")
+RULE_TYPES = ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule", "aws_security_group_rule")
+POLICY_ATTRIBUTES = {"aws_iam_role_policy": "policy", "aws_iam_policy": "policy", "aws_iam_role": "assume_role_policy",
+                     "aws_s3_bucket_policy": "policy"}
+# Losing or recreating these loses data, addresses or identities others depend on.
+PRECIOUS = ("aws_route53_zone", "aws_lb", "aws_s3_bucket", "aws_dynamodb_table", "aws_instance", "aws_eip",
+            "aws_iam_role", "aws_vpc", "aws_nat_gateway")
+
+
+@dataclass
+class Change:
+    address: str
+    type: str
+    action: str  # create, update, replace, delete
+    attributes: list[str]  # the configured ones that change (all that change, without the configuration)
+    forces_replacement: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        return ", ".join(f"{name} (forces replacement)" if name in self.forces_replacement else name
+                         for name in self.attributes)
+
+
+@dataclass
+class TierReview:
+    stack: str
+    counts: dict[str, int] = field(default_factory=lambda: {"add": 0, "change": 0, "replace": 0, "destroy": 0})
+    changes: list[Change] = field(default_factory=list)
+    attention: list[str] = field(default_factory=list)
+    note: str | None = None
+    outputs: dict[str, str] = field(default_factory=dict)  # output name -> action
+    reported: dict[str, int] | None = None  # Terraform's change_summary, when the plan was run here
+
+    @property
+    def changed(self) -> bool:
+        return any(self.counts.values()) or bool(self.outputs)
+
+
+def action_of(actions: list[str]) -> str | None:
+    if actions in (["no-op"], ["read"]):
+        return None
+    if "delete" in actions and "create" in actions:
+        return "replace"
+    return {"create": "create", "update": "update", "delete": "delete"}[actions[0]]
+
+
+def changed_attributes(before: Any, after: Any, unknown: Any, configured: set[str] | None = None) -> list[str]:
+    """Attributes whose value changes or becomes unknown. With `configured` (the attributes the
+    configuration sets) only those: a replacement makes every computed attribute (id, arn, ...)
+    unknown, and listing them hides the one that matters."""
+    before, after, unknown = before or {}, after or {}, unknown or {}
+    keys = set(before) | set(after) | {k for k, v in unknown.items() if v}
+    if configured is not None:
+        keys &= configured
+    return sorted(k for k in keys if before.get(k) != after.get(k) or unknown.get(k))
+
+
+def configured_attributes(plan: dict[str, Any]) -> dict[str, set[str]]:
+    """`type.name` -> the attributes the root module's configuration sets (its `expressions`)."""
+    resources = plan.get("configuration", {}).get("root_module", {}).get("resources", [])
+    return {resource["address"]: set(resource.get("expressions", {})) for resource in resources}
+
+
+def review_tier(stack: str, plan: dict[str, Any]) -> TierReview:
+    review = TierReview(stack)
+    configured = configured_attributes(plan)
+    for change in plan.get("resource_changes", []):
+        if change.get("mode") != "managed":
+            continue
+        action = action_of(change["change"]["actions"])
+        if action is None:
+            continue
+        review.counts[{"create": "add", "update": "change", "replace": "replace", "delete": "destroy"}[action]] += 1
+        body = change["change"]
+        attributes = changed_attributes(body.get("before"), body.get("after"), body.get("after_unknown"),
+                                        configured.get(f"{change['type']}.{change.get('name')}"))
+        forced = sorted({path[0] for path in body.get("replace_paths", []) if path and isinstance(path[0], str)})
+        review.changes.append(Change(change["address"], change["type"], action, attributes, forced))
+        review.attention += attention_for(change["address"], change["type"], action, body.get("before"),
+                                          body.get("after"))
+    for name, body in sorted(plan.get("output_changes", {}).items()):
+        if action_of(body["actions"]) is not None:
+            review.outputs[name] = action_of(body["actions"])
+    return review
+
+
+def attention_for(address: str, kind: str, action: str, before: Any, after: Any) -> list[str]:
+    items: list[str] = []
+    if kind in RULE_TYPES and action != "delete":
+        items += _rule_attention(address, before or {}, after or {})
+    if kind in POLICY_ATTRIBUTES and action != "delete":
+        attribute = POLICY_ATTRIBUTES[kind]
+        granted = allowed(before, attribute)
+        added = sorted(f"{action} on {resource}" for action, resource in allowed(after, attribute)
+                       if not any(covers(old, (action, resource)) for old in granted))
+        if added:
+            items.append(f"`{address}`: IAM grants added: " + ", ".join(f"`{a}`" for a in added))
+    if kind in PRECIOUS and action in ("replace", "delete"):
+        items.append(f"`{address}`: {kind} will be {'replaced' if action == 'replace' else 'destroyed'}")
+    return items
+
+
+def _rule_attention(address: str, before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    items = []
+    sources = [after.get(key) for key in ("cidr_ipv4", "cidr_ipv6")] + list(after.get("cidr_blocks") or [])
+    opened = [s for s in sources if s in WORLD]
+    was_open = [before.get(key) for key in ("cidr_ipv4", "cidr_ipv6")] + list(before.get("cidr_blocks") or [])
+    if opened and not set(opened) <= set(was_open):
+        items.append(f"`{address}`: opened to {', '.join(opened)} ({_ports(after)})")
+    if before and _width(after) > _width(before):
+        items.append(f"`{address}`: ports widen from {_ports(before)} to {_ports(after)}")
+    return items
+
+
+def _width(rule: dict[str, Any]) -> float:
+    if str(rule.get("ip_protocol", rule.get("protocol"))) == "-1":
+        return float("inf")
+    low, high = rule.get("from_port"), rule.get("to_port")
+    return 0 if low is None or high is None else high - low + 1
+
+
+def _ports(rule: dict[str, Any]) -> str:
+    protocol = rule.get("ip_protocol", rule.get("protocol"))
+    if str(protocol) == "-1":
+        return "all traffic"
+    return f"{protocol} {rule.get('from_port')}-{rule.get('to_port')}"
+
+
+def covers(grant: tuple[str, str], wanted: tuple[str, str]) -> bool:
+    """Whether an (action, resource) grant, wildcards included, already allows `wanted`."""
+    return (fnmatch.fnmatchcase(wanted[0].lower(), grant[0].lower())
+            and fnmatch.fnmatchcase(wanted[1], grant[1]))
+
+
+def allowed(values: Any, attribute: str) -> set[tuple[str, str]]:
+    """The (action, resource) pairs a policy document attribute allows (empty when absent)."""
+    text = (values or {}).get(attribute)
+    if not isinstance(text, str):
+        return set()
+    document = json.loads(text)
+    statements = document.get("Statement", [])
+    lines = set()
+    for statement in statements if isinstance(statements, list) else [statements]:
+        if statement.get("Effect") != "Allow":
+            continue
+        for action in _as_list(statement.get("Action")):
+            for resource in _as_list(statement.get("Resource", statement.get("Principal"))):
+                lines.add((action, resource if isinstance(resource, str) else json.dumps(resource, sort_keys=True)))
+    return lines
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
+@dataclass
+class Review:
+    tiers: list[TierReview]
+    target: Tier | None = None
+    static: tuple[int, list[Any]] | None = None  # checkov: (passed, findings), see static_checks.py
+    cluster: str | None = None  # whose stacks these are (needed with a target)
+    attention: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.attention = [item for tier in self.tiers for item in tier.attention]
+        for finding in (self.static[1] if self.static else []):
+            if finding.waiver is None:
+                self.attention.append(f"`{finding.stack}`: checkov {finding.check_id} fails on "
+                                      f"`{finding.resource}` ({finding.check_name}) and no construct waives it")
+        changed = [tier.stack for tier in self.tiers if tier.changed]
+        if self.target is not None:
+            if self.cluster is None:
+                raise ValueError("a review with a target tier needs the cluster's name")
+            targeted = stack_name(self.cluster, self.target)
+            self.attention += [f"`{stack}` changes, but the change targets the {self.target.value} tier"
+                               for stack in changed if stack != targeted]
+
+    @property
+    def changed(self) -> bool:
+        return any(tier.changed for tier in self.tiers)
+
+    def summary(self) -> dict[str, Any]:
+        static = None if self.static is None else {
+            "passed": self.static[0], "findings": [{**asdict(f), "waiver": f.waiver} for f in self.static[1]]}
+        target = None if self.target is None else self.target.value
+        return {"changed": self.changed, "target": target, "attention": self.attention, "static": static,
+                "tiers": {tier.stack: tier.counts for tier in self.tiers},
+                "terraform_counts": {tier.stack: tier.reported for tier in self.tiers if tier.reported is not None},
+                "changes": {tier.stack: [asdict(c) for c in tier.changes] for tier in self.tiers},
+                "output_changes": {tier.stack: tier.outputs for tier in self.tiers if tier.outputs},
+                "notes": {tier.stack: tier.note for tier in self.tiers if tier.note}}
+
+    def markdown(self) -> str:
+        lines = ["# Plan review", "", "## Attention", ""]
+        lines += [f"- {item}" for item in self.attention] or ["None."]
+        notes = [tier.note for tier in self.tiers if tier.note]
+        if notes:
+            lines += ["", "## Notes", ""] + [f"- {note}" for note in notes]
+        lines += ["", "## Summary", "", "| tier | add | change | replace | destroy |", "|---|---:|---:|---:|---:|"]
+        lines += [f"| `{t.stack}` | {t.counts['add']} | {t.counts['change']} | {t.counts['replace']} | "
+                  f"{t.counts['destroy']} |" for t in self.tiers]
+        lines += ["", "## Static checks (checkov)", ""]
+        if self.static is None:
+            lines.append("Not run: checkov is not installed (`bash scripts/install --dev`).")
+        else:
+            passed, findings = self.static
+            lines += [f"{passed} passed, {len(findings)} failed; failures waived in their construct:", "",
+                      "| check | stack | resource | reason |", "|---|---|---|---|"]
+            lines += [f"| {f.check_id} | `{f.stack}` | `{cell(f.resource)}` | {cell(f.waiver or '**not waived**')} |"
+                      for f in findings]
+        for tier in self.tiers:
+            if not tier.changed:
+                continue
+            lines += ["", f"## {tier.stack}", "", "| resource | action | attributes |", "|---|---|---|"]
+            lines += [f"| `{cell(c.address)}` | {c.action} | {cell(c.describe())} |" for c in tier.changes]
+            lines += [f"| `output.{cell(name)}` | {action} | value |" for name, action in tier.outputs.items()]
+        return "\n".join(lines) + "\n"
+
+
+class TierPlan(NamedTuple):
+    """One tier's plan: `terraform show -json` (empty when Terraform found nothing to do),
+    and Terraform's own count of it (`change_summary`: add, change, remove; a replacement is one add
+    and one remove), which the review's counts must agree with."""
+
+    stack: str
+    plan: dict[str, Any]
+    reported: dict[str, int] | None = None
+    note: str | None = None  # what the reviewer must know to read this plan
+
+
+def review(plans: Iterable[tuple[str, dict[str, Any]] | TierPlan], target: Tier | None = None,
+           static: tuple[int, list[Any]] | None = None, *, cluster: str | None = None) -> Review:
+    tiers = []
+    for item in plans:
+        tier = TierPlan(*item)
+        tiers.append(review_tier(tier.stack, tier.plan))
+        tiers[-1].reported, tiers[-1].note = tier.reported, tier.note
+    return Review(tiers, target, static, cluster)
+
+
+def plan_tier(folder: Path, env: dict[str, str] | None = None, lock_timeout: str = "0s") -> TierPlan:
+    """`terraform init`, `plan -out` and, when the plan changes anything, `show -json`, in one stack folder.
+
+    The plan holds the state lock, so it never reads a state an apply is writing;
+    `lock_timeout` is how long it waits for someone else's lock (Terraform's default: not at all)."""
+    terraform.init(folder, env=env)
+    command = ["plan", "-input=false", "-no-color", "-json", "-detailed-exitcode", f"-lock-timeout={lock_timeout}",
+               "-out=review.tfplan"]
+    planned = terraform.run(command, folder, env=env, check=False)
+    if planned.returncode not in (0, 2):  # 2: there are changes
+        readable = subprocess.CompletedProcess(planned.args, planned.returncode, "",
+                                               _diagnostics(planned.stdout) + planned.stderr)
+        raise terraform.TerraformError(command, folder, readable)
+    reported = next((message["changes"] for message in _messages(planned.stdout)
+                     if message.get("type") == "change_summary"), None)
+    note = _missing_local_state(folder)
+    if planned.returncode == 0:  # showing the plan would start the provider again for nothing
+        return TierPlan(folder.name, {}, reported, note)
+    shown = terraform.run(["show", "-json", "review.tfplan"], folder, env=env)
+    return TierPlan(folder.name, json.loads(shown.stdout), reported, note)
+
+
+def _missing_local_state(folder: Path) -> str | None:
+    """The state tier keeps local state (README, "Tiers and state"); a fresh checkout, a CI
+    runner for one, does not have it, and then plans the tier as new whatever exists."""
+    stack = json.loads((folder / STACK_FILE).read_text())
+    local = stack.get("terraform", {}).get("backend", {}).get("local")
+    overridden = any("backend" in path.read_text() for path in folder.glob("*override.tf*"))
+    if local is None or overridden or (folder / local.get("path", "terraform.tfstate")).exists():
+        return None
+    return (f"`{folder.name}` keeps its state in its stack folder, and this folder has none: the plan "
+            "treats the tier as new. Review this tier where its state is (README, \"Tiers and state\").")
+
+
+def _messages(stdout: str) -> Iterator[dict[str, Any]]:
+    for line in stdout.splitlines():
+        if line.startswith("{"):
+            yield json.loads(line)
+
+
+def _diagnostics(stdout: str) -> str:
+    """The errors of a `-json` run, as the text Terraform would have printed."""
+    return "\n".join(f"{m['diagnostic'].get('severity', 'error').title()}: {m['diagnostic'].get('summary')}: "
+                     f"{m['diagnostic'].get('detail', '')}"
+                     for m in _messages(stdout) if m.get("type") == "diagnostic") or stdout[-2000:]
+
+
+def plan_all(outdir: Path, cluster: str, env: dict[str, str] | None = None, *, workers: int = 1,
+             lock_timeout: str = "0s") -> list[TierPlan]:
+    """Every tier's `TierPlan`, listed in dependency order.
+
+    Plans read the other tiers' applied state, never their plans, so the order
+    they run in does not matter and `workers` of them may run at once."""
+    folders = [deploy.stack_dir(outdir, stack) for stack in deploy.stack_order(outdir, cluster)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda folder: plan_tier(folder, env, lock_timeout), folders))
+
+
+def review_cluster(outdir: Path, cluster: str, *, target: Tier | None = None, env: dict[str, str] | None = None,
+                   static: bool = True, workers: int = 4, lock_timeout: str = "0s") -> Review:
+    """What `main.py plan-review` reports: every tier of `cluster` planned, `workers` at a time, and
+    checkov (when installed) over the same stacks beside them."""
+    stacks = deploy.stack_order(outdir, cluster)
+    with ThreadPoolExecutor(max_workers=1) as checking:
+        scan = (checking.submit(static_checks.run_checkov, [deploy.stack_dir(outdir, s) for s in stacks])
+                if static and static_checks.CHECKOV.exists() else None)
+        plans = plan_all(outdir, cluster, env, workers=workers, lock_timeout=lock_timeout)
+        return review(plans, target, scan.result() if scan else None, cluster=cluster)
+
+
+def write_report(result: Review, folder: Path) -> Path:
+    """plan-review.md and plan-review.json in `folder`; returns the Markdown file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "plan-review.json").write_text(json.dumps(result.summary(), indent=2) + "\n")
+    markdown = folder / "plan-review.md"
+    markdown.write_text(result.markdown())
+    return markdown
+
+
+def exit_status(result: Review, *, fail_on_attention: bool = False) -> int:
+    """0 no changes, 2 changes; 1 when attention items fail the run."""
+    if fail_on_attention and result.attention:
+        return 1
+    return 2 if result.changed else 0

@@ -1,0 +1,128 @@
+"""Running Terraform the way this project needs it, on any machine.
+
+Every terraform call the project makes goes through `run()`, which points
+`TF_CLI_CONFIG_FILE` at a CLI configuration written by `write_cli_config()`:
+- when a local provider mirror holds hashicorp/aws (an air-gapped build machine),
+  the provider is installed from that mirror and never from the registry;
+- otherwise the public registry is used, as on any machine with internet.
+A shared plugin cache makes each `terraform init` link the ~700 MB provider
+instead of copying it.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import subprocess
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from . import PROJECT_ROOT
+
+MIRROR_ENV = "OCP_TF_PROVIDER_MIRROR"
+# Where machine images conventionally keep a filesystem mirror (checked in order).
+MIRROR_CANDIDATES = (
+    Path("/opt/tf-plugins"),
+    Path("/usr/share/terraform/plugins"),
+    Path.home() / ".terraform.d" / "plugins",
+)
+AWS_PROVIDER = "registry.terraform.io/hashicorp/aws"
+
+
+def find_mirror() -> Path | None:
+    """The first filesystem mirror that holds the AWS provider, if any."""
+    explicit = os.environ.get(MIRROR_ENV)
+    candidates = (Path(explicit),) if explicit else MIRROR_CANDIDATES
+    for path in candidates:
+        if (path / AWS_PROVIDER).is_dir():
+            return path
+    return None
+
+
+def cli_config_text(mirror: Path | None, plugin_cache: Path) -> str:
+    # Without the second setting, every `init` of a folder with no lock file yet
+    # re-extracts the provider into the cache, pulling it from under any terraform
+    # already running from that cache entry ("Required plugins are not installed",
+    # seen when a new folder was initialized while other stacks applied). With it,
+    # init links the cached package, and the lock file records that package's hash.
+    lines = [f'plugin_cache_dir = "{plugin_cache}"', "plugin_cache_may_break_dependency_lock_file = true"]
+    if mirror is not None:
+        lines += [
+            "provider_installation {",
+            "  filesystem_mirror {",
+            f'    path    = "{mirror}"',
+            f'    include = ["{AWS_PROVIDER}"]',
+            "  }",
+            "  direct {",
+            f'    exclude = ["{AWS_PROVIDER}"]',
+            "  }",
+            "}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def write_cli_config(directory: Path | None = None) -> Path:
+    """Write the CLI configuration (idempotent) and return its path."""
+    directory = directory or PROJECT_ROOT / ".terraform.d"
+    cache = directory / "plugin-cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    path = directory / "terraformrc"
+    text = cli_config_text(find_mirror(), cache)
+    if not path.exists() or path.read_text() != text:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(text)
+        tmp.replace(path)
+    return path
+
+
+def terraform_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env["TF_CLI_CONFIG_FILE"] = str(write_cli_config())
+    env["CHECKPOINT_DISABLE"] = "1"
+    env["TF_IN_AUTOMATION"] = "1"
+    env.update(extra or {})
+    return env
+
+
+# `terraform init` as every operation runs it: no prompts, plain text.
+INIT = ("init", "-input=false", "-no-color")
+
+
+def init(folder: Path | str, *, env: dict[str, str] | None = None, backend: bool = True) -> None:
+    """`terraform init` in `folder`; `backend=False` for validation, which needs no state."""
+    run([*INIT, *(() if backend else ("-backend=false",))], folder, env=env)
+
+
+def run(args: Sequence[str], cwd: Path | str, *, env: dict[str, str] | None = None,
+        check: bool = True, timeout: float | None = 900) -> subprocess.CompletedProcess[str]:
+    """Run `terraform <args>` in `cwd` with the project's CLI configuration."""
+    full_env = terraform_env(env)
+    with _init_lock() if args and args[0] == "init" else contextlib.nullcontext():
+        result = subprocess.run(
+            ["terraform", *args], cwd=cwd, env=full_env, text=True,
+            capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL,
+        )
+    if check and result.returncode != 0:
+        raise TerraformError(args, cwd, result)
+    return result
+
+
+@contextlib.contextmanager
+def _init_lock() -> Iterator[None]:
+    """One `terraform init` at a time per machine: the plugin cache is not safe for
+    concurrent writers (two inits at once fail with "still not detected in ...")."""
+    lock_path = write_cli_config().parent / "plugin-cache.lock"
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+class TerraformError(RuntimeError):
+    def __init__(self, args: Sequence[str], cwd: Path | str, result: subprocess.CompletedProcess[str]):
+        self.result = result
+        super().__init__(
+            f"terraform {' '.join(args)} failed in {cwd} (exit {result.returncode}):\n"
+            f"{result.stderr.strip() or result.stdout.strip()}")

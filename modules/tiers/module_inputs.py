@@ -1,0 +1,251 @@
+"""`TierInputs` of a tier exported as a reusable Terraform module: every input a variable.
+
+Tier code reads the same attributes as in a stack (see inputs.py); here each
+answers with a Terraform variable, declared the first time a tier reads it, so
+each module declares exactly the inputs its tier uses. Flags are HCL conditions
+on those variables. Other tiers' outputs are variables of the same name. There is
+no provider or backend: the caller's provider configuration applies.
+
+Each variable's `validation` blocks come from the same table of limits the
+configuration loader checks (configuration/limits.py), so a module accepts
+exactly what a stack accepts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
+from cdktf_cdktf_provider_aws.data_aws_region import DataAwsRegion
+from cdktf_cdktf_provider_aws.provider import AwsProvider
+
+from ..configuration.cluster import ClusterConfig
+from ..configuration.ignition import machine_config_url
+from ..configuration.limits import BOOTSTRAP_IGNITION_URL, LIMITS, Limit, Publish
+from ..configuration.machines import BootstrapConfig, ComputeConfig, ControlPlaneConfig, MachinePool
+from ..configuration.regions import Partition
+from ..configuration.topology import Tier
+from ..constructs.cdk import Construct, TerraformVariable, Token
+from ..constructs.hcl import Expr, local_value, new
+
+
+@dataclass(frozen=True)
+class Variable:
+    type: str
+    description: str
+    default: Any = None
+    required: bool = True
+    nullable: bool = False
+
+
+# Variable name -> the limit of the configuration key it carries; a module takes bootstrap.ign
+# only as a URL (its caller uploads the file).
+LIMITED: dict[str, Limit] = {
+    **{f.variable: f.limit for f in LIMITS if f.variable is not None},
+    "bootstrap_ignition_url": BOOTSTRAP_IGNITION_URL,
+}
+
+
+def required(type_: str, description: str) -> Variable:
+    return Variable(type_, description)
+
+
+def optional(description: str, type_: str = "string", default: Any = None) -> Variable:
+    return Variable(type_, description, default, required=False, nullable=default is None)
+
+
+_DEFAULTS = ClusterConfig("c", "c", "c", "us-east-1", ("us-east-1a",), "ami-0", "data:,")
+
+# Every input a tier module can have: configuration keys (README, "Configuration")
+# and the outputs of the tiers it builds on. Defaults are the configuration's.
+VARIABLES: dict[str, Variable] = {
+    "cluster_name": required("string", "Cluster name, as in install-config.yaml (metadata.name)."),
+    "infra_id": required("string", "Infrastructure name from metadata.json (<cluster_name>-<5 chars>); "
+                                   "prefixes every resource name."),
+    "base_domain": required("string", "Base DNS domain of the cluster (its public hosted zone)."),
+    "availability_zones": required("list(string)", "AZ names, 1 to 3; subnet blocks follow this order."),
+    "vpc_cidr": optional("IPv4 CIDR block of the VPC.", default=_DEFAULTS.vpc_cidr),
+    "subnet_bits": optional("Host bits of each subnet (12 gives /20 subnets).", "number", _DEFAULTS.subnet_bits),
+    "nat_gateways": optional("One NAT gateway (and EIP) per AZ for the private subnets.", "bool",
+                             _DEFAULTS.nat_gateways),
+    "network_acl": optional("Attach the documented network ACL to the public subnets.", "bool",
+                            _DEFAULTS.network_acl),
+    "restricted_network": optional("Interface endpoints for ec2, elasticloadbalancing and sts.", "bool",
+                                   _DEFAULTS.restricted_network),
+    "publish": optional("External (public API load balancer and record) or Internal.",
+                        default=_DEFAULTS.publish.value),
+    "public_zone_id": optional("Public hosted zone ID for the api record; null looks it up by base_domain."),
+    "iam_profile": optional("least_privilege (the installer's grants) or documented (SPEC 2.5's table).",
+                            default=_DEFAULTS.iam_profile.value),
+    "state_bucket": required("string", "Name of the bucket that will hold the tiers' state."),
+    "lock_table": optional("Name of an optional DynamoDB lock table (S3 lock files need none)."),
+    "rhcos_ami": required("string", "RHCOS AMI ID for the region."),
+    "ignition_ca": required("string", "The cluster CA as master.ign carries it (data URL) or an HTTPS URL."),
+    "bootstrap_ignition_url": required("string", "Where the bootstrap machine fetches bootstrap.ign "
+                                                 "(s3://bucket/key or https://...)."),
+    "bootstrap_ssh_cidr": optional("CIDR allowed to SSH to the bootstrap machine; null means the VPC CIDR."),
+    "bootstrap_instance_type": optional("Bootstrap instance type.", default=BootstrapConfig().instance_type),
+    "master_instance_type": optional("Master instance type.", default=ControlPlaneConfig().instance_type),
+    "worker_instance_type": optional("Worker instance type.", default=ComputeConfig().instance_type),
+    "root_volume_size": optional("Root volume size in GiB.", "number", BootstrapConfig().root_volume_size),
+    "root_volume_type": optional("Root volume type.", default=BootstrapConfig().root_volume_type),
+    "worker_replicas": optional("Number of workers.", "number", ComputeConfig().replicas),
+    "master_ignition_url": optional("Master config URL; null means https://api-int.<cluster domain>:22623/config/master."),
+    "worker_ignition_url": optional("Worker config URL; null means https://api-int.<cluster domain>:22623/config/worker."),
+    # Outputs of other tiers.
+    "vpc_id": required("string", "ID of the cluster VPC (network tier output)."),
+    "public_subnet_ids": required("list(string)", "Public subnet IDs, in AZ order (network tier output)."),
+    "private_subnet_ids": required("list(string)", "Private subnet IDs, in AZ order (network tier output)."),
+    "target_group_arns": required("map(string)", "API target group ARNs by name (cluster-infra tier output)."),
+    "master_security_group_id": required("string", "Master security group ID (security tier output)."),
+    "worker_security_group_id": required("string", "Worker security group ID (security tier output)."),
+    "master_instance_profile_name": required("string", "Master instance profile (security tier output)."),
+    "worker_instance_profile_name": required("string", "Worker instance profile (security tier output)."),
+}
+
+class ModulePartition(Partition):
+    """The partition as the provider reports it, for modules that may run in any of them."""
+
+    def __init__(self, data: DataAwsPartition):
+        current = f"data.aws_partition.{data.friendly_unique_id}"
+        super().__init__(f"${{{current}.partition}}", f"${{{current}.dns_suffix}}",
+                         Expr(f'{current}.partition != "aws-us-gov"'), f"${{{current}.reverse_dns_prefix}}")
+
+
+class FromVariables:
+    """Build a tier as a module: the stack is named after the tier (see `ModuleInputs`)."""
+
+    def stack_name(self, tier: Tier) -> str:
+        return tier.value
+
+    def bind(self, stack: Construct, tier: Tier) -> "ModuleInputs":
+        # Only for cdktf's checks: the export drops the block (the caller configures the provider).
+        AwsProvider(stack, "aws")
+        return ModuleInputs(stack)
+
+
+def _pool(role: str) -> property:
+    return property(lambda self: MachinePool(self._string(f"{role}_instance_type"), self._number("root_volume_size"),
+                                             self._string("root_volume_type")))
+
+
+class ModuleInputs:
+    """`TierInputs` answered with the module's variables (declared on first read)."""
+
+    bootstrap_ignition_file = None  # the caller uploads bootstrap.ign (examples/consumer does)
+    state_key_prefix = None  # where the caller keeps each tier's state is its own business
+
+    def __init__(self, scope: Construct):
+        self._scope = scope
+        # Own scope for the variables: an output may have a variable's name (`vpc_id`).
+        self._inputs = Construct(scope, "inputs")
+        self.declared: dict[str, TerraformVariable] = {}
+        self._data: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------ variables
+
+    def _variable(self, name: str) -> TerraformVariable:
+        if name not in self.declared:
+            spec = VARIABLES[name]
+            options: dict[str, Any] = {"type": spec.type, "description": spec.description}
+            if not spec.required:
+                options["default"] = spec.default
+                options["nullable"] = spec.nullable
+            variable = TerraformVariable(self._inputs, name, **options)
+            variable.override_logical_id(name)
+            limit = LIMITED.get(name)
+            if limit is not None:
+                condition = limit.condition(f"var.{name}")
+                if spec.nullable:
+                    condition = f"var.{name} == null || ({condition})"
+                message = f"{name} must be {limit.describe()}."
+                # JSON syntax: a string is a template, so the expression goes in ${}.
+                variable.add_validation(condition=f"${{{condition}}}", error_message=message)
+            self.declared[name] = variable
+        return self.declared[name]
+
+    def ref(self, name: str) -> Expr:
+        """`var.<name>`, for hand-written expressions."""
+        self._variable(name)
+        return Expr(f"var.{name}")
+
+    def _string(self, name: str) -> str:
+        return self._variable(name).string_value
+
+    def _number(self, name: str) -> float:
+        return self._variable(name).number_value
+
+    def _datum(self, cls: type, name: str) -> Any:
+        key = f"{cls.__name__}.{name}"
+        if key not in self._data:
+            self._data[key] = new(cls, self._scope, key)
+        return self._data[key]
+
+    def upstream(self, tier: Tier, output: str) -> Expr:
+        """Another tier's output: an input variable of the same name."""
+        return self.ref(output)
+
+    # ------------------------------------------------------------------ TierInputs
+
+    cluster_name = property(lambda self: self._string("cluster_name"))
+    infra_id = property(lambda self: self._string("infra_id"))
+    base_domain = property(lambda self: self._string("base_domain"))
+    rhcos_ami = property(lambda self: self._string("rhcos_ami"))
+    ignition_ca = property(lambda self: self._string("ignition_ca"))
+    vpc_cidr = property(lambda self: self._string("vpc_cidr"))
+    public_zone_id = property(lambda self: self.ref("public_zone_id"))
+    bootstrap_ignition_url = property(lambda self: self._string("bootstrap_ignition_url"))
+    worker_replicas = property(lambda self: self.ref("worker_replicas"))
+    lock_table = property(lambda self: self.ref("lock_table"))
+    bootstrap = _pool("bootstrap")
+    control_plane = _pool("master")
+    compute = _pool("worker")
+    state_bucket = property(lambda self: self._string("state_bucket"))
+    state_region = property(lambda self: self.region)
+    zone_list = property(lambda self: self.ref("availability_zones"))
+    zone_count = property(lambda self: Expr(f"length({self.upstream(Tier.NETWORK, 'private_subnet_ids')})"))
+    api_target_groups = property(lambda self: Expr(f"keys({self.upstream(Tier.CLUSTER_INFRA, 'target_group_arns')})"))
+
+    @property
+    def region(self) -> str:
+        return Token.as_string(self._datum(DataAwsRegion, "current").name)
+
+    @property
+    def partition(self) -> Partition:
+        return ModulePartition(self._datum(DataAwsPartition, "current"))
+
+    @property
+    def cluster_domain(self) -> str:
+        return f"{self.cluster_name}.{self.base_domain}"
+
+    @cached_property
+    def subnet_newbits(self) -> Any:
+        """`cidrsubnet` newbits, as a local: Fn.* arguments must be references, not `${}` text."""
+        return local_value(self._scope, "subnet_newbits", f'${{32 - tonumber(split("/", {self.ref("vpc_cidr")})[1])'
+                           f' - {self.ref("subnet_bits")}}}').as_number
+
+    @property
+    def zones(self) -> Expr:
+        return Expr(f"{{ for index, az in {self.ref('availability_zones')} : az => index }}")
+
+    # Flags: conditions on variables.
+    external = property(lambda self: Expr(f'{self.ref("publish")} == "{Publish.EXTERNAL.value}"'))
+    nat_gateways = property(lambda self: Expr(self.ref("nat_gateways")))
+    network_acl = property(lambda self: Expr(self.ref("network_acl")))
+    restricted_network = property(lambda self: Expr(self.ref("restricted_network")))
+    iam_profile = property(lambda self: self.ref("iam_profile"))
+
+    def _url(self, name: str, role: str) -> str:
+        """`local.<name>`: the variable, or the machine config server's URL (a local keeps the
+        quotes of the default out of the JSON user data it is written into)."""
+        default = machine_config_url(f"${{{self.ref('cluster_name')}}}.${{{self.ref('base_domain')}}}", role)
+        local_value(self._scope, name, f"${{coalesce({self.ref(name)}, \"{default}\")}}")
+        return f"${{local.{name}}}"
+
+    master_ignition_url = property(lambda self: self._url("master_ignition_url", "master"))
+    worker_ignition_url = property(lambda self: self._url("worker_ignition_url", "worker"))
+
+    @property
+    def bootstrap_ssh_cidr(self) -> str:
+        return f"${{coalesce({self.ref('bootstrap_ssh_cidr')}, {self.ref('vpc_cidr')})}}"

@@ -1,0 +1,26 @@
+"""Masters and workers: the machine pools of the control-plane and compute tiers."""
+from __future__ import annotations
+
+from cdktf_cdktf_provider_aws.instance import Instance
+
+from ..configuration.ignition import pointer_config
+from ..configuration.machines import MachinePool
+from ..configuration.topology import Tier
+from ..constructs.cdk import Token
+from ..constructs.hcl import Expr
+from ..constructs.machines import instance_outputs, machine_keys, machine_pool, spread
+from .base import TierStack
+
+
+def cluster_nodes(stack: TierStack, role: str, count: int | Expr, pool: MachinePool, ignition_url: str) -> Instance:
+    """`count` machines of `role` in the private subnets, round-robin over the AZs, with the role's group
+    and profile from the security tier, merging their config from `ignition_url`; and their outputs."""
+    inputs = stack.inputs
+    nodes = machine_pool(
+        stack, role, infra_id=inputs.infra_id, machines=spread(count, inputs.zone_count),
+        subnet_ids=stack.upstream(Tier.NETWORK, "private_subnet_ids"), ami=inputs.rhcos_ami, pool=pool,
+        instance_profile=Token.as_string(f"${{{stack.upstream(Tier.SECURITY, f'{role}_instance_profile_name')}}}"),
+        security_group_ids=[f"${{{stack.upstream(Tier.SECURITY, f'{role}_security_group_id')}}}"],
+        user_data=pointer_config(ignition_url, ca=inputs.ignition_ca))
+    stack.outputs(instance_outputs(nodes, role, machine_keys(count)))
+    return nodes
