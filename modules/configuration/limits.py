@@ -268,7 +268,7 @@ LIMITS: tuple[Field, ...] = (
            "10.0.0.0", "nonsense")),
     Field("subnet_bits", "subnet_bits", SUBNET_BITS, (4, 5, 13, 14)),
     Field("publish", "publish", PUBLISH, ("External", "Internal", "external", "")),
-    Field("iam_profile", "iam_profile", IAM_PROFILE, ("least_privilege", "documented", "admin")),
+    Field("iam_profile", "iam_profile", IAM_PROFILE, ("least_privilege", "documented", "admin", "Documented")),
     Field("public_zone_id", "public_zone_id", ZONE_ID, ("Z1", "Z" + "A" * 31, "Z" + "A" * 32, "Z", "z123", "example.com")),
     Field("state.bucket", "state_bucket", BUCKET, ("abc", "ab", "a" * 63, "a" * 64, "-abc", "abc-", "My_Bucket",
                                                    "192.168.0.1", "a.b.c")),
