@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import NoReturn
 
 from modules.configuration import ClusterConfig, ConfigError, Tier, load_configs
+from modules.configuration.topology import UnknownTier, tier_named
 
 OK, FAILED, CHANGES, USAGE, INVALID_CONFIG = 0, 1, 2, 64, 65  # README, "Exit status"
-TIERS = [tier.value for tier in Tier]
 
 
 class UsageError(Exception):
@@ -51,6 +51,13 @@ class Parser(argparse.ArgumentParser):
         self.exit(USAGE, f"{self.prog}: error: {message}\n")
 
 
+def tier_argument(name: str) -> Tier:
+    try:
+        return tier_named(name)
+    except UnknownTier as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def parser() -> Parser:
     top = Parser(prog="main.py", description=__doc__.split("\n\n")[0])
     commands = top.add_subparsers(dest="command", metavar="COMMAND")
@@ -59,12 +66,12 @@ def parser() -> Parser:
     commands.add_parser("config", help="print the effective configuration as JSON")
     commands.add_parser("terraform-rc", help="write the Terraform CLI configuration, print its path")
     apply = commands.add_parser("apply", help="init + apply the synthesized tiers in dependency order")
-    apply.add_argument("tiers", nargs="*", metavar="TIER", choices=TIERS, help="default: every tier")
+    apply.add_argument("tiers", nargs="*", metavar="TIER", type=tier_argument, help="default: every tier")
     destroy = commands.add_parser("destroy", help="destroy the named tiers, dependents first")
-    destroy.add_argument("tiers", nargs="+", metavar="TIER", choices=TIERS)
+    destroy.add_argument("tiers", nargs="+", metavar="TIER", type=tier_argument)
     review = commands.add_parser("plan-review", help="plan every tier and write the review")
     review.add_argument("--out", metavar="DIR", help="where to write plan-review.md/.json (default: the output)")
-    review.add_argument("--target", metavar="TIER", choices=TIERS, help="the tier the change is meant for")
+    review.add_argument("--target", metavar="TIER", type=tier_argument, help="the tier the change is meant for")
     review.add_argument("--fail-on", choices=("attention",), help="exit 1 on attention items")
     for command in (apply, destroy, review):
         command.add_argument("--cluster", metavar="NAME", help="which cluster of a fleet")
@@ -145,7 +152,7 @@ def deploy(command: str, args: argparse.Namespace, cluster: str) -> int:
 
     try:
         action = deploying.apply if command == "apply" else deploying.destroy
-        action(resolve_outdir(), cluster, args.tiers)
+        action(resolve_outdir(), cluster, [tier.value for tier in args.tiers])
     except (deploying.DeployError, TerraformError) as error:
         print(f"{command} failed: {error}", file=sys.stderr)
         return FAILED
@@ -157,9 +164,8 @@ def plan_review(args: argparse.Namespace, configs: list[ClusterConfig], cluster:
     from modules.operations import plan_review as reviewing
 
     outdir, _ = synthesize_if_changed(configs)
-    target = Tier(args.target) if args.target else None
     try:
-        result = reviewing.review_cluster(outdir, cluster, target=target)
+        result = reviewing.review_cluster(outdir, cluster, target=args.target)
     except (RuntimeError, ValueError) as error:  # TerraformError and checkov failures are RuntimeErrors
         print(f"plan-review failed: {error}", file=sys.stderr)
         return FAILED

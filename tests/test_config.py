@@ -178,3 +178,35 @@ def test_missing_file_is_named(tmp_path):
     result = run_main("config", config=tmp_path / "nope.yaml")
     assert result.returncode == 65  # invalid configuration (README, "Exit status")
     assert "nope.yaml" in result.stderr and "cannot read the file" in result.stderr
+
+
+# ---------------------------------------------------------------- the command line
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["apply", "--force"], "unrecognized arguments: --force"),
+    (["config", "--cluster", "ocp4"], "unrecognized arguments: --cluster"),
+    (["destroy"], "the following arguments are required: TIER"),
+    (["apply", "eu-network"], "unknown tier 'eu-network'; the tiers are state, network, cluster-infra"),
+    (["plan-review", "--target", "workers"], "unknown tier 'workers'"),
+    (["deploy"], "invalid choice: 'deploy'"),
+])
+def test_a_flag_or_tier_that_does_not_apply_is_a_usage_error(argv, message, capsys):
+    import main
+
+    with pytest.raises(SystemExit) as exited:
+        main.main(argv)
+    assert exited.value.code == 64
+    assert message in capsys.readouterr().err
+
+
+def test_a_fleet_needs_the_cluster_named(tmp_path, monkeypatch, capsys):
+    import main
+
+    fleet = tmp_path / "fleet.json"
+    fleet.write_text(json.dumps({"clusters": [variant(cluster_name="blue", infra_id="blue-x7k2q"),
+                                              variant(cluster_name="green", infra_id="green-x7k2q")]}))
+    monkeypatch.setenv("OCP_CLUSTER_CONFIG", str(fleet))
+    assert main.main(["apply"]) == 64
+    assert "name the cluster with --cluster, one of: blue, green" in capsys.readouterr().err
+    assert main.main(["apply", "--cluster", "red"]) == 64

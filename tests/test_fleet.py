@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from conftest import ROOT, variant
+from modules.configuration import ConfigError, Tier, load_configs, parse_config, parse_configs
 from modules.operations import fingerprint
-from modules.configuration import ConfigError, load_configs, parse_config, parse_configs
 
 
 def cluster(name: str, **changes) -> dict:
@@ -86,15 +88,45 @@ def test_code_and_tool_versions_are_part_of_the_fingerprint(monkeypatch, synthes
     assert fingerprint.fingerprint(configs) != before
 
 
-def test_a_missing_stack_means_synthesize_again(synthesized, tmp_path):
-    import shutil
+def test_a_change_in_any_subpackage_invalidates_the_fingerprint(synthesized, tmp_path, monkeypatch):
+    """The fingerprint reads every .py file below modules/ at any depth, not only the top level."""
+    configs = [synthesized.configs["default"]]
+    shutil.copytree(ROOT / "modules", tmp_path / "modules", ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(fingerprint, "PROJECT_ROOT", tmp_path)
+    before = fingerprint.fingerprint(configs)
+    for deep in ("tiers/network.py", "constructs/hcl.py", "configuration/limits.py"):
+        path = tmp_path / "modules" / deep
+        original = path.read_text()
+        path.write_text(original + "\n# changed\n")
+        assert fingerprint.fingerprint(configs) != before, deep
+        path.write_text(original)
+    assert fingerprint.fingerprint(configs) == before
 
+
+def test_a_missing_stack_means_synthesize_again(synthesized, tmp_path):
     outdir = tmp_path / "copy"
     shutil.copytree(synthesized.outdir("default"), outdir)
     digest = fingerprint.fingerprint([synthesized.configs["default"]])
     assert fingerprint.unchanged(outdir, digest)
     (outdir / "stacks" / "ocp4-compute" / "cdk.tf.json").unlink()
     assert not fingerprint.unchanged(outdir, digest)
+
+
+def test_plan_review_of_an_unchanged_synthesis_loads_no_bindings(synthesized, tmp_path):
+    """plan-review synthesizes only when the inputs changed; with the output current it plans (here: a
+    stand-in that plans nothing, so no AWS is needed) and scans without the AWS bindings."""
+    env = {**os.environ, "CDKTF_OUTDIR": str(synthesized.outdir("default"))}
+    env.pop("OCP_CLUSTER_CONFIG", None)
+    probe = ("import sys, main\n"
+             "from modules.operations import plan_review, static_checks\n"
+             "plan_review.plan_all = lambda *args, **kwargs: []\n"
+             "static_checks.CHECKOV = static_checks.PROJECT_ROOT / 'no-checkov-here'\n"
+             f"code = main.main(['plan-review', '--out', {str(tmp_path)!r}])\n"
+             "print('bindings loaded' if 'cdktf_cdktf_provider_aws' in sys.modules else 'bindings not loaded')\n"
+             "sys.exit(code)")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "bindings not loaded" in result.stdout and (tmp_path / "plan-review.md").is_file()
 
 
 def test_main_skips_an_unchanged_synthesis_without_loading_the_bindings(synthesized):
@@ -145,3 +177,64 @@ def test_an_interrupted_install_of_the_output_is_not_taken_for_complete(tmp_path
         app.synthesize([changed], outdir)
     assert not fingerprint.unchanged(outdir, fingerprint.fingerprint([parse_config(variant())]))
     assert not fingerprint.unchanged(outdir, fingerprint.fingerprint([changed]))
+
+
+# ---------------------------------------------------------------- one cluster's stacks, by exact name
+
+
+@pytest.fixture(scope="module")
+def prod_and_prod_eu(tmp_path_factory):
+    """A fleet whose second cluster's name starts with the first's: `prod` and `prod-eu`."""
+    from modules.operations.synthesis import synthesize
+
+    configs = parse_configs({"clusters": [cluster("prod"), cluster("prod-eu")]})
+    return synthesize(configs, tmp_path_factory.mktemp("prod") / "out")
+
+
+@pytest.fixture
+def terraform_calls(monkeypatch):
+    """Every terraform command deploy and plan review would run, as (stack folder, command); none runs."""
+    from modules.operations import terraform
+
+    calls = []
+
+    def record(args, cwd, **kwargs):
+        calls.append((Path(cwd).name, args[0]))
+        return subprocess.CompletedProcess(["terraform", *args], 0, "", "")
+
+    monkeypatch.setattr(terraform, "run", record)
+    return calls
+
+
+PROD = {f"prod-{tier.value}" for tier in Tier}
+
+
+def test_apply_and_destroy_of_prod_touch_only_prods_stacks(prod_and_prod_eu, terraform_calls):
+    from modules.operations import deploy
+
+    assert set(deploy.stack_order(prod_and_prod_eu, "prod")) == PROD
+    deploy.apply(prod_and_prod_eu, "prod", log=lambda message: None)
+    assert {stack for stack, _ in terraform_calls} == PROD
+    terraform_calls.clear()
+    deploy.destroy(prod_and_prod_eu, "prod", ["compute", "network"], log=lambda message: None)
+    assert terraform_calls == [("prod-compute", "init"), ("prod-compute", "destroy"),
+                               ("prod-network", "init"), ("prod-network", "destroy")]
+
+
+def test_plan_review_and_checkov_of_prod_touch_only_prods_stacks(prod_and_prod_eu, terraform_calls, monkeypatch):
+    from modules.operations import plan_review, static_checks
+
+    scanned = []
+    monkeypatch.setattr(static_checks, "CHECKOV", Path(sys.executable))  # "installed"
+    monkeypatch.setattr(static_checks, "run_checkov", lambda folders: scanned.extend(folders) or (0, []))
+    result = plan_review.review_cluster(prod_and_prod_eu, "prod", target=Tier.COMPUTE)
+    assert {tier.stack for tier in result.tiers} == PROD
+    assert {stack for stack, _ in terraform_calls} == PROD
+    assert {folder.name for folder in scanned} == PROD
+
+
+def test_tier_names_are_checked_and_the_known_ones_listed(prod_and_prod_eu):
+    from modules.operations import deploy
+
+    with pytest.raises(deploy.DeployError, match="unknown tier 'eu-network'; the tiers are state, network"):
+        deploy.apply(prod_and_prod_eu, "prod", ["eu-network"], log=lambda message: None)

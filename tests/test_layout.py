@@ -1,0 +1,86 @@
+"""The layout shows the architecture: configuration < constructs < tiers < operations, imports pointing down.
+
+Read from the source with `ast` (function-level imports count too), so a shortcut
+that would load the AWS bindings where they are not needed fails here first.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from conftest import ROOT
+
+PACKAGE = ROOT / "modules"
+LAYERS = ("configuration", "constructs", "tiers", "operations")
+BUILDERS = {"modules.operations.synthesis", "modules.operations.export"}  # the operations that build tiers
+BINDINGS = ("cdktf", "cdktf_cdktf_provider_aws", "constructs", "jsii")
+
+
+def module_name(path: Path) -> str:
+    name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    return name.removesuffix(".__init__")
+
+
+def imports(path: Path) -> set[str]:
+    """Every module `path` imports, resolved to absolute names."""
+    package = module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[:len(package.split(".")) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            found.add(target)
+            found |= {f"{target}.{alias.name}" for alias in node.names
+                      if (PACKAGE.parent / Path(*f"{target}.{alias.name}".split("."))).with_suffix(".py").exists()}
+    return found
+
+
+GRAPH = {module_name(path): imports(path) for path in PACKAGE.rglob("*.py")}
+
+
+def layer(name: str) -> int | None:
+    parts = name.split(".")
+    return LAYERS.index(parts[1]) if len(parts) > 1 and parts[1] in LAYERS else None
+
+
+def test_every_module_lives_in_a_layer():
+    assert {name for name in GRAPH if layer(name) is None} == {"modules"}
+
+
+def test_imports_only_point_down_the_layers():
+    upward = [(name, target) for name, targets in GRAPH.items() for target in targets
+              if layer(name) is not None and layer(target) is not None and layer(target) > layer(name)]
+    assert upward == []
+
+
+def test_configuration_and_the_tooling_operations_load_no_bindings():
+    for name, targets in GRAPH.items():
+        tooling = layer(name) == LAYERS.index("operations") and name not in BUILDERS
+        if layer(name) == 0 or tooling:
+            assert not {t for t in targets if t.split(".")[0] in BINDINGS}, name
+        if tooling:
+            assert not {t for t in targets if layer(t) in (1, 2)}, f"{name} imports a construct or a tier"
+
+
+def test_constructs_import_no_tier_and_there_is_no_cycle():
+    assert not [(n, t) for n, ts in GRAPH.items() if layer(n) == 1 for t in ts if layer(t) == 2]
+    internal = {name: {t for t in targets if t in GRAPH and t != name and not name.startswith(t + ".")}
+                for name, targets in GRAPH.items()}
+    state: dict[str, int] = {}
+
+    def visit(name: str, path: list[str]) -> None:
+        state[name] = 1
+        for target in sorted(internal[name]):
+            assert state.get(target) != 1, " -> ".join(path + [name, target])
+            if target not in state:
+                visit(target, path + [name])
+        state[name] = 2
+
+    for name in sorted(internal):
+        if name not in state:
+            visit(name, [])
