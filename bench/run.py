@@ -9,7 +9,7 @@ between runs, pairs much less. Prints a table, then one JSON line.
 
   (a) floor: a Python process that imports the AWS bindings and synthesizes one empty stack
   (b) `cdktf synth` of every tier of the default cluster (forced: no skipping)
-  (b') the same synthesis without the cdktf CLI (`python main.py --force`)
+  (b') the same synthesis without the cdktf CLI (`python main.py synth --force`)
   (c) `cdktf synth` of 10 clusters in one app (70 stacks)
   (d) README's main command again, configuration and code unchanged
   (e) `terraform validate` of the 7 stacks (initialized beforehand)
@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT)]
 
 from modules.operations import deploy, terraform  # noqa: E402  (no bindings: cheap)
 from modules.configuration import EXAMPLE  # noqa: E402
@@ -87,7 +87,7 @@ def fleet_config(workdir: Path, count: int) -> Path:
 def validate_all(outdir: Path) -> Callable[[], None]:
     stacks = deploy.stack_order(outdir, "ocp4")
     for stack in stacks:  # once, untimed: validate needs the provider installed
-        terraform.run(["init", "-backend=false", "-input=false", "-no-color"], deploy.stack_dir(outdir, stack))
+        terraform.init(deploy.stack_dir(outdir, stack), backend=False)
 
     def run() -> None:
         for stack in stacks:
@@ -97,7 +97,7 @@ def validate_all(outdir: Path) -> Callable[[], None]:
 
 def emulator_plans(workdir: Path, stack: list) -> Callable[[], None]:
     """Apply the default cluster on a fresh emulator (untimed); the measured run plans every tier."""
-    from e2e.emulator import Emulator
+    from emulator import Emulator
 
     emulator = Emulator()
     stack.append(emulator)
@@ -136,8 +136,8 @@ def main() -> int:
         figures = [
             Figure("b", "cdktf synth, default cluster (7 stacks)",
                    command(cdktf + ["--output", str(workdir / "b.out")], OCP_FORCE_SYNTH="1")),
-            Figure("b'", "python main.py --force (the same, without the cdktf CLI)",
-                   command([PYTHON, "main.py", "--force"], CDKTF_OUTDIR=str(workdir / "b2.out"))),
+            Figure("b'", "python main.py synth --force (the same, without the cdktf CLI)",
+                   command([PYTHON, "main.py", "synth", "--force"], CDKTF_OUTDIR=str(workdir / "b2.out"))),
             Figure("c", "cdktf synth, 10 clusters in one app (70 stacks)",
                    command(cdktf + ["--output", str(workdir / "c.out")], OCP_FORCE_SYNTH="1",
                            OCP_CLUSTER_CONFIG=str(fleet_config(workdir, 10)))),

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from modules.configuration import EXAMPLE, ClusterConfig, parse_config
-from modules.operations.terraform import run as terraform
+from modules.operations.terraform import init, run as terraform
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT: dict[str, int] = {}  # counts tests add to, printed at the end of the run
@@ -147,7 +147,7 @@ def offline_plan(stack_dir: Path, workdir: Path) -> dict[str, dict[str, Any]]:
     """
     shutil.copytree(stack_dir, workdir, ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*"))
     (workdir / "offline_override.tf.json").write_text(json.dumps(OFFLINE_OVERRIDE))
-    terraform(["init", "-input=false", "-no-color"], workdir)
+    init(workdir)
     terraform(["plan", "-refresh=false", "-input=false", "-no-color", "-out=offline.tfplan"], workdir)
     shown = json.loads(terraform(["show", "-json", "offline.tfplan"], workdir).stdout)
     return {change["address"]: change["change"]["after"] for change in shown["resource_changes"]}

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from conftest import ROOT
-from modules.operations.terraform import run as terraform
+from modules.operations.terraform import init, run as terraform
 
 COMMITTED = ROOT / "terraform-modules"
 EXAMPLES = ROOT / "examples"
@@ -141,7 +141,7 @@ def test_modules_and_examples_validate_offline(exported: Path, tmp_path: Path) -
     folders = [tmp_path / "terraform-modules" / name for name in TIER_MODULES]
     folders += [tmp_path / "examples" / "consumer", tmp_path / "examples" / "remote-state"]
     for folder in folders:  # init one at a time (shared plugin cache); validate side by side
-        terraform(["init", "-backend=false", "-input=false", "-no-color"], folder)
+        init(folder, backend=False)
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(lambda f: terraform(["validate", "-json", "-no-color"], f, check=False), folders))
     for folder, result in zip(folders, results):

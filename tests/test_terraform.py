@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from conftest import offline_plan
-from modules.operations.terraform import run as terraform
+from modules.operations.terraform import init, run as terraform
 
 pytestmark = pytest.mark.terraform
 
@@ -26,7 +26,7 @@ def test_every_stack_validates_as_a_root_module(synthesized, name, tmp_path):
     for tier in TIERS:
         workdir = tmp_path / tier
         copy_stack(synthesized, name, tier, workdir)
-        terraform(["init", "-backend=false", "-input=false", "-no-color"], workdir)
+        init(workdir, backend=False)
         result = terraform(["validate", "-no-color"], workdir)
         assert "The configuration is valid" in result.stdout, (tier, result.stdout)
 
@@ -42,7 +42,7 @@ def test_every_stack_of_every_variant_validates(synthesized, tmp_path):
             copy_stack(synthesized, name, tier, tmp_path / key)
             modules[key] = {"source": f"./{key}"}
     (tmp_path / "main.tf.json").write_text(json.dumps({"module": modules}))
-    terraform(["init", "-backend=false", "-input=false", "-no-color"], tmp_path)
+    init(tmp_path, backend=False)
     result = terraform(["validate", "-no-color", "-json"], tmp_path)
     report = json.loads(result.stdout)
     assert report["valid"] and report["error_count"] == 0, report

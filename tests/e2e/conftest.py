@@ -17,7 +17,7 @@ import pytest
 
 from conftest import make_install_dir, variant
 from e2e.consumer import ConsumerRecord, read_remote_state, run_consumer
-from e2e.emulator import Emulator
+from emulator import Emulator
 from e2e.flow import FlowRecord, run_flow
 from e2e.reliability import ReliabilityRecord, run_reliability
 from e2e.review import TARGET, ChangedReview, changed_document, converged, review_changed

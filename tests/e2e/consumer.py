@@ -63,7 +63,7 @@ def run_consumer(config: ClusterConfig, emulator: Any, workdir: Path, public_zon
     record, env = ConsumerRecord(), emulator.env
     folder = copy_examples(workdir) / "consumer"
     (folder / "emulator_override.tf.json").write_text(json.dumps(provider_override(emulator)))
-    terraform.run(["init", "-input=false", "-no-color"], folder, env=env)
+    terraform.init(folder, env=env)
     for azs in (1, 3):
         (folder / f"azs{azs}.tfvars.json").write_text(json.dumps(consumer_variables(config, public_zone_id, azs)))
         terraform.run(["plan", "-input=false", "-no-color", f"-var-file=azs{azs}.tfvars.json",
@@ -91,7 +91,7 @@ def read_remote_state(config: ClusterConfig, emulator: Any, workdir: Path) -> di
                  "cluster_name": config.cluster_name, "key_prefix": config.state.key_prefix,
                  "endpoints": {"s3": emulator.url, "sts": emulator.url}}
     (folder / "emulator.auto.tfvars.json").write_text(json.dumps(variables))
-    terraform.run(["init", "-input=false", "-no-color"], folder, env=emulator.env)
+    terraform.init(folder, env=emulator.env)
     terraform.run(["apply", "-input=false", "-no-color", "-auto-approve"], folder, env=emulator.env)
     outputs = json.loads(terraform.run(["output", "-json"], folder, env=emulator.env).stdout)
     return {name: output["value"] for name, output in outputs.items()}

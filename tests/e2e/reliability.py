@@ -74,7 +74,7 @@ def run_reliability(config: ClusterConfig, outdir: Path, emulator: Any) -> Relia
     # re-run, and possible on AWS too). During the VPC's wait nothing else can be in flight,
     # as everything in the tier depends on the VPC; the provider polls it for 10 s at least.
     network = deploy.stack_dir(outdir, f"{name}-network")
-    terraform.run(["init", "-input=false", "-no-color"], network, env=env)
+    terraform.init(network, env=env)
     apply = start(APPLY, network, env)
     wait_until(lambda: tagged(ec2, "describe_vpcs", "Vpcs", f"{infra}-vpc") > 0 or apply.poll() is not None)
     time.sleep(2)  # past the CreateVpc response: the provider now holds the VPC's ID and waits
@@ -96,7 +96,7 @@ def run_reliability(config: ClusterConfig, outdir: Path, emulator: Any) -> Relia
     # 2. Two applies of the security tier at once: the second meets the first one's lock.
     security = deploy.stack_dir(outdir, f"{name}-security")
     lock_key = config.state_key(Tier.SECURITY) + ".tflock"
-    terraform.run(["init", "-input=false", "-no-color"], security, env=env)
+    terraform.init(security, env=env)
     first = start(APPLY, security, env)
 
     def locked() -> bool:

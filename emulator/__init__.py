@@ -1,8 +1,9 @@
-"""The AWS emulator for end-to-end tests: moto in server mode on a free 127.0.0.1 port.
+"""The AWS emulator the end-to-end tests and the benchmarks run against: moto in server mode on 127.0.0.1.
 
 Each `Emulator` is its own process (`server.py`), with the harness's patches to
 moto applied (`patches.py`). Terraform reaches it through the configuration's
-`aws_endpoints`, exactly as it would reach a private API endpoint.
+`aws_endpoints`, exactly as it would reach a private API endpoint. Test tooling,
+not product: nothing under modules/ imports it (it needs the dev packages).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from typing import Any
 
 import boto3
 
-TESTS = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 # Every terraform command starts the AWS provider 2-3 times, and each start spends
 # ~4 CPU-seconds building its schemas, much of it in Go's garbage collector. The
@@ -60,8 +61,8 @@ class Emulator:
 
     def __enter__(self) -> "Emulator":
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "e2e.server", str(self.port)], cwd=TESTS, text=True,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(TESTS)})
+            [sys.executable, "-m", "emulator.server", str(self.port)], cwd=ROOT, text=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
         if self._process.stdout.readline().strip() != "ready":  # type: ignore[union-attr]
             self._process.kill()
             raise RuntimeError("the AWS emulator did not start")

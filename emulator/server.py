@@ -1,4 +1,4 @@
-"""Run the patched emulator in its own process: `python -m e2e.server PORT` (from tests/).
+"""Run the patched emulator in its own process: `python -m emulator.server PORT` (from the project root).
 
 A process per end-to-end flow keeps each flow's AWS state apart (moto's
 backends are process-wide) and lets flows run side by side on both cores.
@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from e2e.patches import apply_patches
+from emulator.patches import apply_patches
 
 
 def main(port: int) -> None:
