@@ -1,8 +1,9 @@
 """ocp-upi-tf: the AWS infrastructure of an OpenShift 4 UPI cluster, as cdktf constructs.
 
-One module per infrastructure tier (state, network, ...), plus the shared
-configuration (`config`), the region table (`regions`) and the Terraform
-command-line helpers (`terraform_cli`).
+Four layers, each importing only from the ones before it (README, "Layout"):
+`configuration` (the cluster's settings, limits and the tier vocabulary; no
+cdktf), `constructs` (building blocks), `tiers` (one stack per tier) and
+`operations` (synthesis, export, deploy, plan review, static checks).
 """
 import os
 
