@@ -17,6 +17,7 @@ def apply_patches() -> None:
     _portless_protocols()
     _group_rule_descriptions()
     _zone_with_vpc_is_private()
+    _zone_ids_start_with_z()
     _instance_network_interface()
     _no_public_ip_no_association()
     _load_balancer_default_scheme()
@@ -102,6 +103,22 @@ def _zone_with_vpc_is_private() -> None:
         return original(self)
 
     Route53.create_hosted_zone = create_hosted_zone
+
+
+def _zone_ids_start_with_z() -> None:
+    """Hosted zone IDs start with "Z", as AWS's do (Z1D633PJN98FT9).
+
+    moto draws all 22 characters at random, so its IDs fail the public_zone_id
+    pattern that the configuration and the modules check (modules/configuration/limits.py).
+    """
+    from moto.route53.models import HostedZoneIdentifier
+
+    original = HostedZoneIdentifier.generate
+
+    def generate(self, *args, **kwargs):
+        return "Z" + original(self, *args, **kwargs)[1:]
+
+    HostedZoneIdentifier.generate = generate
 
 
 def _instance_network_interface() -> None:
