@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """ocp-upi-tf: the cdktf app, and the project's commands.
 
-    python main.py [synth] [--force]   synthesize every tier of every cluster into $CDKTF_OUTDIR (default
+    python main.py [synth [--force]]   synthesize every tier of every cluster into $CDKTF_OUTDIR (default
                                        cdktf.out); this is what `cdktf synth` runs (see cdktf.json).
                                        Skipped when configuration, code and tools are unchanged since
                                        the last synthesis there (--force, or OCP_FORCE_SYNTH=1: always)

@@ -1,6 +1,7 @@
 """Configuration: defaults, derived values, and every class of bad input (SPEC 3.9)."""
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import subprocess
@@ -69,6 +70,10 @@ BAD_INPUT = {
                  "availability_zones", "1 to 3"),
     "AZ of another region": ({"availability_zones": ["us-west-2a"]}, "availability_zones[0]", "'us-east-1' followed"),
     "duplicate AZ": ({"availability_zones": ["us-east-1a", "us-east-1a"]}, "availability_zones", "distinct"),
+    # YAML reads an unquoted 2024-01-01 as a date: refused like any other non-name, never a traceback.
+    "AZ a YAML date": ({"availability_zones": [datetime.date(2024, 1, 1)]}, "availability_zones[0]",
+                       "not an availability zone"),
+    "CIDR prefix written oddly": ({"vpc_cidr": "10.0.0.0/016"}, "vpc_cidr", "/16 to /24"),
     "unknown region": ({"region": "us-north-9"}, "region", "known AWS region"),
     "infra id too long": ({"infra_id": "a" * 28}, "infra_id", "at most 27"),
     "infra id uppercase": ({"infra_id": "Ocp4-x7k2q"}, "infra_id", "lowercase"),

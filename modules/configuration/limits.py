@@ -103,15 +103,15 @@ class Range(Limit):
 
     low: int
     high: int
-    types: tuple[type, ...] = (int,)
+    types: tuple[type, ...] = (int, float)  # HCL has one number type: 12.0 is 12
 
     @property
     def accepted(self) -> str:  # type: ignore[override]
         return f"an integer from {self.low} to {self.high}"
 
     def problem(self, value: Any) -> str | None:
-        ok = isinstance(value, int) and not isinstance(value, bool) and self.low <= value <= self.high
-        return None if ok else self.refuse()
+        whole = isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer()
+        return None if whole and self.low <= value <= self.high else self.refuse()
 
     def condition(self, ref: str) -> str:
         return f"{ref} >= {self.low} && {ref} <= {self.high} && floor({ref}) == {ref}"
@@ -151,8 +151,8 @@ class Cidr(Limit):
             network = ipaddress.IPv4Network(value, strict=True)
         except ValueError:
             return f"is not valid; expected {self.accepted} (host bits zero)"
-        if not self.prefixes[0] <= network.prefixlen <= self.prefixes[1]:
-            return self.refuse()
+        if str(network) != value or not self.prefixes[0] <= network.prefixlen <= self.prefixes[1]:
+            return self.refuse()  # "10.0.0.0/016" parses as /16, but it is not what Terraform compares
         if self.within and not any(network.subnet_of(ipaddress.IPv4Network(b)) for b in self.within):
             # A public range would shadow those internet addresses for every node.
             return f"is not valid; expected {self.within_text}"
@@ -187,13 +187,13 @@ class Count(Limit):
     def problem(self, value: Any) -> str | None:
         if not isinstance(value, list) or not self.low <= len(value) <= self.high:
             return self.refuse()
-        if len(set(map(json.dumps, value))) != len(value):
+        if len({json.dumps(item, default=repr, sort_keys=True) for item in value}) != len(value):
             return f"is not valid; expected {self.accepted} (one is listed twice)"
         return None
 
     def condition(self, ref: str) -> str:
-        return (f"length({ref}) >= {self.low} && length({ref}) <= {self.high} && "
-                f"length(distinct({ref})) == length({ref})")
+        return (f"try(length({ref}) >= {self.low} && length({ref}) <= {self.high} && "
+                f"length(distinct({ref})) == length({ref}), false)")
 
 
 _LABEL = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
@@ -204,6 +204,7 @@ VOLUME_TYPES = ("gp2", "gp3", "io1", "io2")
 
 HTTPS_URL = r"https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/%-]*)?"
 S3_URL = r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/[A-Za-z0-9!_.*'()/-]+"
+TAG_KEY_LENGTH, TAG_VALUE_LENGTH = 128, 256  # AWS's limits on tags
 
 
 @dataclass(frozen=True)
@@ -247,6 +248,8 @@ INSTANCE_TYPE = Pattern("[a-z][a-z0-9-]*\\.[a-z0-9]+", "an EC2 instance type suc
 VOLUME_SIZE = Range(100, 16384)  # OpenShift needs at least 100 GiB on a node's root disk
 VOLUME_TYPE = OneOf(VOLUME_TYPES)
 REPLICAS = Range(0, 250)
+ENDPOINT_URL = Pattern(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?",
+                       "an http(s) URL such as http://127.0.0.1:5000")
 IGNITION_URL = Pattern(HTTPS_URL, "an https URL such as https://api-int.<cluster domain>:22623/config/master")
 BOOTSTRAP_IGNITION_URL = Pattern(f"({S3_URL})|({HTTPS_URL})", "an s3://bucket/key or https:// URL")
 
@@ -265,8 +268,8 @@ LIMITS: tuple[Field, ...] = (
     Field("vpc_cidr", "vpc_cidr", VPC_CIDR,
           ("10.0.0.0/16", "10.0.0.0/15", "10.0.0.0/24", "10.0.0.0/25", "10.0.0.1/16", "11.0.0.0/16",
            "172.16.0.0/16", "172.32.0.0/16", "100.64.0.0/16", "100.128.0.0/16", "192.168.0.0/24", "fd00::/56",
-           "10.0.0.0", "nonsense")),
-    Field("subnet_bits", "subnet_bits", SUBNET_BITS, (4, 5, 13, 14)),
+           "10.0.0.0", "10.0.0.0/016", " 10.0.0.0/16", "nonsense")),
+    Field("subnet_bits", "subnet_bits", SUBNET_BITS, (4, 5, 13, 14, 12.0, 12.5)),
     Field("publish", "publish", PUBLISH, ("External", "Internal", "external", "")),
     Field("iam_profile", "iam_profile", IAM_PROFILE, ("least_privilege", "documented", "admin", "Documented")),
     Field("public_zone_id", "public_zone_id", ZONE_ID, ("Z1", "Z" + "A" * 31, "Z" + "A" * 32, "Z", "z123", "example.com")),
@@ -284,11 +287,11 @@ LIMITS: tuple[Field, ...] = (
             (99, 100, 16384, 16385)) for pool in _POOLS),
     *(Field(f"{pool}.root_volume_type", "root_volume_type" if pool == "bootstrap" else None, VOLUME_TYPE,
             ("gp2", "gp3", "io1", "io2", "standard", "GP3")) for pool in _POOLS),
-    Field("compute.replicas", "worker_replicas", REPLICAS, (-1, 0, 250, 251)),
+    Field("compute.replicas", "worker_replicas", REPLICAS, (-1, 0, 250, 251, 3.0, 2.5)),
     Field("bootstrap.ssh_cidr", "bootstrap_ssh_cidr", SSH_CIDR,
-          ("0.0.0.0/0", "203.0.113.0/24", "203.0.113.7/32", "10.0.0.1/8", "10.0.0.0/33", "fd00::/8", "nonsense")),
+          ("0.0.0.0/0", "203.0.113.0/24", "203.0.113.7/32", "203.0.113.7", "203.0.113.0/024", "10.0.0.1/8",
+           "10.0.0.0/33", "fd00::/8", "nonsense")),
     *(Field(f"{pool}.ignition_url", f"{prefix}_ignition_url", IGNITION_URL,
             ("https://api-int.ocp4.example.com:22623/config/master", "https://h", "http://h/config",
              "https://h:22623/a b", "ftp://h")) for pool, prefix in (("control_plane", "master"), ("compute", "worker"))),
 )
-FIELDS = {f.path: f for f in LIMITS}

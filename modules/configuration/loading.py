@@ -143,9 +143,6 @@ def parse_config(data: Any, source: str = "configuration", base_dir: Path | None
 
 # --------------------------------------------------------------------------- validation
 
-_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$")
-
-
 def _merge_install_dir(data: Mapping[str, Any], base_dir: Path,
                        source: str) -> tuple[Mapping[str, Any], frozenset[str]]:
     """Fill keys the document leaves out from `openshift_install_dir`; explicit keys win."""
@@ -247,14 +244,16 @@ def _tags(r: Reader) -> Any:
         return value
     ok = True
     for key, tag in value.items():
-        if not isinstance(key, str) or not 1 <= len(key) <= 128 or key.lower().startswith("aws:"):
-            r.problems.append(f"tags: key {show(key)} is not valid; expected 1 to 128 characters, not starting with 'aws:'")
+        if not isinstance(key, str) or not 1 <= len(key) <= limits.TAG_KEY_LENGTH or key.lower().startswith("aws:"):
+            r.problems.append(f"tags: key {show(key)} is not valid; expected 1 to {limits.TAG_KEY_LENGTH} characters, "
+                              "not starting with 'aws:'")
             ok = False
         elif key.startswith("kubernetes.io/cluster/"):
             r.problems.append(f"tags: key {show(key)} is reserved; the generator sets the cluster tag itself")
             ok = False
-        elif not isinstance(tag, str) or len(tag) > 256:
-            r.problems.append(f"tags.{key}: {show(tag)} is not valid; expected a string of at most 256 characters")
+        elif not isinstance(tag, str) or len(tag) > limits.TAG_VALUE_LENGTH:
+            r.problems.append(f"tags.{key}: {show(tag)} is not valid; expected a string of at most "
+                              f"{limits.TAG_VALUE_LENGTH} characters")
             ok = False
     return dict(value) if ok else MISSING
 
@@ -269,9 +268,8 @@ def _endpoints(r: Reader) -> Any:
             r.problems.append(f"aws_endpoints: {show(service)} is not a supported service; "
                               f"expected one of {', '.join(ENDPOINT_SERVICES)}")
             ok = False
-        elif not isinstance(url, str) or not _URL.fullmatch(url):
-            r.problems.append(f"aws_endpoints.{service}: {show(url)} is not valid; "
-                              "expected an http(s) URL such as http://127.0.0.1:5000")
+        elif limits.ENDPOINT_URL.problem(url) is not None:
+            r.problems.append(f"aws_endpoints.{service}: {show(url)} {limits.ENDPOINT_URL.problem(url)}")
             ok = False
     return dict(value) if ok else MISSING
 

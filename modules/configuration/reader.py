@@ -61,7 +61,7 @@ class Reader:
         if problem is not None:
             self.problems.append(f"{self.path(key)}: {show(value)} {problem}")
             return MISSING
-        return value
+        return int(value) if isinstance(value, float) else value  # a whole number (limits.Range)
 
     def choice(self, key: str, enum: type[Enum], limit: "Limit", default: Enum) -> Any:
         """An enumeration member, from a value `limit` accepts."""

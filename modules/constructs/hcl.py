@@ -156,6 +156,11 @@ def value_or(value: str | Expr | None, fallback: Any, name: str) -> str:
     return value if value is not None else Token.as_string(getattr(fallback, name))
 
 
+def absent_note(flag: Flag, note: str) -> str:
+    """" (<note>)" for a description of something that may not exist (a module's condition), else ""."""
+    return f" ({note})" if isinstance(flag, Expr) else ""
+
+
 def optional_value(flag: Flag, expression: str) -> str | None:
     """`${expression}` where it exists: always (True), never (False: None), or null when absent."""
     if flag is False:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..configuration.cluster import ClusterConfig
+from ..configuration.topology import STACK_FILE
 from . import PROJECT_ROOT
 
 DEFAULT_OUTDIR = "cdktf.out"
@@ -26,15 +27,15 @@ RECORD = "ocp-upi-tf.synth.json"
 # The code and pins that shape the output (every .py file below modules/, at any depth,
 # and these); tests/ and docs do not.
 CODE = ("main.py", "cdktf.json", "Pipfile.lock", "package-lock.json")
-
-
-def code_files() -> list[Path]:
-    return sorted((PROJECT_ROOT / "modules").rglob("*.py")) + [PROJECT_ROOT / name for name in CODE]
 TOOLS = ("cdktf", "cdktf-cdktf-provider-aws", "constructs", "jsii")
 
 
 def resolve_outdir(outdir: str | os.PathLike[str] | None = None) -> Path:
     return Path(outdir or os.environ.get(OUTDIR_ENV) or DEFAULT_OUTDIR)
+
+
+def code_files() -> list[Path]:
+    return sorted((PROJECT_ROOT / "modules").rglob("*.py")) + [PROJECT_ROOT / name for name in CODE]
 
 
 def fingerprint(configs: Sequence[ClusterConfig]) -> str:
@@ -63,7 +64,7 @@ def unchanged(outdir: Path, digest: str) -> bool:
     except (OSError, ValueError):
         return False
     return record.get("fingerprint") == digest and all(
-        (outdir / "stacks" / stack / "cdk.tf.json").is_file() for stack in record.get("stacks", []))
+        (outdir / "stacks" / stack / STACK_FILE).is_file() for stack in record.get("stacks", []))
 
 
 def forget(outdir: Path) -> None:

@@ -18,7 +18,6 @@ from typing import Any, Iterator, Sequence
 from ..configuration.topology import STACK_FILE, WAIVERS_KEY
 from . import PROJECT_ROOT
 
-CHECKOV_VERSION = "3.3.30"
 CHECKOV = PROJECT_ROOT / ".checkov" / "bin" / "checkov"
 
 
@@ -31,19 +30,27 @@ class Finding:
     check_id: str
     check_name: str
     stack: str
-    resource: str  # the resource's Terraform name (checkov leaves out the type for some checks)
+    resource: str  # the resource's Terraform name
+    kind: str | None = None  # its type; None where checkov leaves it out (it reports "resource.<name>")
     waiver: str | None = None  # the reason the resource's construct gives for accepting it
 
 
-def waivers(stack_dir: Path) -> dict[tuple[str, str], str]:
-    """(resource name, check ID) -> reason, for every waiver written into the stack's JSON."""
+def waivers(stack_dir: Path) -> dict[tuple[str, str, str], str]:
+    """(resource type, resource name, check ID) -> reason, for every waiver written into the stack's JSON."""
     document = json.loads((stack_dir / STACK_FILE).read_text())
-    found: dict[tuple[str, str], str] = {}
-    for resources in document.get("resource", {}).values():
-        for name, body in resources.items():
-            for check_id, reason in body.get("//", {}).get(WAIVERS_KEY, {}).items():
-                found[(name, check_id)] = reason
-    return found
+    return {(kind, name, check_id): reason
+            for kind, resources in document.get("resource", {}).items()
+            for name, body in resources.items()
+            for check_id, reason in body.get("//", {}).get(WAIVERS_KEY, {}).items()}
+
+
+def waiver_for(waived: dict[tuple[str, str, str], str], kind: str | None, name: str, check_id: str) -> str | None:
+    """The waiver for `check_id` on resource `kind.name`. Where checkov leaves the type out, the name
+    decides, but only when a single type of that name waives the check: otherwise which resource
+    the finding is about is not known, and it stays unwaived."""
+    reasons = [reason for (waived_kind, waived_name, waived_check), reason in waived.items()
+               if (waived_name, waived_check) == (name, check_id) and kind in (waived_kind, None)]
+    return reasons[0] if len(reasons) == 1 else None
 
 
 def run_checkov(stack_dirs: Sequence[Path]) -> tuple[int, list[Finding]]:
@@ -62,9 +69,10 @@ def run_checkov(stack_dirs: Sequence[Path]) -> tuple[int, list[Finding]]:
     for report in _reports(result.stdout):
         passed += report["summary"]["passed"]
         for failed in report["results"]["failed_checks"]:
-            stack, name = Path(failed["file_abs_path"]).parent.name, failed["resource"].rsplit(".", 1)[-1]
-            findings.add(Finding(failed["check_id"], failed["check_name"], stack, name,
-                                 waived.get(stack, {}).get((name, failed["check_id"]))))
+            stack, (kind, _, name) = Path(failed["file_abs_path"]).parent.name, failed["resource"].rpartition(".")
+            kind = None if kind == "resource" else kind
+            findings.add(Finding(failed["check_id"], failed["check_name"], stack, name, kind,
+                                 waiver_for(waived.get(stack, {}), kind, name, failed["check_id"])))
     return passed, sorted(findings, key=lambda f: (f.stack, f.resource, f.check_id))
 
 

@@ -25,7 +25,7 @@ from cdktf_cdktf_provider_aws.route53_zone import Route53Zone, Route53ZoneVpc
 from ..configuration.topology import API_TARGETS, Tier, load_balancer_names
 from ..constructs.cdk import Construct
 from ..constructs.hcl import (
-    Expr,
+    absent_note,
     address,
     attribute,
     both,
@@ -144,7 +144,7 @@ class ClusterInfraStack(TierStack):
 
     def _outputs(self) -> dict[str, tuple[Any, str] | None]:
         external, groups = self.inputs.external, address(self.target_groups)
-        absent = " (null when Internal)" if isinstance(external, Expr) else ""
+        absent = absent_note(external, "null when Internal")
         outputs: dict[str, tuple[Any, str] | None] = {
             "private_zone_id": (self.private_zone.zone_id, "ID of the cluster's private hosted zone."),
             "api_server_dns_name": (f"api-int.{self.inputs.cluster_domain}",
