@@ -8,7 +8,10 @@
     python main.py config              print the effective configuration as JSON (a valid config file)
     python main.py terraform-rc        write the Terraform CLI configuration and print its path
     python main.py apply [TIER...]     terraform init + apply the synthesized tiers, in dependency order
-    python main.py destroy TIER...     terraform destroy the named tiers, dependents first
+    python main.py destroy TIER... [--dry-run] [--delete-data]
+                                       terraform destroy the named tiers, dependents first; before
+                                       cluster-infra, security or network, remove what the running
+                                       cluster created there (README, "Removing a cluster")
     python main.py plan-review [--out DIR] [--target TIER] [--fail-on attention]
                                        plan every tier and write plan-review.md and .json to DIR
                                        (default: the output folder)
@@ -19,7 +22,8 @@
 
 Exit status, for every command: 0 done (plan-review: nothing would change), 1 failed (Terraform,
 AWS or checkov; plan-review --fail-on attention: attention items), 2 plan-review only: changes to
-review, 64 bad command line (unknown tier or cluster), 65 invalid configuration.
+review, 3 refused before changing anything (destroy: data without --delete-data), 64 bad command
+line (unknown tier or cluster), 65 invalid configuration.
 
 The configuration comes from the file named by $OCP_CLUSTER_CONFIG (one cluster, or
 `clusters:` and a list of them), or the embedded example cluster when it is unset.
@@ -36,7 +40,7 @@ from typing import NoReturn
 from modules.configuration import ClusterConfig, ConfigError, Tier, load_configs
 from modules.configuration.topology import UnknownTier, tier_named
 
-OK, FAILED, CHANGES, USAGE, INVALID_CONFIG = 0, 1, 2, 64, 65  # README, "Exit status"
+OK, FAILED, CHANGES, REFUSED, USAGE, INVALID_CONFIG = 0, 1, 2, 3, 64, 65  # README, "Exit status"
 
 
 class UsageError(Exception):
@@ -69,6 +73,9 @@ def parser() -> Parser:
     apply.add_argument("tiers", nargs="*", metavar="TIER", type=tier_argument, help="default: every tier")
     destroy = commands.add_parser("destroy", help="destroy the named tiers, dependents first")
     destroy.add_argument("tiers", nargs="+", metavar="TIER", type=tier_argument)
+    destroy.add_argument("--dry-run", action="store_true", help="list what would be deleted; change nothing")
+    destroy.add_argument("--delete-data", action="store_true",
+                         help="also delete the cluster's buckets, volumes and snapshots")
     review = commands.add_parser("plan-review", help="plan every tier and write the review")
     review.add_argument("--out", metavar="DIR", help="where to write plan-review.md/.json (default: the output)")
     review.add_argument("--target", metavar="TIER", type=tier_argument, help="the tier the change is meant for")
@@ -104,7 +111,10 @@ def main(argv: list[str] | None = None) -> int:
         if command == "synth":
             return synth(configs, force=getattr(args, "force", False) or os.environ.get("OCP_FORCE_SYNTH") == "1")
         cluster = pick_cluster(args.cluster, configs)
-        return plan_review(args, configs, cluster) if command == "plan-review" else deploy(command, args, cluster)
+        if command == "plan-review":
+            return plan_review(args, configs, cluster)
+        config = next(config for config in configs if config.cluster_name == cluster)
+        return deploy(command, args, config)
     except ConfigError as error:
         print(error.report(), file=sys.stderr)
         return INVALID_CONFIG
@@ -145,15 +155,23 @@ def pick_cluster(name: str | None, configs: list[ClusterConfig]) -> str:
     return cluster
 
 
-def deploy(command: str, args: argparse.Namespace, cluster: str) -> int:
-    from modules.operations import deploy as deploying
+def deploy(command: str, args: argparse.Namespace, config: ClusterConfig) -> int:
+    from modules.operations import deploy as deploying, teardown
     from modules.operations.fingerprint import resolve_outdir
     from modules.operations.terraform import TerraformError
 
+    outdir, tiers = resolve_outdir(), [tier.value for tier in args.tiers]
     try:
-        action = deploying.apply if command == "apply" else deploying.destroy
-        action(resolve_outdir(), cluster, [tier.value for tier in args.tiers])
-    except (deploying.DeployError, TerraformError) as error:
+        if command == "apply":
+            deploying.apply(outdir, config.cluster_name, tiers)
+        elif args.dry_run:
+            print(teardown.dry_run(outdir, config, tiers).report())
+        else:
+            teardown.destroy(outdir, config, tiers, delete_data=args.delete_data)
+    except teardown.DataWouldBeLost as refused:
+        print(f"{command} refused: {refused}", file=sys.stderr)
+        return REFUSED
+    except (deploying.DeployError, TerraformError, teardown.AwsError) as error:
         print(f"{command} failed: {error}", file=sys.stderr)
         return FAILED
     return OK

@@ -190,6 +190,8 @@ def test_missing_file_is_named(tmp_path):
 
 @pytest.mark.parametrize("argv, message", [
     (["apply", "--force"], "unrecognized arguments: --force"),
+    (["apply", "--delete-data"], "unrecognized arguments: --delete-data"),
+    (["plan-review", "--dry-run"], "unrecognized arguments: --dry-run"),
     (["config", "--cluster", "ocp4"], "unrecognized arguments: --cluster"),
     (["destroy"], "the following arguments are required: TIER"),
     (["apply", "eu-network"], "unknown tier 'eu-network'; the tiers are state, network, cluster-infra"),

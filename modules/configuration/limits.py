@@ -35,7 +35,7 @@ class IamProfile(str, Enum):
 
 # Services whose endpoint the provider and the S3 backend can be pointed at
 # (emulators, private API endpoints). Names are the provider's `endpoints` keys.
-ENDPOINT_SERVICES = ("dynamodb", "ec2", "elbv2", "iam", "route53", "s3", "sts")
+ENDPOINT_SERVICES = ("dynamodb", "ec2", "elb", "elbv2", "iam", "route53", "s3", "sts")  # elb: classic, for teardown
 
 
 def _hcl_string(text: str) -> str:

@@ -43,6 +43,10 @@ DEPENDENCIES: Mapping[Tier, tuple[Tier, ...]] = {
     Tier.COMPUTE: (Tier.NETWORK, Tier.SECURITY),
 }
 
+# Tiers whose destroy needs what the running cluster created in them removed first
+# (its load balancers, groups and records): operations/teardown.py.
+CLEANED_TIERS = (Tier.CLUSTER_INFRA, Tier.SECURITY, Tier.NETWORK)
+
 # Where a synthesized stack's Terraform JSON is, inside its folder `stacks/<stack name>/`.
 STACK_FILE = "cdk.tf.json"
 # Key, inside a resource's `//` comment block of the synthesized JSON, of the checkov

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ..configuration.topology import DEPENDENCIES, Tier, UnknownTier, stack_name, stacks_of, tier_named
+from ..configuration.topology import CLEANED_TIERS, DEPENDENCIES, Tier, UnknownTier, stack_name, stacks_of, tier_named
 from . import terraform
 
 
@@ -99,13 +99,22 @@ def apply(outdir: Path, cluster_name: str, tiers: Sequence[str] | None = None, *
 
 
 def destroy(outdir: Path, cluster_name: str, tiers: Sequence[str], *,
-            log: Callable[[str], None] = print, env: dict[str, str] | None = None) -> list[str]:
-    """destroy the selected stacks, dependents first; tiers must be named (no implicit "all")."""
+            log: Callable[[str], None] = print, env: dict[str, str] | None = None,
+            before: Callable[[], None] | None = None) -> list[str]:
+    """destroy the selected stacks, dependents first; tiers must be named (no implicit "all").
+
+    `before` runs once, ahead of the first level holding a tier of CLEANED_TIERS (there
+    operations/teardown.py removes what the running cluster created)."""
     if not tiers:
         raise DeployError("name the tiers to destroy, e.g. `destroy bootstrap`; the state tier is protected")
     chosen = select(stack_order(outdir, cluster_name), cluster_name, tiers)
-    _run_levels(outdir, list(reversed(levels(cluster_name, chosen))),
-                ["destroy", "-input=false", "-no-color", "-auto-approve"], "destroy", log, env)
+    command = ["destroy", "-input=false", "-no-color", "-auto-approve"]
+    cleaned = {stack_name(cluster_name, tier) for tier in CLEANED_TIERS}
+    for group in reversed(levels(cluster_name, chosen)):
+        if before is not None and cleaned & set(group):
+            before()
+            before = None
+        _run_levels(outdir, [group], command, "destroy", log, env)
     return list(reversed(chosen))
 
 

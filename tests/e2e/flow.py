@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 from e2e.inventory import inventory
-from modules.operations import deploy, terraform
-from modules.configuration import ClusterConfig
+from e2e.teardown import Planted, exists, plant
+from modules.configuration import ClusterConfig, Tier
+from modules.configuration.topology import stack_name
+from modules.operations import deploy, teardown, terraform
 
 MACHINE_TIERS = ("bootstrap", "control-plane", "compute")
 OTHER_TIERS = ("network", "cluster-infra", "security")
@@ -34,6 +36,40 @@ class FlowRecord:
     after_destroy: dict[str, Any] = field(default_factory=dict)
     state_destroy: Any = None
     extras: dict[str, Any] = field(default_factory=dict)  # what `after_apply` found
+    # Teardown of a cluster that ran (e2e/teardown.py): what was planted, and what destroy did with it.
+    planted: Planted | None = None
+    before_teardown: dict[str, Any] = field(default_factory=dict)
+    dry_run: teardown.DryRun | None = None
+    after_dry_run: dict[str, Any] = field(default_factory=dict)
+    refused: teardown.DataWouldBeLost | None = None
+    after_refusal: dict[str, Any] = field(default_factory=dict)
+    remaining: dict[str, bool] = field(default_factory=dict)  # planted label -> still there after destroy
+    state_keys: tuple[list[str], list[str]] = ([], [])  # state bucket keys before planting, after destroy
+
+
+def state_keys(emulator: Any, config: ClusterConfig) -> list[str]:
+    return sorted(o["Key"] for o in emulator.client("s3").list_objects_v2(
+        Bucket=config.resolved_state_bucket).get("Contents", []))
+
+
+def teardown_of_a_cluster_that_ran(record: FlowRecord, emulator: Any, tiers: list[str]) -> None:
+    """Plant what a running cluster creates, then: a dry run, a destroy refused for the data, and
+    the destroy with --delete-data."""
+    config, outdir, env, quiet = record.config, record.outdir, emulator.env, (lambda message: None)
+    keys_before = state_keys(emulator, config)
+    record.planted = plant(emulator, config, record.after_apply)
+    record.before_teardown = inventory(emulator)
+    record.dry_run = teardown.dry_run(outdir, config, tiers, env=env)
+    record.after_dry_run = inventory(emulator)
+    try:
+        teardown.destroy(outdir, config, tiers, log=quiet, env=env)
+    except teardown.DataWouldBeLost as refused:
+        record.refused = refused
+    record.after_refusal = inventory(emulator)
+    teardown.destroy(outdir, config, tiers, delete_data=True, log=quiet, env=env)
+    everything = {**record.planted.cluster, **record.planted.decoys}
+    record.remaining = {label: exists(emulator, kind, ident) for label, (kind, ident) in everything.items()}
+    record.state_keys = (keys_before, state_keys(emulator, config))
 
 
 class LockWatcher(threading.Thread):
@@ -88,10 +124,11 @@ def run_flow(record: FlowRecord, emulator: Any,
     started = time.monotonic()
     deploy.destroy(outdir, name, ["bootstrap"], log=quiet, env=env)
     record.after_bootstrap_destroy = inventory(emulator)
-    record.plans_after_bootstrap_destroy = plans(record, [s for s in stacks if not s.endswith("-bootstrap")], env)
-    deploy.destroy(outdir, name, [t for t in MACHINE_TIERS + OTHER_TIERS if t != "bootstrap"], log=quiet, env=env)
+    bootstrap = stack_name(name, Tier.BOOTSTRAP)
+    record.plans_after_bootstrap_destroy = plans(record, [s for s in stacks if s != bootstrap], env)
+    teardown_of_a_cluster_that_ran(record, emulator, [t for t in MACHINE_TIERS + OTHER_TIERS if t != "bootstrap"])
     record.timings["destroy"] = time.monotonic() - started
     record.after_destroy = inventory(emulator)
     record.state_destroy = terraform.run(["destroy", "-input=false", "-no-color", "-auto-approve"],
-                                             deploy.stack_dir(outdir, f"{name}-state"), env=env, check=False)
+                                         deploy.stack_dir(outdir, stack_name(name, Tier.STATE)), env=env, check=False)
     return record

@@ -1,0 +1,338 @@
+"""Removing what a running cluster created that no tier's state manages, before the tiers that hold it go.
+
+A running OpenShift cluster creates AWS resources of its own: the ingress
+operator's load balancers and their security groups (with rules on the node
+groups that reference them), `*.apps` records in both zones, machines from
+MachineSets, IAM users with keys from the cloud-credential operator, and data:
+the image registry's bucket, volumes and snapshots of persistent volumes. It
+tags them `kubernetes.io/cluster/<infra_id>: owned`. They block the destroy of
+the cluster-infra, security and network tiers (`DependencyViolation`,
+`HostedZoneNotEmpty`) or outlive it (a public record pointing at a deleted load
+balancer invites a subdomain takeover).
+
+`read_answers()` and `plan_removal()` find them with the AWS SDK, scoped three ways at once: the
+cluster's tag with value `owned` (records: a name under the cluster's domain),
+the cluster's VPC and zones, and not held by any tier's state (the state
+objects are read directly: see teardown.py). `remove()` deletes them in
+dependency order, waiting where AWS is eventually consistent. Every step is
+safe to run again.
+
+Per-service describe calls rather than the resource-groups tagging API: they
+return tags and placement (VPC, attachment) in one answer, and they also cover
+IAM users and records, which the tagging API does not list.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+from ..configuration.cluster import ClusterConfig
+OWNED = "owned"
+LIVE_INSTANCE_STATES = ["pending", "running", "stopping", "stopped", "shutting-down"]
+# Deletion order: what uses a thing goes before it (instances and load balancers hold
+# network interfaces in the subnets and reference the groups; rules reference groups).
+ORDER = ("instance", "load balancer", "classic load balancer", "security group rule", "security group", "record",
+         "IAM user", "bucket", "volume", "snapshot")
+DATA_KINDS = ("bucket", "volume", "snapshot")
+
+
+@dataclass(frozen=True)
+class Found:
+    """One resource the cluster created: its kind (see ORDER), AWS's ID, and what the listing shows."""
+
+    kind: str
+    id: str
+    detail: str = ""
+    extra: tuple[tuple[str, str], ...] = ()  # what deleting it needs besides the ID (a rule's group, a zone)
+
+    @property
+    def data(self) -> bool:
+        return self.kind in DATA_KINDS
+
+    def get(self, key: str) -> str:
+        return dict(self.extra)[key]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id}" + (f" ({self.detail})" if self.detail else "")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where the cluster's own resources can be: its tag, VPC, zones and domain."""
+
+    infra_id: str
+    cluster_domain: str
+    vpc_id: str | None
+    zone_ids: tuple[str, ...]
+
+    @property
+    def tag(self) -> str:
+        return f"kubernetes.io/cluster/{self.infra_id}"
+
+    def owns(self, tags: Iterable[dict[str, str]] | dict[str, str] | None) -> bool:
+        pairs = tags.items() if isinstance(tags, dict) else ((t["Key"], t["Value"]) for t in tags or ())
+        return any(key == self.tag and value == OWNED for key, value in pairs)
+
+    def holds_name(self, name: str) -> bool:
+        """Whether a record name (as Route 53 returns it) is the cluster's domain or below it."""
+        plain = record_name(name)
+        return plain == self.cluster_domain or plain.endswith(f".{self.cluster_domain}")
+
+
+def record_name(name: str) -> str:
+    """A record name as Terraform writes it: Route 53 returns `*` as `\\052` and a trailing dot."""
+    return name.replace("\\052", "*").rstrip(".")
+
+
+# --------------------------------------------------------------------------- what the tiers manage
+
+
+def managed_ids(states: Iterable[dict[str, Any]]) -> set[str]:
+    """Every `id` and `arn` held by the given Terraform states: what no cleanup may touch."""
+    held: set[str] = set()
+    for state in states:
+        for resource in state.get("resources", []):
+            for instance in resource.get("instances", []):
+                attributes = instance.get("attributes") or {}
+                held |= {attributes[key] for key in ("id", "arn") if isinstance(attributes.get(key), str)}
+    return held
+
+
+def output(state: dict[str, Any] | None, name: str) -> Any:
+    return ((state or {}).get("outputs") or {}).get(name, {}).get("value")
+
+
+# --------------------------------------------------------------------------- discovery (pure)
+
+
+@dataclass
+class Answers:
+    """The AWS answers discovery reads, as the SDK returns them (tests record them)."""
+
+    instances: list[dict[str, Any]]  # ec2 describe_instances Reservations[].Instances[], in the VPC
+    load_balancers: list[dict[str, Any]]  # elbv2 describe_load_balancers, each with "Tags"
+    classic_load_balancers: list[dict[str, Any]]  # elb describe_load_balancers, each with "Tags"
+    security_groups: list[dict[str, Any]]  # in the VPC
+    security_group_rules: list[dict[str, Any]]  # of the groups in the VPC
+    records: dict[str, list[dict[str, Any]]]  # zone ID -> its record sets
+    users: list[dict[str, Any]]  # iam users, each with "Tags"
+    buckets: list[dict[str, Any]]  # each {"Name", "Tags"}
+    volumes: list[dict[str, Any]]
+    snapshots: list[dict[str, Any]]
+
+
+def plan_removal(answers: Answers, scope: Scope, managed: set[str]) -> list[Found]:
+    """What to delete, in deletion order: owned by the cluster, in its VPC or zones, not in any state."""
+    found: list[Found] = []
+    mine = lambda item, key: scope.owns(item.get("Tags")) and item[key] not in managed  # noqa: E731
+    in_vpc = lambda item, key="VpcId": scope.vpc_id is not None and item.get(key) == scope.vpc_id  # noqa: E731
+    found += [Found("instance", i["InstanceId"], _name(i.get("Tags")))
+              for i in answers.instances if in_vpc(i) and mine(i, "InstanceId")
+              and i.get("State", {}).get("Name") in LIVE_INSTANCE_STATES]
+    found += [Found("load balancer", lb["LoadBalancerArn"], lb["LoadBalancerName"])
+              for lb in answers.load_balancers if in_vpc(lb) and mine(lb, "LoadBalancerArn")]
+    found += [Found("classic load balancer", lb["LoadBalancerName"])
+              for lb in answers.classic_load_balancers if in_vpc(lb, "VPCId") and mine(lb, "LoadBalancerName")]
+    groups = [g for g in answers.security_groups if in_vpc(g) and g.get("GroupName") != "default"
+              and mine(g, "GroupId")]
+    doomed = {g["GroupId"] for g in groups}
+    for rule in answers.security_group_rules:
+        referenced = (rule.get("ReferencedGroupInfo") or {}).get("GroupId")
+        if referenced in doomed and rule["GroupId"] not in doomed and rule["SecurityGroupRuleId"] not in managed:
+            direction = "egress" if rule.get("IsEgress") else "ingress"
+            found.append(Found("security group rule", rule["SecurityGroupRuleId"],
+                               f"{direction} on {rule['GroupId']} from {referenced}",
+                               (("group", rule["GroupId"]), ("direction", direction))))
+    found += [Found("security group", g["GroupId"], g.get("GroupName", "")) for g in groups]
+    for zone, records in answers.records.items():
+        if zone not in scope.zone_ids:
+            continue
+        for record in records:
+            name, kind = record_name(record["Name"]), record["Type"]
+            if kind in ("SOA", "NS") or not scope.holds_name(record["Name"]) or f"{zone}_{name}_{kind}" in managed:
+                continue
+            found.append(Found("record", f"{name} {kind}", f"zone {zone}",
+                               (("zone", zone), ("set", json.dumps(record, sort_keys=True)))))
+    found += [Found("IAM user", u["UserName"]) for u in answers.users if mine(u, "Arn")]
+    found += [Found("bucket", b["Name"]) for b in answers.buckets
+              if scope.owns(b.get("Tags")) and b["Name"] not in managed]
+    found += [Found("volume", v["VolumeId"], f"{v.get('Size', '?')} GiB") for v in answers.volumes
+              if mine(v, "VolumeId") and not any(a.get("DeleteOnTermination") for a in v.get("Attachments", []))]
+    found += [Found("snapshot", s["SnapshotId"], s.get("VolumeId", "")) for s in answers.snapshots
+              if mine(s, "SnapshotId")]
+    return sorted(found, key=lambda f: ORDER.index(f.kind))
+
+
+def _name(tags: Iterable[dict[str, str]] | None) -> str:
+    return next((t["Value"] for t in tags or () if t["Key"] == "Name"), "")
+
+
+# --------------------------------------------------------------------------- AWS
+
+
+class AwsError(RuntimeError):
+    """An AWS call of the cleanup failed (credentials, permissions, a refusal); what ran before stays done."""
+
+
+@contextlib.contextmanager
+def aws_errors() -> Iterator[None]:
+    from botocore.exceptions import BotoCoreError, ClientError, WaiterError
+
+    try:
+        yield
+    except (BotoCoreError, ClientError, WaiterError) as error:
+        raise AwsError(f"{error} (the step is safe to run again)") from error
+
+
+class Aws:
+    """boto3 clients for the cluster's region, through the configuration's `aws_endpoints`."""
+
+    def __init__(self, config: ClusterConfig, env: dict[str, str] | None = None):
+        import boto3  # here: the other operations never need the SDK
+
+        env = env or {}
+        self._session = boto3.session.Session(
+            aws_access_key_id=env.get("AWS_ACCESS_KEY_ID"), aws_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY"),
+            aws_session_token=env.get("AWS_SESSION_TOKEN"), region_name=config.region)
+        self._endpoints, self._clients = dict(config.aws_endpoints), {}
+
+    def __call__(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = self._session.client(service, endpoint_url=self._endpoints.get(service))
+        return self._clients[service]
+
+
+def _pages(client: Any, operation: str, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    for page in client.get_paginator(operation).paginate(**kwargs):
+        yield from page.get(key, [])
+
+
+def _chunks(items: Sequence[Any], size: int = 20) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def read_answers(aws: Aws, scope: Scope) -> Answers:
+    """Ask AWS what `plan_removal` needs (read-only)."""
+    ec2, tag = aws("ec2"), [{"Name": f"tag:{scope.tag}", "Values": [OWNED]}]
+    in_vpc = [{"Name": "vpc-id", "Values": [scope.vpc_id]}] if scope.vpc_id else None
+    instances = [i for r in _pages(ec2, "describe_instances", "Reservations", Filters=in_vpc + tag)
+                 for i in r["Instances"]] if in_vpc else []
+    elbv2, elb = aws("elbv2"), aws("elb")
+    balancers = _with_tags([lb for lb in _pages(elbv2, "describe_load_balancers", "LoadBalancers")
+                            if in_vpc and lb.get("VpcId") == scope.vpc_id], "LoadBalancerArn", "ResourceArn",
+                           lambda arns: elbv2.describe_tags(ResourceArns=arns))
+    classic = _with_tags([lb for lb in _pages(elb, "describe_load_balancers", "LoadBalancerDescriptions")
+                          if in_vpc and lb.get("VPCId") == scope.vpc_id], "LoadBalancerName", "LoadBalancerName",
+                         lambda names: elb.describe_tags(LoadBalancerNames=names))
+    groups = list(_pages(ec2, "describe_security_groups", "SecurityGroups", Filters=in_vpc)) if in_vpc else []
+    rules = list(_pages(ec2, "describe_security_group_rules", "SecurityGroupRules", Filters=[
+        {"Name": "group-id", "Values": [g["GroupId"] for g in groups]}])) if groups else []
+    route53 = aws("route53")
+    records = {zone: list(_pages(route53, "list_resource_record_sets", "ResourceRecordSets", HostedZoneId=zone))
+               for zone in scope.zone_ids}
+    iam = aws("iam")
+    users = [{**user, "Tags": iam.list_user_tags(UserName=user["UserName"]).get("Tags", [])}
+             for user in _pages(iam, "list_users", "Users")]
+    s3 = aws("s3")
+    buckets = [{"Name": b["Name"], "Tags": _bucket_tags(s3, b["Name"])} for b in s3.list_buckets().get("Buckets", [])]
+    volumes = list(_pages(ec2, "describe_volumes", "Volumes", Filters=tag))
+    snapshots = list(_pages(ec2, "describe_snapshots", "Snapshots", OwnerIds=["self"], Filters=tag))
+    return Answers(instances, balancers, classic, groups, rules, records, users, buckets, volumes, snapshots)
+
+
+def _with_tags(balancers: list[dict[str, Any]], key: str, answer_key: str,
+               describe_tags: Callable[[list[str]], dict[str, Any]]) -> list[dict[str, Any]]:
+    """`balancers` with their "Tags", asked 20 at a time (the most describe_tags takes)."""
+    for chunk in _chunks(balancers):
+        tags = {d[answer_key]: d.get("Tags", []) for d in describe_tags([lb[key] for lb in chunk])["TagDescriptions"]}
+        for lb in chunk:
+            lb["Tags"] = tags.get(lb[key], [])
+    return balancers
+
+
+def _bucket_tags(s3: Any, name: str) -> list[dict[str, str]]:
+    from botocore.exceptions import ClientError
+
+    try:
+        return s3.get_bucket_tagging(Bucket=name).get("TagSet", [])
+    except ClientError:  # NoSuchTagSet, or a bucket of another region or owner: not the cluster's
+        return []
+
+
+def _retry(action: Callable[[], Any], *, seconds: float = 300, interval: float = 5) -> None:
+    """Run `action` until AWS stops refusing it because something still uses the resource."""
+    from botocore.exceptions import ClientError
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            action()
+            return
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code not in ("DependencyViolation", "ResourceInUse", "InvalidGroup.InUse", "DeleteConflict") \
+                    or time.monotonic() > deadline:
+                raise
+            time.sleep(interval)
+
+
+def remove(aws: Aws, found: Sequence[Found], *, log: Callable[[str], None] = print) -> None:
+    """Delete `found` (in its order), waiting where AWS finishes a deletion later."""
+    ec2 = aws("ec2")
+    instances = [f.id for f in found if f.kind == "instance"]
+    if instances:
+        log(f"terminating {len(instances)} instance(s): {', '.join(instances)}")
+        ec2.terminate_instances(InstanceIds=instances)
+        ec2.get_waiter("instance_terminated").wait(InstanceIds=instances, WaiterConfig={"Delay": 5, "MaxAttempts": 120})
+    for item in found:
+        if item.kind == "instance":
+            continue
+        log(f"deleting {item}")
+        if item.kind == "load balancer":
+            aws("elbv2").delete_load_balancer(LoadBalancerArn=item.id)
+            aws("elbv2").get_waiter("load_balancers_deleted").wait(LoadBalancerArns=[item.id])
+        elif item.kind == "classic load balancer":
+            aws("elb").delete_load_balancer(LoadBalancerName=item.id)
+        elif item.kind == "security group rule":
+            revoke = (ec2.revoke_security_group_egress if item.get("direction") == "egress"
+                      else ec2.revoke_security_group_ingress)
+            revoke(GroupId=item.get("group"), SecurityGroupRuleIds=[item.id])
+        elif item.kind == "security group":
+            # The load balancers' network interfaces go some time after the balancers.
+            _retry(lambda: ec2.delete_security_group(GroupId=item.id))
+        elif item.kind == "record":
+            aws("route53").change_resource_record_sets(HostedZoneId=item.get("zone"), ChangeBatch={"Changes": [
+                {"Action": "DELETE", "ResourceRecordSet": json.loads(item.get("set"))}]})
+        elif item.kind == "IAM user":
+            _remove_user(aws("iam"), item.id)
+        elif item.kind == "bucket":
+            _empty_bucket(aws("s3"), item.id)
+            aws("s3").delete_bucket(Bucket=item.id)
+        elif item.kind == "volume":
+            ec2.get_waiter("volume_available").wait(VolumeIds=[item.id])
+            _retry(lambda: ec2.delete_volume(VolumeId=item.id))
+        elif item.kind == "snapshot":
+            ec2.delete_snapshot(SnapshotId=item.id)
+
+
+def _remove_user(iam: Any, name: str) -> None:
+    """A user goes only without keys, policies and profiles (AWS: DeleteConflict)."""
+    for key in _pages(iam, "list_access_keys", "AccessKeyMetadata", UserName=name):
+        iam.delete_access_key(UserName=name, AccessKeyId=key["AccessKeyId"])
+    for policy in _pages(iam, "list_user_policies", "PolicyNames", UserName=name):
+        iam.delete_user_policy(UserName=name, PolicyName=policy)
+    for policy in _pages(iam, "list_attached_user_policies", "AttachedPolicies", UserName=name):
+        iam.detach_user_policy(UserName=name, PolicyArn=policy["PolicyArn"])
+    iam.delete_user(UserName=name)
+
+
+def _empty_bucket(s3: Any, name: str) -> None:
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=name):
+        doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                  for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+        if doomed:
+            s3.delete_objects(Bucket=name, Delete={"Objects": doomed, "Quiet": True})
