@@ -44,7 +44,16 @@ ANSWERS = Answers(
                      "VpcId": VPC, "LoadBalancerName": "ocp4-x7k2q-int", "Tags": []}],
     classic_load_balancers=[{"LoadBalancerName": "a0123", "VPCId": VPC, "Tags": OWNED},
                             {"LoadBalancerName": "b4567", "VPCId": OTHER_VPC, "Tags": OWNED}],
+    target_groups=[{"TargetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/k8s-tg/3", "VpcId": VPC,
+                    "TargetGroupName": "k8s-tg", "Tags": OWNED},
+                   {"TargetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/ocp4-x7k2q-aint/4",
+                    "VpcId": VPC, "TargetGroupName": "ocp4-x7k2q-aint", "Tags": []}],
+    network_interfaces=[{"NetworkInterfaceId": "eni-0left0000000000", "VpcId": VPC, "Status": "available",
+                         "TagSet": OWNED},
+                        {"NetworkInterfaceId": "eni-0inuse000000000", "VpcId": VPC, "Status": "in-use",
+                         "TagSet": OWNED}],
     security_groups=[{"GroupId": "sg-0k8selb000000000", "GroupName": "k8s-elb-a0123", "VpcId": VPC, "Tags": OWNED},
+                     {"GroupId": "sg-0k8snlb000000000", "GroupName": "k8s-nlb-a98", "VpcId": VPC, "Tags": OWNED},
                      {"GroupId": "sg-0worker000000000", "GroupName": "ocp4-x7k2q-worker-sg", "VpcId": VPC, "Tags": []},
                      {"GroupId": "sg-0default00000000", "GroupName": "default", "VpcId": VPC, "Tags": OWNED}],
     security_group_rules=[
@@ -52,6 +61,11 @@ ANSWERS = Answers(
          "ReferencedGroupInfo": {"GroupId": "sg-0k8selb000000000"}},
         {"SecurityGroupRuleId": "sgr-0ofelb000000000", "GroupId": "sg-0k8selb000000000", "IsEgress": True,
          "CidrIpv4": "0.0.0.0/0"},
+        # Between two groups that both go: revoked first, or neither group can be deleted.
+        {"SecurityGroupRuleId": "sgr-0nlbtoelb000000", "GroupId": "sg-0k8snlb000000000", "IsEgress": True,
+         "ReferencedGroupInfo": {"GroupId": "sg-0k8selb000000000"}},
+        {"SecurityGroupRuleId": "sgr-0elbself0000000", "GroupId": "sg-0k8selb000000000", "IsEgress": False,
+         "ReferencedGroupInfo": {"GroupId": "sg-0k8selb000000000"}},
         {"SecurityGroupRuleId": "sgr-0managedrule000", "GroupId": "sg-0worker000000000", "IsEgress": False,
          "ReferencedGroupInfo": {"GroupId": "sg-0worker000000000"}}],
     records={"Z0PRIVATE0123": [record("ocp4.example.com.", "SOA"), record("ocp4.example.com.", "NS"),
@@ -77,8 +91,12 @@ def test_only_what_the_cluster_owns_in_its_vpc_and_zones_and_no_state_holds():
         ("instance", "i-0machineset00000"),
         ("load balancer", "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/net/a98/1"),
         ("classic load balancer", "a0123"),
+        ("target group", "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/k8s-tg/3"),
+        ("network interface", "eni-0left0000000000"),  # detached; one in use goes with what uses it
         ("security group rule", "sgr-0toelb000000000"),  # the worker group's rule that references the ELB's group
+        ("security group rule", "sgr-0nlbtoelb000000"),  # a rule a doomed group has on another doomed group
         ("security group", "sg-0k8selb000000000"),
+        ("security group", "sg-0k8snlb000000000"),
         ("record", "*.apps.ocp4.example.com CNAME"),  # in both zones; Route 53 writes * as \052
         ("IAM user", "ocp4-x7k2q-openshift-image-registry-ab12"),
         ("bucket", "ocp4-x7k2q-image-registry-us-east-1-abc"),
@@ -96,14 +114,33 @@ def test_dependents_go_first_and_data_is_marked():
     assert {f.kind for f in found if f.data} == {"bucket", "volume", "snapshot"}
     zones = sorted(f.get("zone") for f in found if f.kind == "record")
     assert zones == ["Z0PRIVATE0123", "Z0PUBLIC01234"]
-    rule = next(f for f in found if f.kind == "security group rule")
-    assert (rule.get("group"), rule.get("direction")) == ("sg-0worker000000000", "ingress")
+    rules = {f.id: (f.get("group"), f.get("direction")) for f in found if f.kind == "security group rule"}
+    assert rules == {"sgr-0toelb000000000": ("sg-0worker000000000", "ingress"),
+                     "sgr-0nlbtoelb000000": ("sg-0k8snlb000000000", "egress")}
 
 
 def test_without_a_vpc_nothing_vpc_scoped_is_taken():
     """The network tier's state is gone (or was never applied): no VPC, so no instance, balancer or group."""
     found = plan_removal(ANSWERS, Scope("ocp4-x7k2q", "ocp4.example.com", None, ()), MANAGED)
     assert {f.kind for f in found} == {"IAM user", "bucket", "volume", "snapshot"}
+
+
+def test_a_weighted_record_is_known_by_its_set_identifier():
+    weighted = {**record("api.ocp4.example.com.", "A"), "SetIdentifier": "blue"}
+    answers = Answers(*([[]] * 7), {"Z0PUBLIC01234": [weighted]}, [], [], [], [])
+    assert plan_removal(answers, SCOPE, {"Z0PUBLIC01234_api.ocp4.example.com_A_blue"}) == []
+    assert [f.id for f in plan_removal(answers, SCOPE, {"Z0PUBLIC01234_api.ocp4.example.com_A"})] == \
+        ["api.ocp4.example.com A"]
+
+
+def test_tiers_that_build_on_a_cleaned_one_must_go_first_or_with_it():
+    from modules.operations.deploy import DeployError
+
+    states = {Tier.COMPUTE: {"resources": [{"type": "aws_instance"}]}, Tier.CONTROL_PLANE: {"resources": []}}
+    with pytest.raises(DeployError, match="compute still hold resources and build on security"):
+        teardown._dependents_go_too(states, ["security"])
+    teardown._dependents_go_too(states, ["security", "compute"])  # named too: fine
+    teardown._dependents_go_too(states, ["bootstrap"])  # builds on nothing being destroyed
 
 
 def test_what_the_states_hold_is_managed():
@@ -154,6 +191,9 @@ class FakeRemoval:
 
     def __init__(self, config, outdir, env=None):
         self.aws = None
+
+    def states(self):
+        return {}
 
     def discover(self):
         return list(self.found)

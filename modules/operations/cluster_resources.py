@@ -34,8 +34,8 @@ OWNED = "owned"
 LIVE_INSTANCE_STATES = ["pending", "running", "stopping", "stopped", "shutting-down"]
 # Deletion order: what uses a thing goes before it (instances and load balancers hold
 # network interfaces in the subnets and reference the groups; rules reference groups).
-ORDER = ("instance", "load balancer", "classic load balancer", "security group rule", "security group", "record",
-         "IAM user", "bucket", "volume", "snapshot")
+ORDER = ("instance", "load balancer", "classic load balancer", "target group", "network interface",
+         "security group rule", "security group", "record", "IAM user", "bucket", "volume", "snapshot")
 DATA_KINDS = ("bucket", "volume", "snapshot")
 
 
@@ -115,6 +115,8 @@ class Answers:
     instances: list[dict[str, Any]]  # ec2 describe_instances Reservations[].Instances[], in the VPC
     load_balancers: list[dict[str, Any]]  # elbv2 describe_load_balancers, each with "Tags"
     classic_load_balancers: list[dict[str, Any]]  # elb describe_load_balancers, each with "Tags"
+    target_groups: list[dict[str, Any]]  # elbv2 describe_target_groups, each with "Tags"
+    network_interfaces: list[dict[str, Any]]  # detached and tagged, in the VPC
     security_groups: list[dict[str, Any]]  # in the VPC
     security_group_rules: list[dict[str, Any]]  # of the groups in the VPC
     records: dict[str, list[dict[str, Any]]]  # zone ID -> its record sets
@@ -136,12 +138,19 @@ def plan_removal(answers: Answers, scope: Scope, managed: set[str]) -> list[Foun
               for lb in answers.load_balancers if in_vpc(lb) and mine(lb, "LoadBalancerArn")]
     found += [Found("classic load balancer", lb["LoadBalancerName"])
               for lb in answers.classic_load_balancers if in_vpc(lb, "VPCId") and mine(lb, "LoadBalancerName")]
+    found += [Found("target group", tg["TargetGroupArn"], tg.get("TargetGroupName", ""))
+              for tg in answers.target_groups if in_vpc(tg) and mine(tg, "TargetGroupArn")]
+    found += [Found("network interface", eni["NetworkInterfaceId"], eni.get("Description", ""))
+              for eni in answers.network_interfaces if in_vpc(eni) and eni.get("Status") == "available"
+              and scope.owns(eni.get("TagSet")) and eni["NetworkInterfaceId"] not in managed]
     groups = [g for g in answers.security_groups if in_vpc(g) and g.get("GroupName") != "default"
               and mine(g, "GroupId")]
     doomed = {g["GroupId"] for g in groups}
     for rule in answers.security_group_rules:
+        # Every rule that names a doomed group from another group, doomed or not: AWS deletes no
+        # group that another group's rule references. A group's rules on itself go with it.
         referenced = (rule.get("ReferencedGroupInfo") or {}).get("GroupId")
-        if referenced in doomed and rule["GroupId"] not in doomed and rule["SecurityGroupRuleId"] not in managed:
+        if referenced in doomed and referenced != rule["GroupId"] and rule["SecurityGroupRuleId"] not in managed:
             direction = "egress" if rule.get("IsEgress") else "ingress"
             found.append(Found("security group rule", rule["SecurityGroupRuleId"],
                                f"{direction} on {rule['GroupId']} from {referenced}",
@@ -152,7 +161,9 @@ def plan_removal(answers: Answers, scope: Scope, managed: set[str]) -> list[Foun
             continue
         for record in records:
             name, kind = record_name(record["Name"]), record["Type"]
-            if kind in ("SOA", "NS") or not scope.holds_name(record["Name"]) or f"{zone}_{name}_{kind}" in managed:
+            # The provider's ID of a record: zone, name, type, and the set identifier of a routing policy.
+            ident = "_".join([zone, name, kind] + ([record["SetIdentifier"]] if record.get("SetIdentifier") else []))
+            if kind in ("SOA", "NS") or not scope.holds_name(record["Name"]) or ident in managed:
                 continue
             found.append(Found("record", f"{name} {kind}", f"zone {zone}",
                                (("zone", zone), ("set", json.dumps(record, sort_keys=True)))))
@@ -193,15 +204,20 @@ class Aws:
     def __init__(self, config: ClusterConfig, env: dict[str, str] | None = None):
         import boto3  # here: the other operations never need the SDK
 
+        from botocore.config import Config
+
         env = env or {}
         self._session = boto3.session.Session(
             aws_access_key_id=env.get("AWS_ACCESS_KEY_ID"), aws_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY"),
             aws_session_token=env.get("AWS_SESSION_TOKEN"), region_name=config.region)
         self._endpoints, self._clients = dict(config.aws_endpoints), {}
+        # As the provider and the backend do (tiers/inputs.py): a custom S3 endpoint takes no bucket host names.
+        self._s3 = Config(s3={"addressing_style": "path"}) if "s3" in self._endpoints else None
 
     def __call__(self, service: str) -> Any:
         if service not in self._clients:
-            self._clients[service] = self._session.client(service, endpoint_url=self._endpoints.get(service))
+            self._clients[service] = self._session.client(service, endpoint_url=self._endpoints.get(service),
+                                                          config=self._s3 if service == "s3" else None)
         return self._clients[service]
 
 
@@ -229,8 +245,14 @@ def read_answers(aws: Aws, scope: Scope) -> Answers:
                           if in_vpc and lb.get("VPCId") == scope.vpc_id], "LoadBalancerName", "LoadBalancerName",
                          lambda names: elb.describe_tags(LoadBalancerNames=names))
     groups = list(_pages(ec2, "describe_security_groups", "SecurityGroups", Filters=in_vpc)) if in_vpc else []
-    rules = list(_pages(ec2, "describe_security_group_rules", "SecurityGroupRules", Filters=[
-        {"Name": "group-id", "Values": [g["GroupId"] for g in groups]}])) if groups else []
+    rules = [rule for chunk in _chunks([g["GroupId"] for g in groups], 200)  # EC2 takes 200 values a filter
+             for rule in _pages(ec2, "describe_security_group_rules", "SecurityGroupRules",
+                                Filters=[{"Name": "group-id", "Values": list(chunk)}])]
+    target_groups = _with_tags([tg for tg in _pages(elbv2, "describe_target_groups", "TargetGroups")
+                                if in_vpc and tg.get("VpcId") == scope.vpc_id], "TargetGroupArn", "ResourceArn",
+                               lambda arns: elbv2.describe_tags(ResourceArns=arns))
+    interfaces = list(_pages(ec2, "describe_network_interfaces", "NetworkInterfaces", Filters=in_vpc + tag + [
+        {"Name": "status", "Values": ["available"]}])) if in_vpc else []
     route53 = aws("route53")
     records = {zone: list(_pages(route53, "list_resource_record_sets", "ResourceRecordSets", HostedZoneId=zone))
                for zone in scope.zone_ids}
@@ -238,10 +260,11 @@ def read_answers(aws: Aws, scope: Scope) -> Answers:
     users = [{**user, "Tags": iam.list_user_tags(UserName=user["UserName"]).get("Tags", [])}
              for user in _pages(iam, "list_users", "Users")]
     s3 = aws("s3")
-    buckets = [{"Name": b["Name"], "Tags": _bucket_tags(s3, b["Name"])} for b in s3.list_buckets().get("Buckets", [])]
+    buckets = [{"Name": b["Name"], "Tags": _bucket_tags(s3, b["Name"])} for b in _pages(s3, "list_buckets", "Buckets")]
     volumes = list(_pages(ec2, "describe_volumes", "Volumes", Filters=tag))
     snapshots = list(_pages(ec2, "describe_snapshots", "Snapshots", OwnerIds=["self"], Filters=tag))
-    return Answers(instances, balancers, classic, groups, rules, records, users, buckets, volumes, snapshots)
+    return Answers(instances, balancers, classic, target_groups, interfaces, groups, rules, records, users, buckets,
+                   volumes, snapshots)
 
 
 def _with_tags(balancers: list[dict[str, Any]], key: str, answer_key: str,
@@ -259,8 +282,10 @@ def _bucket_tags(s3: Any, name: str) -> list[dict[str, str]]:
 
     try:
         return s3.get_bucket_tagging(Bucket=name).get("TagSet", [])
-    except ClientError:  # NoSuchTagSet, or a bucket of another region or owner: not the cluster's
-        return []
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("NoSuchTagSet", "NoSuchBucket"):
+            return []  # untagged, or deleted meanwhile: not the cluster's
+        raise  # AccessDenied must not hide the cluster's data from the data check
 
 
 def _retry(action: Callable[[], Any], *, seconds: float = 300, interval: float = 5) -> None:
@@ -297,6 +322,10 @@ def remove(aws: Aws, found: Sequence[Found], *, log: Callable[[str], None] = pri
             aws("elbv2").get_waiter("load_balancers_deleted").wait(LoadBalancerArns=[item.id])
         elif item.kind == "classic load balancer":
             aws("elb").delete_load_balancer(LoadBalancerName=item.id)
+        elif item.kind == "target group":
+            _retry(lambda: aws("elbv2").delete_target_group(TargetGroupArn=item.id))
+        elif item.kind == "network interface":
+            _retry(lambda: ec2.delete_network_interface(NetworkInterfaceId=item.id))
         elif item.kind == "security group rule":
             revoke = (ec2.revoke_security_group_egress if item.get("direction") == "egress"
                       else ec2.revoke_security_group_ingress)
@@ -320,9 +349,24 @@ def remove(aws: Aws, found: Sequence[Found], *, log: Callable[[str], None] = pri
 
 
 def _remove_user(iam: Any, name: str) -> None:
-    """A user goes only without keys, policies and profiles (AWS: DeleteConflict)."""
+    """A user goes only without keys, credentials, policies and groups (AWS: DeleteConflict)."""
+    from botocore.exceptions import ClientError
+
     for key in _pages(iam, "list_access_keys", "AccessKeyMetadata", UserName=name):
         iam.delete_access_key(UserName=name, AccessKeyId=key["AccessKeyId"])
+    try:
+        iam.delete_login_profile(UserName=name)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "NoSuchEntity":
+            raise
+    for certificate in _pages(iam, "list_signing_certificates", "Certificates", UserName=name):
+        iam.delete_signing_certificate(UserName=name, CertificateId=certificate["CertificateId"])
+    for ssh_key in _pages(iam, "list_ssh_public_keys", "SSHPublicKeys", UserName=name):
+        iam.delete_ssh_public_key(UserName=name, SSHPublicKeyId=ssh_key["SSHPublicKeyId"])
+    for device in _pages(iam, "list_mfa_devices", "MFADevices", UserName=name):
+        iam.deactivate_mfa_device(UserName=name, SerialNumber=device["SerialNumber"])
+    for group in _pages(iam, "list_groups_for_user", "Groups", UserName=name):
+        iam.remove_user_from_group(UserName=name, GroupName=group["GroupName"])
     for policy in _pages(iam, "list_user_policies", "PolicyNames", UserName=name):
         iam.delete_user_policy(UserName=name, PolicyName=policy)
     for policy in _pages(iam, "list_attached_user_policies", "AttachedPolicies", UserName=name):

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from ..configuration.cluster import ClusterConfig
-from ..configuration.topology import CLEANED_TIERS, Tier, stack_name
+from ..configuration.topology import CLEANED_TIERS, DEPENDENCIES, Tier, stack_name
 from .cluster_resources import (
     Aws,
+    AwsError,
     Found,
     Scope,
     aws_errors,
@@ -39,29 +40,35 @@ class ClusterRemoval:
         self.config, self.outdir, self.aws = config, outdir, Aws(config, env)
 
     def states(self) -> dict[Tier, dict[str, Any]]:
-        """Each tier's Terraform state, read as Terraform keeps it (no lock: reading only)."""
+        """Each tier's Terraform state, read as Terraform keeps it (no lock: reading only). A state
+        that is not there was never applied; one that cannot be read stops the cleanup, since
+        what it holds must not be taken for the cluster's."""
         from botocore.exceptions import ClientError
 
         states: dict[Tier, dict[str, Any]] = {}
         local = self.outdir / "stacks" / stack_name(self.config.cluster_name, Tier.STATE) / "terraform.tfstate"
         if local.is_file():
-            states[Tier.STATE] = json.loads(local.read_text())
-        s3 = self.aws("s3")
+            states[Tier.STATE] = _parse_state(local.read_bytes(), str(local))
+        s3, bucket = self.aws("s3"), self.config.resolved_state_bucket
         for tier in Tier:
             if tier is Tier.STATE:
                 continue
+            key = self.config.state_key(tier)
             try:
-                body = s3.get_object(Bucket=self.config.resolved_state_bucket, Key=self.config.state_key(tier))["Body"]
-                states[tier] = json.loads(body.read())
-            except ClientError:  # never applied, or the bucket is gone
-                continue
+                states[tier] = _parse_state(s3.get_object(Bucket=bucket, Key=key)["Body"].read(), f"s3://{bucket}/{key}")
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
+                    raise
         return states
 
     def scope(self, states: dict[Tier, dict[str, Any]]) -> Scope:
-        zones = [output(states.get(Tier.CLUSTER_INFRA), "private_zone_id")]
-        zones.append(self.config.public_zone_id or self._public_zone())
-        return Scope(self.config.infra_id, self.config.cluster_domain, output(states.get(Tier.NETWORK), "vpc_id"),
-                     tuple(zone for zone in zones if zone))
+        """The cluster's VPC and zones: from the tiers' outputs, or from their resources in state (a
+        destroy that failed half-way may have dropped the outputs before the resources)."""
+        network, infra = states.get(Tier.NETWORK), states.get(Tier.CLUSTER_INFRA)
+        vpc = output(network, "vpc_id") or resource_attribute(network, "aws_vpc", "id")
+        zones = [output(infra, "private_zone_id") or resource_attribute(infra, "aws_route53_zone", "zone_id"),
+                 self.config.public_zone_id or self._public_zone()]
+        return Scope(self.config.infra_id, self.config.cluster_domain, vpc, tuple(zone for zone in zones if zone))
 
     def _public_zone(self) -> str | None:
         answer = self.aws("route53").list_hosted_zones_by_name(DNSName=self.config.base_domain)
@@ -75,15 +82,35 @@ class ClusterRemoval:
         return plan_removal(read_answers(self.aws, scope), scope, managed_ids(states.values()))
 
 
-class DataWouldBeLost(RuntimeError):
-    """The destroy would delete data nobody asked to delete; nothing was destroyed."""
+def _parse_state(text: bytes, where: str) -> dict[str, Any]:
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise AwsError(f"{where}: not a Terraform state (restore it: README, \"Failure modes\")") from None
 
-    def __init__(self, data: Sequence[Found]):
-        self.data = list(data)
+
+def resource_attribute(state: dict[str, Any] | None, kind: str, name: str) -> str | None:
+    """`name` of the first instance of the first `kind` resource in `state`."""
+    for resource in (state or {}).get("resources", []):
+        if resource.get("type") == kind and resource.get("mode") != "data":
+            for instance in resource.get("instances", []):
+                value = (instance.get("attributes") or {}).get(name)
+                if isinstance(value, str):
+                    return value
+    return None
+
+
+class DataWouldBeLost(RuntimeError):
+    """The destroy would delete data nobody asked to delete. `late`: it appeared only after the
+    machine tiers were destroyed, so those are gone and nothing else is."""
+
+    def __init__(self, data: Sequence[Found], *, late: bool = False):
+        self.data, self.late = list(data), late
         names = "\n".join(f"  - {item}" for item in data)
+        done = ("The machine tiers were destroyed before this data appeared; nothing else was." if late
+                else "Nothing was destroyed.")
         super().__init__(f"the cluster holds data that destroying its tiers would delete:\n{names}\n"
-                         f"Nothing was destroyed. Back it up, then run the same command with {DATA_FLAG} "
-                         "to delete it too.")
+                         f"{done} Back it up, then run the same command with {DATA_FLAG} to delete it too.")
 
 
 @dataclass
@@ -134,6 +161,8 @@ def destroy(outdir: Path, config: ClusterConfig, tiers: Sequence[str], *, delete
         return deploy.destroy(outdir, config.cluster_name, tiers, log=log, env=env)
     with aws_errors():
         removal = ClusterRemoval(config, outdir, env)
+        states = removal.states()
+        _dependents_go_too(states, tiers)
         data = [item for item in removal.discover() if item.data]
     if data and not delete_data:
         raise DataWouldBeLost(data)
@@ -143,12 +172,26 @@ def destroy(outdir: Path, config: ClusterConfig, tiers: Sequence[str], *, delete
             found = removal.discover()  # again: the machine tiers are gone by now
             late = [item for item in found if item.data and not delete_data]
             if late:
-                raise DataWouldBeLost(late)
+                raise DataWouldBeLost(late, late=True)
             log(f"==> removing {len(found)} resource(s) the cluster created" if found else
                 "==> the cluster created nothing that its tiers' destroy needs removed")
             remove(removal.aws, found, log=log)
 
     return deploy.destroy(outdir, config.cluster_name, tiers, log=log, env=env, before=cleanup)
+
+
+def _dependents_go_too(states: dict[Tier, dict[str, Any]], tiers: Sequence[str]) -> None:
+    """Cleaning removes the cluster's ingress and machines: refuse while a tier that builds on a
+    cleaned one still holds resources and is not being destroyed with it."""
+    named = {Tier(name) for name in tiers}
+    standing = [tier for tier in Tier if tier not in named and states.get(tier, {}).get("resources")
+                and any(cleaned in named for cleaned in DEPENDENCIES[tier])]
+    if standing:
+        from .deploy import DeployError
+
+        raise DeployError(f"{', '.join(t.value for t in standing)} still hold resources and build on "
+                          f"{', '.join(t.value for t in CLEANED_TIERS if t in named)}: destroy them first, "
+                          "or name them too")
 
 
 def needs_cleanup(tiers: Iterable[Tier]) -> bool:
