@@ -37,6 +37,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
+from modules import __version__
 from modules.configuration import ClusterConfig, ConfigError, Tier, load_configs
 from modules.configuration.topology import UnknownTier, tier_named
 
@@ -64,6 +65,7 @@ def tier_argument(name: str) -> Tier:
 
 def parser() -> Parser:
     top = Parser(prog="main.py", description=__doc__.split("\n\n")[0])
+    top.add_argument("--version", action="version", version=f"ocp-upi-tf {__version__}")
     commands = top.add_subparsers(dest="command", metavar="COMMAND")
     synth = commands.add_parser("synth", help="synthesize every cluster (the default command)")
     synth.add_argument("--force", action="store_true", help="synthesize even if nothing changed")
@@ -170,7 +172,7 @@ def deploy(command: str, args: argparse.Namespace, config: ClusterConfig) -> int
             teardown.destroy(outdir, config, tiers, delete_data=args.delete_data)
     except teardown.DataWouldBeLost as refused:
         print(f"{command} refused: {refused}", file=sys.stderr)
-        return REFUSED
+        return FAILED if refused.late else REFUSED
     except (deploying.DeployError, TerraformError, teardown.AwsError) as error:
         print(f"{command} failed: {error}", file=sys.stderr)
         return FAILED

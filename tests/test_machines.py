@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FAKE_PEM, data_url, make_install_dir, variant
+from conftest import FAKE_PEM, ROOT, data_url, make_install_dir, variant
 from modules.configuration import ConfigError, parse_config
 
 ALL_TARGETS = {"external_api", "internal_api", "internal_service"}
@@ -197,3 +197,16 @@ def test_bootstrap_ignition_is_required():
     with pytest.raises(ConfigError) as caught:
         parse_config(doc)
     assert caught.value.problems[0].startswith("bootstrap.ignition: missing")
+
+
+def test_a_new_boot_image_or_ignition_pointer_changes_no_running_machine(synthesized):
+    """ami and user_data only matter at first boot (RHCOS updates itself): every machine, in every
+    machine tier, ignores later changes to them; the exported modules do the same."""
+    for name in synthesized.configs:
+        for tier, role in (("bootstrap", "bootstrap"), ("control-plane", "master"), ("compute", "worker")):
+            machine = synthesized.resources(name, tier, "aws_instance")[role]
+            assert machine["lifecycle"]["ignore_changes"] == ["ami", "user_data"], (name, tier)
+    for module in ("bootstrap", "control_plane", "compute"):
+        document = json.loads((ROOT / "terraform-modules" / module / "main.tf.json").read_text())
+        [machine] = document["resource"]["aws_instance"].values()
+        assert machine["lifecycle"]["ignore_changes"] == ["ami", "user_data"], module

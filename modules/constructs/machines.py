@@ -15,9 +15,15 @@ from cdktf_cdktf_provider_aws.instance import Instance, InstanceMetadataOptions,
 from cdktf_cdktf_provider_aws.lb_target_group_attachment import LbTargetGroupAttachment
 
 from ..configuration.machines import MachinePool
-from .cdk import Construct, Token
+from .cdk import Construct, TerraformResourceLifecycle, Token
 from .hcl import Expr, address, new, rows_where
 from .waivers import waive
+
+# The boot image and the Ignition pointer only matter at first boot: RHCOS then updates itself
+# through the machine-config operator. A new `rhcos_ami`, CA or config URL must not replace or
+# restart running machines (replacing every master at once loses etcd); machines created later
+# get the new values. Rolling a machine onto them is a deliberate `terraform apply -replace`.
+FIRST_BOOT_ONLY = TerraformResourceLifecycle(ignore_changes=["ami", "user_data"])
 
 # Static-check findings (checkov) every machine made here accepts, and why.
 WAIVERS = {
@@ -63,7 +69,7 @@ def machine_pool(scope: Construct, role: str, *, infra_id: str, machines: Mappin
         # RHCOS and Ignition speak IMDSv2; refusing v1 closes the SSRF route to the role's credentials.
         metadata_options=InstanceMetadataOptions(http_endpoint="enabled", http_tokens="required"),
         tags={"Name": name or f"{infra_id}-{role}-${{each.key}}", f"kubernetes.io/cluster/{infra_id}": "shared"},
-        depends_on=list(depends_on) or None)
+        depends_on=list(depends_on) or None, lifecycle=FIRST_BOOT_ONLY)
     for check_id, reason in WAIVERS.items():
         waive(instances, check_id, reason)
     return instances

@@ -20,10 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conftest import FAKE_PEM, data_url
 from modules.operations import deploy, plan_review
 from modules.configuration import ClusterConfig, Tier
 
 CHANGED = {
+    # A new boot image and cluster CA change no running machine; worker "3" is made with them.
+    "rhcos_ami": "ami-0fedcba9876543210",
+    "ignition_ca": data_url(FAKE_PEM.replace("FIXTURE", "ROTATED-FIXTURE")),
     "compute": {"replicas": 4},
     "bootstrap": {"ssh_cidr": "0.0.0.0/0"},
     "iam_profile": "documented",

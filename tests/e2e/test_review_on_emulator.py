@@ -50,6 +50,15 @@ def test_one_more_worker_is_exactly_one_instance_to_add_in_compute(changed_revie
     assert (worker.type, worker.action) == ("aws_instance", "create")
 
 
+def test_a_new_boot_image_and_ca_touch_no_running_machine(changed_review):
+    """rhcos_ami and ignition_ca change (e2e/review.py): no existing instance is updated or replaced;
+    the control plane does not change at all, and the only instance in the plan is the new worker."""
+    instances = [(t.stack, c.address, c.action) for t in changed_review.result.tiers for c in t.changes
+                 if c.type == "aws_instance"]
+    assert instances == [("ocp4-compute", 'aws_instance.worker["3"]', "create")]
+    assert not tier(changed_review.result, "control-plane").changed
+
+
 def test_ssh_from_anywhere_to_the_bootstrap_machine_is_under_attention(changed_review):
     items = tier(changed_review.result, "bootstrap").attention
     assert any(re.search(r"opened to 0\.0\.0\.0/0 \(tcp 22-22\)", item) for item in items), items
