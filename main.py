@@ -12,6 +12,8 @@
                                        terraform destroy the named tiers, dependents first; before
                                        cluster-infra, security or network, remove what the running
                                        cluster created there (README, "Removing a cluster")
+    python main.py replace TIER MACHINE    replace one machine (and its registrations) and nothing else,
+                                       e.g. `replace control-plane 1` (README, "Replacing a machine")
     python main.py plan-review [--out DIR] [--target TIER] [--fail-on attention]
                                        plan every tier and write plan-review.md and .json to DIR
                                        (default: the output folder)
@@ -78,11 +80,14 @@ def parser() -> Parser:
     destroy.add_argument("--dry-run", action="store_true", help="list what would be deleted; change nothing")
     destroy.add_argument("--delete-data", action="store_true",
                          help="also delete the cluster's buckets, volumes and snapshots")
+    replace = commands.add_parser("replace", help="replace one machine and its registrations, nothing else")
+    replace.add_argument("tier", metavar="TIER", type=tier_argument, help="bootstrap, control-plane or compute")
+    replace.add_argument("machine", metavar="MACHINE", help="the machine key: 0, 1, 2, ...")
     review = commands.add_parser("plan-review", help="plan every tier and write the review")
     review.add_argument("--out", metavar="DIR", help="where to write plan-review.md/.json (default: the output)")
     review.add_argument("--target", metavar="TIER", type=tier_argument, help="the tier the change is meant for")
     review.add_argument("--fail-on", choices=("attention",), help="exit 1 on attention items")
-    for command in (apply, destroy, review):
+    for command in (apply, destroy, replace, review):
         command.add_argument("--cluster", metavar="NAME", help="which cluster of a fleet")
     export = commands.add_parser("export-modules", help="write every tier as a reusable Terraform module")
     export.add_argument("--out", metavar="DIR", help="default: terraform-modules/ (the committed copy)")
@@ -162,8 +167,12 @@ def deploy(command: str, args: argparse.Namespace, config: ClusterConfig) -> int
     from modules.operations.fingerprint import resolve_outdir
     from modules.operations.terraform import TerraformError
 
-    outdir, tiers = resolve_outdir(), [tier.value for tier in args.tiers]
+    outdir = resolve_outdir()
     try:
+        if command == "replace":
+            deploying.replace(outdir, config.cluster_name, args.tier, args.machine)
+            return OK
+        tiers = [tier.value for tier in args.tiers]
         if command == "apply":
             deploying.apply(outdir, config.cluster_name, tiers)
         elif args.dry_run:

@@ -238,3 +238,28 @@ def test_tier_names_are_checked_and_the_known_ones_listed(prod_and_prod_eu):
 
     with pytest.raises(deploy.DeployError, match="unknown tier 'eu-network'; the tiers are state, network"):
         deploy.apply(prod_and_prod_eu, "prod", ["eu-network"], log=lambda message: None)
+
+
+def test_replace_targets_one_machine_and_its_registrations(prod_and_prod_eu, monkeypatch):
+    from modules.operations import deploy, terraform
+
+    held = ['aws_instance.master["0"]', 'aws_instance.master["1"]', 'aws_lb_target_group_attachment.master["0/internal_api"]',
+            'aws_lb_target_group_attachment.master["1/internal_api"]',
+            'aws_lb_target_group_attachment.master["1/internal_service"]', "data.terraform_remote_state.network"]
+    calls = []
+
+    def fake(args, cwd, **kwargs):
+        calls.append((Path(cwd).name, list(args)))
+        return subprocess.CompletedProcess(args, 0, "\n".join(held) if args[:2] == ["state", "list"] else "", "")
+
+    monkeypatch.setattr(terraform, "run", fake)
+    deploy.replace(prod_and_prod_eu, "prod", Tier.CONTROL_PLANE, "1", log=lambda message: None)
+    stack, apply = calls[-1]
+    assert stack == "prod-control-plane" and apply[0] == "apply"
+    assert '-replace=aws_instance.master["1"]' in apply
+    assert sorted(a for a in apply if a.startswith("-target=")) == sorted(
+        f"-target={address}" for address in held[1:2] + held[3:5])
+    with pytest.raises(deploy.DeployError, match="has no machine '7'; its machines are 0, 1"):
+        deploy.replace(prod_and_prod_eu, "prod", Tier.CONTROL_PLANE, "7", log=lambda message: None)
+    with pytest.raises(deploy.DeployError, match="network has no machines"):
+        deploy.replace(prod_and_prod_eu, "prod", Tier.NETWORK, "0", log=lambda message: None)

@@ -43,6 +43,11 @@ DEPENDENCIES: Mapping[Tier, tuple[Tier, ...]] = {
     Tier.COMPUTE: (Tier.NETWORK, Tier.SECURITY),
 }
 
+# The machine pool of each machine tier: its machines are `aws_instance.<pool>["<key>"]`, registered
+# as `aws_lb_target_group_attachment.<pool>["<key>/<target group>"]`.
+MACHINE_POOLS: Mapping[Tier, str] = {Tier.BOOTSTRAP: "bootstrap", Tier.CONTROL_PLANE: "master",
+                                     Tier.COMPUTE: "worker"}
+
 # Tiers whose destroy needs what the running cluster created in them removed first
 # (its load balancers, groups and records): operations/teardown.py.
 CLEANED_TIERS = (Tier.CLUSTER_INFRA, Tier.SECURITY, Tier.NETWORK)

@@ -14,7 +14,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ..configuration.topology import CLEANED_TIERS, DEPENDENCIES, Tier, UnknownTier, stack_name, stacks_of, tier_named
+from ..configuration.topology import (
+    CLEANED_TIERS,
+    DEPENDENCIES,
+    MACHINE_POOLS,
+    Tier,
+    UnknownTier,
+    stack_name,
+    stacks_of,
+    tier_named,
+)
 from . import terraform
 
 
@@ -116,6 +125,31 @@ def destroy(outdir: Path, cluster_name: str, tiers: Sequence[str], *,
             before = None
         _run_levels(outdir, [group], command, "destroy", log, env)
     return list(reversed(chosen))
+
+
+def replace(outdir: Path, cluster_name: str, tier: Tier, machine: str, *,
+            log: Callable[[str], None] = print, env: dict[str, str] | None = None) -> list[str]:
+    """Replace one machine, and its target-group registrations, and nothing else; returns the addresses.
+
+    For rolling a machine onto a new boot image or Ignition pointer (which running machines
+    ignore), or recovering a failed one: `terraform apply -replace` of the instance, targeted at
+    it and its registrations, so no other pending change of the tier comes along."""
+    pool = MACHINE_POOLS.get(tier)
+    if pool is None:
+        raise DeployError(f"{tier.value} has no machines; replace works in {', '.join(t.value for t in MACHINE_POOLS)}")
+    stack = select(stack_order(outdir, cluster_name), cluster_name, [tier.value])[0]
+    folder = stack_dir(outdir, stack)
+    terraform.init(folder, env=env)
+    held = terraform.run(["state", "list"], folder, env=env).stdout.split()
+    instance = f'aws_instance.{pool}["{machine}"]'
+    if instance not in held:
+        machines = sorted(a.split('"')[1] for a in held if a.startswith(f"aws_instance.{pool}["))
+        raise DeployError(f"{stack} has no machine {machine!r}; its machines are {', '.join(machines) or 'none'}")
+    registrations = [a for a in held if a.startswith(f'aws_lb_target_group_attachment.{pool}["{machine}/')]
+    log(f"==> {stack}: replace {instance} ({len(registrations)} registration(s))")
+    terraform.run(["apply", "-input=false", "-no-color", "-auto-approve", f"-replace={instance}",
+                   *(f"-target={address}" for address in [instance, *registrations])], folder, env=env, timeout=1800)
+    return [instance, *registrations]
 
 
 def plan_is_empty(outdir: Path, stack: str, *, env: dict[str, str] | None = None) -> tuple[bool, str]:

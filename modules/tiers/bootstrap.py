@@ -15,7 +15,7 @@ from __future__ import annotations
 from cdktf_cdktf_provider_aws.s3_object import S3Object
 
 from ..configuration.ignition import pointer_config
-from ..configuration.topology import Tier
+from ..configuration.topology import MACHINE_POOLS, Tier
 from ..constructs.buckets import PrivateBucket
 from ..constructs.cdk import AssetType, Construct, TerraformAsset
 from ..constructs.hcl import new
@@ -26,7 +26,7 @@ from ..constructs.waivers import waive
 from .base import TierStack
 from .inputs import InputSource
 
-BOOTSTRAP = "bootstrap"
+BOOTSTRAP = MACHINE_POOLS[Tier.BOOTSTRAP]
 IGNITION_KEY = "bootstrap.ign"
 
 

@@ -8,7 +8,7 @@ other.
 """
 from __future__ import annotations
 
-from ..configuration.topology import Tier
+from ..configuration.topology import MACHINE_POOLS, Tier
 from ..constructs.cdk import Construct
 from .base import TierStack
 from .inputs import InputSource
@@ -20,5 +20,5 @@ class ComputeStack(TierStack):
 
     def __init__(self, scope: Construct, source: InputSource):
         super().__init__(scope, source)
-        cluster_nodes(self, "worker", self.inputs.worker_replicas, self.inputs.compute, self.inputs.worker_ignition_url)
+        cluster_nodes(self, MACHINE_POOLS[Tier.COMPUTE], self.inputs.worker_replicas, self.inputs.compute, self.inputs.worker_ignition_url)
         self.finish()

@@ -9,14 +9,14 @@ target group to register in.
 from __future__ import annotations
 
 from ..configuration.machines import CONTROL_PLANE_REPLICAS
-from ..configuration.topology import Tier
+from ..configuration.topology import MACHINE_POOLS, Tier
 from ..constructs.cdk import Construct
 from ..constructs.machines import machine_keys, register_targets
 from .base import TierStack
 from .inputs import InputSource
 from .nodes import cluster_nodes
 
-MASTER = "master"
+MASTER = MACHINE_POOLS[Tier.CONTROL_PLANE]
 
 
 class ControlPlaneStack(TierStack):

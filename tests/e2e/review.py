@@ -43,6 +43,24 @@ class ChangedReview:
     exit: int
     failing_exit: int  # with --fail-on attention
     report: Path  # its Markdown; plan-review.json beside it
+    # `replace control-plane 1` afterwards, from the changed synthesis (its new rhcos_ami):
+    masters: tuple[dict[str, Any], dict[str, Any]] = ({}, {})  # name -> (id, ip, ami), before and after
+    targets: tuple[dict[str, Any], dict[str, Any]] = ({}, {})  # target group -> registered IPs
+    replaced: list[str] | None = None  # the addresses `replace` applied
+
+
+def masters_and_targets(emulator: Any, infra_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    ec2, elb = emulator.client("ec2"), emulator.client("elbv2")
+    masters = {}
+    for reservation in ec2.describe_instances()["Reservations"]:
+        for machine in reservation["Instances"]:
+            name = next((t["Value"] for t in machine.get("Tags", []) if t["Key"] == "Name"), "")
+            if name.startswith(f"{infra_id}-master-") and machine["State"]["Name"] == "running":
+                masters[name] = (machine["InstanceId"], machine.get("PrivateIpAddress"), machine["ImageId"])
+    targets = {group["TargetGroupName"]: {t["Target"]["Id"] for t in elb.describe_target_health(
+        TargetGroupArn=group["TargetGroupArn"])["TargetHealthDescriptions"]}
+        for group in elb.describe_target_groups()["TargetGroups"]}
+    return masters, targets
 
 
 def changed_document(document: dict[str, Any]) -> dict[str, Any]:
@@ -63,9 +81,15 @@ def review_changed(config: ClusterConfig, outdir: Path, changed_outdir: Path, em
     shutil.copy2(outdir / state, changed_outdir / state)
     result = plan_review.review_cluster(changed_outdir, name, target=TARGET, env=emulator.env, static=False,
                                         workers=2)
-    return ChangedReview(result, plan_review.exit_status(result),
-                         plan_review.exit_status(result, fail_on_attention=True),
-                         plan_review.write_report(result, changed_outdir.parent / "review"))
+    review = ChangedReview(result, plan_review.exit_status(result),
+                           plan_review.exit_status(result, fail_on_attention=True),
+                           plan_review.write_report(result, changed_outdir.parent / "review"))
+    before = masters_and_targets(emulator, config.infra_id)
+    review.replaced = deploy.replace(changed_outdir, name, Tier.CONTROL_PLANE, "1", log=lambda message: None,
+                                     env=emulator.env)
+    after = masters_and_targets(emulator, config.infra_id)
+    review.masters, review.targets = (before[0], after[0]), (before[1], after[1])
+    return review
 
 
 def converged(result: plan_review.Review) -> dict[str, tuple[bool, str]]:

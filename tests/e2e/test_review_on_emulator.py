@@ -59,6 +59,25 @@ def test_a_new_boot_image_and_ca_touch_no_running_machine(changed_review):
     assert not tier(changed_review.result, "control-plane").changed
 
 
+def test_replacing_master_1_replaces_it_alone_on_the_new_image_and_moves_its_registrations(changed_review):
+    (before, after), (registered_before, registered_after) = changed_review.masters, changed_review.targets
+    assert set(before) == set(after) == {f"ocp4-x7k2q-master-{i}" for i in range(3)}
+    moved = {name for name in before if before[name][0] != after[name][0]}
+    assert moved == {"ocp4-x7k2q-master-1"}
+    assert after["ocp4-x7k2q-master-1"][2] == CHANGED["rhcos_ami"]  # the changed synthesis' boot image
+    assert {after[n][2] for n in after} - {CHANGED["rhcos_ami"]} == {before["ocp4-x7k2q-master-0"][2]}
+    old_ip, new_ip = before["ocp4-x7k2q-master-1"][1], after["ocp4-x7k2q-master-1"][1]
+    api_groups = {"ocp4-x7k2q-aext", "ocp4-x7k2q-aint", "ocp4-x7k2q-sint"}
+    assert api_groups <= set(registered_after)
+    for group in api_groups:
+        assert new_ip in registered_after[group] and old_ip not in registered_after[group], group
+        assert registered_after[group] - {new_ip} == registered_before[group] - {old_ip}, group
+    assert changed_review.replaced[0] == 'aws_instance.master["1"]'
+    assert sorted(changed_review.replaced[1:]) == sorted(
+        f'aws_lb_target_group_attachment.master["1/{key}"]' for key in ("external_api", "internal_api",
+                                                                        "internal_service"))
+
+
 def test_ssh_from_anywhere_to_the_bootstrap_machine_is_under_attention(changed_review):
     items = tier(changed_review.result, "bootstrap").attention
     assert any(re.search(r"opened to 0\.0\.0\.0/0 \(tcp 22-22\)", item) for item in items), items
