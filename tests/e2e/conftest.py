@@ -105,7 +105,11 @@ def flows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, FlowRecord]:
                                           source="reliability")
         reliability_out = synthesize([reliability_config], root / "reliability" / "cdktf.out")
         # The same cluster changed, for the plan review (e2e/review.py).
-        changed_config = parse_config(changed_document(reliability_config.to_document()), source="changed")
+        # A second image of the region: the provider looks the AMI up when it creates a machine.
+        images = reliability_emulator.client("ec2").describe_images(Owners=["amazon"])["Images"]
+        new_image = next(image["ImageId"] for image in images if image["ImageId"] != reliability_config.rhcos_ami)
+        changed_config = parse_config(changed_document(reliability_config.to_document(), new_image),
+                                      source="changed")
         changed_out = synthesize([changed_config], root / "changed" / "cdktf.out")
         with ThreadPoolExecutor(max_workers=len(SELECTED) + 2) as pool:
             consumer = pool.submit(timed, "consumer", consumer_job, root, consumer_emulator)

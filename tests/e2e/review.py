@@ -25,8 +25,8 @@ from modules.operations import deploy, plan_review
 from modules.configuration import ClusterConfig, Tier
 
 CHANGED = {
-    # A new boot image and cluster CA change no running machine; worker "3" is made with them.
-    "rhcos_ami": "ami-0fedcba9876543210",
+    # A new boot image (changed_document's `rhcos_ami`: one the region has) and cluster CA change
+    # no running machine; worker "3" is made with them.
     "ignition_ca": data_url(FAKE_PEM.replace("FIXTURE", "ROTATED-FIXTURE")),
     "compute": {"replicas": 4},
     "bootstrap": {"ssh_cidr": "0.0.0.0/0"},
@@ -63,9 +63,10 @@ def masters_and_targets(emulator: Any, infra_id: str) -> tuple[dict[str, Any], d
     return masters, targets
 
 
-def changed_document(document: dict[str, Any]) -> dict[str, Any]:
-    """`document` with CHANGED merged in, one level deep (the bootstrap block keeps its ignition)."""
-    merged = dict(document)
+def changed_document(document: dict[str, Any], rhcos_ami: str) -> dict[str, Any]:
+    """`document` with CHANGED and the new boot image merged in, one level deep (the bootstrap block
+    keeps its ignition)."""
+    merged = {**document, "rhcos_ami": rhcos_ami}
     for key, value in CHANGED.items():
         merged[key] = {**merged.get(key, {}), **value} if isinstance(value, dict) else value
     return merged
