@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from ..configuration.cluster import ClusterConfig
 from ..configuration.topology import CLEANED_TIERS, DEPENDENCIES, Tier, stack_name
+from . import deploy, terraform
 from .cluster_resources import (
     Aws,
     AwsError,
@@ -131,8 +132,6 @@ class DryRun:
 def dry_run(outdir: Path, config: ClusterConfig, tiers: Sequence[str], *,
             env: dict[str, str] | None = None) -> DryRun:
     """What `destroy` of `tiers` would delete, Terraform's part and the cluster's; changes nothing."""
-    from . import deploy, terraform
-
     stacks = deploy.select(deploy.stack_order(outdir, config.cluster_name), config.cluster_name, tiers)
     listed: dict[str, list[str]] = {}
     for stack in reversed(stacks):
@@ -155,8 +154,6 @@ def destroy(outdir: Path, config: ClusterConfig, tiers: Sequence[str], *, delete
 
     Data (buckets, volumes, snapshots) found up front stops it before anything is destroyed,
     unless `delete_data`."""
-    from . import deploy
-
     if not needs_cleanup(Tier(name) for name in tiers):
         return deploy.destroy(outdir, config.cluster_name, tiers, log=log, env=env)
     with aws_errors():
@@ -187,9 +184,7 @@ def _dependents_go_too(states: dict[Tier, dict[str, Any]], tiers: Sequence[str])
     standing = [tier for tier in Tier if tier not in named and states.get(tier, {}).get("resources")
                 and any(cleaned in named for cleaned in DEPENDENCIES[tier])]
     if standing:
-        from .deploy import DeployError
-
-        raise DeployError(f"{', '.join(t.value for t in standing)} still hold resources and build on "
+        raise deploy.DeployError(f"{', '.join(t.value for t in standing)} still hold resources and build on "
                           f"{', '.join(t.value for t in CLEANED_TIERS if t in named)}: destroy them first, "
                           "or name them too")
 
