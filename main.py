@@ -12,15 +12,17 @@
                                        terraform destroy the named tiers, dependents first; before
                                        cluster-infra, security or network, remove what the running
                                        cluster created there (README, "Removing a cluster")
-    python main.py replace TIER MACHINE    replace one machine (and its registrations) and nothing else,
-                                       e.g. `replace control-plane 1` (README, "Replacing a machine")
+    python main.py replace TIER MACHINE
+                                       replace one machine (and its registrations) and nothing else,
+                                       e.g. `replace control-plane 1` (README, "Boot images and
+                                       replacing a machine")
     python main.py plan-review [--out DIR] [--target TIER] [--fail-on attention]
                                        plan every tier and write plan-review.md and .json to DIR
                                        (default: the output folder)
     python main.py export-modules [--out DIR]
                                        write every tier as a reusable Terraform module (default
                                        terraform-modules/, the committed copy)
-    (apply, destroy, plan-review: with several clusters, --cluster NAME)
+    (apply, destroy, replace, plan-review: with several clusters, --cluster NAME)
 
 Exit status, for every command: 0 done (plan-review: nothing would change), 1 failed (Terraform,
 AWS or checkov; plan-review --fail-on attention: attention items), 2 plan-review only: changes to
