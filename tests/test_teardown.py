@@ -195,5 +195,5 @@ class FakeRemoval:
     def states(self):
         return {}
 
-    def discover(self):
+    def discover(self, states=None):
         return list(self.found)

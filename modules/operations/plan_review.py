@@ -307,13 +307,12 @@ def _diagnostics(stdout: str) -> str:
                      for m in _messages(stdout) if m.get("type") == "diagnostic") or stdout[-2000:]
 
 
-def plan_all(outdir: Path, cluster: str, env: dict[str, str] | None = None, *, workers: int = 1,
+def plan_all(folders: list[Path], env: dict[str, str] | None = None, *, workers: int = 1,
              lock_timeout: str = "0s") -> list[TierPlan]:
-    """Every tier's `TierPlan`, listed in dependency order.
+    """The `TierPlan` of each stack folder, in the order given (dependency order).
 
     Plans read the other tiers' applied state, never their plans, so the order
     they run in does not matter and `workers` of them may run at once."""
-    folders = [deploy.stack_dir(outdir, stack) for stack in deploy.stack_order(outdir, cluster)]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(lambda folder: plan_tier(folder, env, lock_timeout), folders))
 
@@ -322,11 +321,11 @@ def review_cluster(outdir: Path, cluster: str, *, target: Tier | None = None, en
                    static: bool = True, workers: int = 4, lock_timeout: str = "0s") -> Review:
     """What `main.py plan-review` reports: every tier of `cluster` planned, `workers` at a time, and
     checkov (when installed) over the same stacks beside them."""
-    stacks = deploy.stack_order(outdir, cluster)
+    folders = [deploy.stack_dir(outdir, stack) for stack in deploy.stack_order(outdir, cluster)]
     with ThreadPoolExecutor(max_workers=1) as checking:
-        scan = (checking.submit(static_checks.run_checkov, [deploy.stack_dir(outdir, s) for s in stacks])
+        scan = (checking.submit(static_checks.run_checkov, folders)
                 if static and static_checks.CHECKOV.exists() else None)
-        plans = plan_all(outdir, cluster, env, workers=workers, lock_timeout=lock_timeout)
+        plans = plan_all(folders, env, workers=workers, lock_timeout=lock_timeout)
         return review(plans, target, scan.result() if scan else None, cluster=cluster)
 
 

@@ -77,8 +77,9 @@ class ClusterRemoval:
                      if record_name(zone["Name"]) == self.config.base_domain
                      and not zone.get("Config", {}).get("PrivateZone")), None)
 
-    def discover(self) -> list[Found]:
-        states = self.states()
+    def discover(self, states: dict[Tier, dict[str, Any]] | None = None) -> list[Found]:
+        """What the cluster created outside every tier's state (`states`, read now when not given)."""
+        states = self.states() if states is None else states
         scope = self.scope(states)
         return plan_removal(read_answers(self.aws, scope), scope, managed_ids(states.values()))
 
@@ -160,7 +161,7 @@ def destroy(outdir: Path, config: ClusterConfig, tiers: Sequence[str], *, delete
         removal = ClusterRemoval(config, outdir, env)
         states = removal.states()
         _dependents_go_too(states, tiers)
-        data = [item for item in removal.discover() if item.data]
+        data = [item for item in removal.discover(states) if item.data]
     if data and not delete_data:
         raise DataWouldBeLost(data)
 
