@@ -7,7 +7,12 @@
                                        the last synthesis there (--force, or OCP_FORCE_SYNTH=1: always)
     python main.py config              print the effective configuration as JSON (a valid config file)
     python main.py terraform-rc        write the Terraform CLI configuration and print its path
-    python main.py apply [TIER...]     terraform init + apply the synthesized tiers, in dependency order
+    python main.py apply [TIER...] [--allow-replace TIER|ADDRESS]... | apply --reviewed DIR
+                                       synthesize if the inputs changed, then per tier in dependency
+                                       order: plan, refuse a plan that replaces or deletes anything
+                                       precious unless allowed, apply that saved plan (masters roll
+                                       one at a time); --reviewed: apply the plans plan-review saved
+                                       in DIR, refusing stale ones (README, "Day 2")
     python main.py destroy TIER... [--dry-run] [--delete-data]
                                        terraform destroy the named tiers, dependents first; before
                                        cluster-infra, security or network, remove what the running
@@ -18,7 +23,8 @@
                                        replacing a machine")
     python main.py plan-review [--out DIR] [--target TIER] [--fail-on attention]
                                        plan every tier and write plan-review.md and .json to DIR
-                                       (default: the output folder)
+                                       (default: the output folder), with the saved plans and
+                                       reviewed.json for `apply --reviewed DIR`
     python main.py export-modules [--out DIR]
                                        write every tier as a reusable Terraform module (default
                                        terraform-modules/, the committed copy)
@@ -26,8 +32,9 @@
 
 Exit status, for every command: 0 done (plan-review: nothing would change), 1 failed (Terraform,
 AWS or checkov; plan-review --fail-on attention: attention items), 2 plan-review only: changes to
-review, 3 refused before changing anything (destroy: data without --delete-data), 64 bad command
-line (unknown tier or cluster), 65 invalid configuration.
+review, 3 refused, nothing (more) changed (apply: a precious resource would go, or the review is
+stale; destroy: data without --delete-data), 64 bad command line (unknown tier or cluster), 65
+invalid configuration.
 
 The configuration comes from the file named by $OCP_CLUSTER_CONFIG (one cluster, or
 `clusters:` and a list of them), or the embedded example cluster when it is unset.
@@ -75,8 +82,11 @@ def parser() -> Parser:
     synth.add_argument("--force", action="store_true", help="synthesize even if nothing changed")
     commands.add_parser("config", help="print the effective configuration as JSON")
     commands.add_parser("terraform-rc", help="write the Terraform CLI configuration, print its path")
-    apply = commands.add_parser("apply", help="init + apply the synthesized tiers in dependency order")
+    apply = commands.add_parser("apply", help="plan, check and apply the tiers in dependency order")
     apply.add_argument("tiers", nargs="*", metavar="TIER", type=tier_argument, help="default: every tier")
+    apply.add_argument("--allow-replace", action="append", default=[], metavar="TIER|ADDRESS",
+                       help="a tier, or a resource address, whose precious resources may be replaced or deleted")
+    apply.add_argument("--reviewed", metavar="DIR", help="apply the plans `plan-review --out DIR` saved there")
     destroy = commands.add_parser("destroy", help="destroy the named tiers, dependents first")
     destroy.add_argument("tiers", nargs="+", metavar="TIER", type=tier_argument)
     destroy.add_argument("--dry-run", action="store_true", help="list what would be deleted; change nothing")
@@ -123,6 +133,16 @@ def main(argv: list[str] | None = None) -> int:
         if command == "plan-review":
             return plan_review(args, configs, cluster)
         config = next(config for config in configs if config.cluster_name == cluster)
+        if command == "apply":
+            if args.reviewed and args.tiers:
+                raise UsageError("--reviewed applies the whole review: name no tier")
+            from modules.operations import guard
+
+            try:
+                args.allowance = guard.Allowance.parse(args.allow_replace)
+            except guard.DeployError as error:
+                raise UsageError(str(error)) from None
+            synthesize_if_changed(configs)  # the plans must be of what the inputs say now
         return deploy(command, args, config)
     except ConfigError as error:
         print(error.report(), file=sys.stderr)
@@ -165,7 +185,7 @@ def pick_cluster(name: str | None, configs: list[ClusterConfig]) -> str:
 
 
 def deploy(command: str, args: argparse.Namespace, config: ClusterConfig) -> int:
-    from modules.operations import deploy as deploying, teardown
+    from modules.operations import deploy as deploying, guard, review_record, teardown
     from modules.operations.fingerprint import resolve_outdir
     from modules.operations.terraform import TerraformError
 
@@ -176,7 +196,7 @@ def deploy(command: str, args: argparse.Namespace, config: ClusterConfig) -> int
             return OK
         tiers = [tier.value for tier in args.tiers]
         if command == "apply":
-            deploying.apply(outdir, config.cluster_name, tiers)
+            return apply(args, config, tiers, outdir)
         elif args.dry_run:
             print(teardown.dry_run(outdir, config, tiers).report())
         else:
@@ -184,19 +204,39 @@ def deploy(command: str, args: argparse.Namespace, config: ClusterConfig) -> int
     except teardown.DataWouldBeLost as refused:
         print(f"{command} refused: {refused}", file=sys.stderr)
         return FAILED if refused.late else REFUSED
-    except (deploying.DeployError, TerraformError, teardown.AwsError) as error:
+    except guard.Refused as refused:
+        print(f"{command} refused: {refused}", file=sys.stderr)
+        return REFUSED
+    except (deploying.DeployError, TerraformError, teardown.AwsError, review_record.RecordError) as error:
         print(f"{command} failed: {error}", file=sys.stderr)
         return FAILED
     return OK
 
 
+def apply(args: argparse.Namespace, config: ClusterConfig, tiers: list[str], outdir: Path) -> int:
+    """The guarded apply (operations/applying.py), or the plans a review saved."""
+    from modules.operations import applying
+    from modules.operations.cluster_resources import Aws
+
+    allow = args.allowance
+    if args.reviewed:
+        applied = applying.apply_reviewed(outdir, config.cluster_name, Path(args.reviewed), allow=allow,
+                                          aws=Aws(config))
+    else:
+        applied = applying.apply(outdir, config.cluster_name, tiers, allow=allow, aws=Aws(config))
+    print(f"applied {', '.join(applied)}" if applied else "nothing to apply: every plan is empty")
+    return OK
+
+
 def plan_review(args: argparse.Namespace, configs: list[ClusterConfig], cluster: str) -> int:
     """Synthesize (unless unchanged), plan every tier of `cluster`, write the report."""
-    from modules.operations import plan_review as reviewing
+    from modules.operations import drift, plan_review as reviewing
 
     outdir, _ = synthesize_if_changed(configs)
+    config = next(config for config in configs if config.cluster_name == cluster)
     try:
-        result = reviewing.review_cluster(outdir, cluster, target=args.target)
+        result = reviewing.review_cluster(outdir, cluster, target=args.target,
+                                          outside=drift.outside_terraform(config, outdir))
     except (RuntimeError, ValueError) as error:  # TerraformError and checkov failures are RuntimeErrors
         print(f"plan-review failed: {error}", file=sys.stderr)
         return FAILED

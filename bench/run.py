@@ -33,7 +33,7 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT)]
 
-from modules.operations import deploy, terraform  # noqa: E402  (no bindings: cheap)
+from modules.operations import applying, deploy, terraform  # noqa: E402  (no bindings: cheap)
 from modules.configuration import EXAMPLE  # noqa: E402
 
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
@@ -108,7 +108,7 @@ def emulator_plans(workdir: Path, stack: list) -> Callable[[], None]:
     (workdir / "emulator.json").write_text(json.dumps(config))
     outdir = workdir / "emulator.out"
     command([PYTHON, "main.py"], OCP_CLUSTER_CONFIG=str(workdir / "emulator.json"), CDKTF_OUTDIR=str(outdir))()
-    deploy.apply(outdir, "ocp4", log=lambda message: None, env=emulator.env)
+    applying.apply(outdir, "ocp4", log=lambda message: None, env=emulator.env)
     stacks = deploy.stack_order(outdir, "ocp4")
 
     def run() -> None:

@@ -13,6 +13,7 @@ def apply_patches() -> None:
     if _applied:
         return
     _applied = True
+    _one_request_at_a_time()
     _policy_conditions()
     _portless_protocols()
     _group_rule_descriptions()
@@ -21,6 +22,59 @@ def apply_patches() -> None:
     _instance_network_interface()
     _no_public_ip_no_association()
     _load_balancer_default_scheme()
+
+
+def _one_request_at_a_time() -> None:
+    """Each API call is atomic and happens once, as on AWS.
+
+    - moto's threaded server runs requests side by side over plain dicts, with no
+      locking: one lock around the dispatcher serializes the calls (each takes
+      milliseconds; the provider's own waits dominate).
+    - The SDK retries a call whose answer it did not get (`amz-sdk-request:
+      attempt=N`, same `amz-sdk-invocation-id`). Under load on this machine a rule
+      authorization was retried after its first attempt had been applied (TF_LOG:
+      "retrying request EC2/AuthorizeSecurityGroupIngress, attempt 2"), and the
+      retry failed with `InvalidPermission.Duplicate`. A retry here gets the first
+      attempt's answer when there is one, as if it had arrived; each retry and each
+      5xx answer is written to standard error, for the test's output.
+    """
+    import sys
+    import threading
+
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    lock, original = threading.Lock(), DomainDispatcherApplication.__call__
+    answers: dict[str, tuple[str, list, list[bytes]]] = {}  # invocation id -> status, headers, body
+
+    def __call__(self, environ, start_response):
+        invocation = environ.get("HTTP_AMZ_SDK_INVOCATION_ID")
+        attempt = environ.get("HTTP_AMZ_SDK_REQUEST", "attempt=1").split(";")[0].strip()
+        with lock:
+            if attempt != "attempt=1":
+                print(f"emulator: SDK retry ({attempt}) of {environ.get('PATH_INFO')} "
+                      f"{'answered from its first attempt' if invocation in answers else 'run again'}",
+                      file=sys.stderr, flush=True)
+                if invocation in answers:
+                    status, headers, body = answers[invocation]
+                    start_response(status, headers)
+                    return body
+            seen = {}
+
+            def remember(status, headers, *rest):
+                seen.update(status=status, headers=list(headers))
+                return start_response(status, headers, *rest)
+
+            body = list(original(self, environ, remember))
+            if invocation and seen and not seen["status"].startswith("5"):  # a failed attempt is run again
+                answers[invocation] = (seen["status"], seen["headers"], body)
+                if len(answers) > 5000:  # a retry follows its first attempt within seconds
+                    answers.pop(next(iter(answers)))
+            if seen.get("status", "").startswith("5"):
+                print(f"emulator: {seen['status']} for {environ.get('PATH_INFO')} "
+                      f"{environ.get('QUERY_STRING', '')[:200]}", file=sys.stderr, flush=True)
+            return body
+
+    DomainDispatcherApplication.__call__ = __call__
 
 
 def _policy_conditions() -> None:

@@ -114,12 +114,14 @@ def test_a_missing_stack_means_synthesize_again(synthesized, tmp_path):
 
 def test_plan_review_of_an_unchanged_synthesis_loads_no_bindings(synthesized, tmp_path):
     """plan-review synthesizes only when the inputs changed; with the output current it plans (here: a
-    stand-in that plans nothing, so no AWS is needed) and scans without the AWS bindings."""
+    stand-in that plans nothing and looks up no rules, so no AWS is needed) and scans without the AWS
+    bindings."""
     env = {**os.environ, "CDKTF_OUTDIR": str(synthesized.outdir("default"))}
     env.pop("OCP_CLUSTER_CONFIG", None)
     probe = ("import sys, main\n"
-             "from modules.operations import plan_review, static_checks\n"
+             "from modules.operations import drift, plan_review, static_checks\n"
              "plan_review.plan_all = lambda *args, **kwargs: []\n"
+             "drift.outside_terraform = lambda *args, **kwargs: (lambda: [])\n"
              "static_checks.CHECKOV = static_checks.PROJECT_ROOT / 'no-checkov-here'\n"
              f"code = main.main(['plan-review', '--out', {str(tmp_path)!r}])\n"
              "print('bindings loaded' if 'cdktf_cdktf_provider_aws' in sys.modules else 'bindings not loaded')\n"
@@ -210,10 +212,10 @@ PROD = {f"prod-{tier.value}" for tier in Tier}
 
 
 def test_apply_and_destroy_of_prod_touch_only_prods_stacks(prod_and_prod_eu, terraform_calls):
-    from modules.operations import deploy
+    from modules.operations import applying, deploy
 
     assert set(deploy.stack_order(prod_and_prod_eu, "prod")) == PROD
-    deploy.apply(prod_and_prod_eu, "prod", log=lambda message: None)
+    applying.apply(prod_and_prod_eu, "prod", log=lambda message: None)
     assert {stack for stack, _ in terraform_calls} == PROD
     terraform_calls.clear()
     deploy.destroy(prod_and_prod_eu, "prod", ["compute", "network"], log=lambda message: None)
@@ -234,10 +236,10 @@ def test_plan_review_and_checkov_of_prod_touch_only_prods_stacks(prod_and_prod_e
 
 
 def test_tier_names_are_checked_and_the_known_ones_listed(prod_and_prod_eu):
-    from modules.operations import deploy
+    from modules.operations import applying, deploy
 
     with pytest.raises(deploy.DeployError, match="unknown tier 'eu-network'; the tiers are state, network"):
-        deploy.apply(prod_and_prod_eu, "prod", ["eu-network"], log=lambda message: None)
+        applying.apply(prod_and_prod_eu, "prod", ["eu-network"], log=lambda message: None)
 
 
 def test_replace_targets_one_machine_and_its_registrations(prod_and_prod_eu, monkeypatch):

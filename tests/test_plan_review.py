@@ -79,7 +79,9 @@ def test_replacing_or_destroying_precious_resources_needs_attention():
                {"cidr_block": "10.1.0.0/20"}),
         change("aws_eip.nat", ["delete"], {"domain": "vpc"}, None)))
     assert result.counts == {"add": 0, "change": 0, "replace": 2, "destroy": 1}
-    assert result.attention == ["`aws_vpc.cluster`: aws_vpc will be replaced", "`aws_eip.nat`: aws_eip will be destroyed"]
+    assert result.attention == ["`aws_vpc.cluster`: aws_vpc will be replaced",
+                                '`aws_subnet.public["us-east-1a"]`: aws_subnet will be replaced',
+                                "`aws_eip.nat`: aws_eip will be destroyed"]
     assert [c.attributes for c in result.changes[:2]] == [["cidr_block"], ["cidr_block"]]
 
 

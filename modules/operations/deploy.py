@@ -1,11 +1,12 @@
-"""Applying and destroying a cluster's synthesized tiers in dependency order.
+"""A cluster's synthesized tiers in dependency order, destroying them, and replacing one machine.
 
 The order comes from the tier graph (configuration/topology.py): `state` first,
-then the network, and so on; which stacks are there, from cdktf's `manifest.json`. Stacks at the same depth do not depend on
-each other (cluster-infra and security; the three machine tiers) and run at
-the same time; destroy walks the levels backwards. Each step is plain
-`terraform init` + `terraform apply|destroy` in the stack's folder, with the
-project's CLI configuration, so what runs here is what a user would type by hand.
+then the network, and so on; which stacks are there, from cdktf's `manifest.json`.
+Stacks at the same depth do not depend on each other (cluster-infra and security;
+the three machine tiers) and run at the same time; destroy walks the levels
+backwards. Each step is plain `terraform init` + `terraform destroy|apply` in the
+stack's folder, with the project's CLI configuration, so what runs here is what a
+user would type by hand. Applying is operations/applying.py: plan, check, apply.
 """
 from __future__ import annotations
 
@@ -96,15 +97,6 @@ def select(order: list[str], cluster_name: str, tiers: Sequence[str] | None) -> 
 
 def stack_dir(outdir: Path, stack: str) -> Path:
     return outdir / "stacks" / stack
-
-
-def apply(outdir: Path, cluster_name: str, tiers: Sequence[str] | None = None, *,
-          log: Callable[[str], None] = print, env: dict[str, str] | None = None) -> list[str]:
-    """init + apply each selected stack in dependency order; returns the stacks applied."""
-    chosen = select(stack_order(outdir, cluster_name), cluster_name, tiers)
-    _run_levels(outdir, levels(cluster_name, chosen), ["apply", "-input=false", "-no-color", "-auto-approve"],
-                "apply", log, env)
-    return chosen
 
 
 def destroy(outdir: Path, cluster_name: str, tiers: Sequence[str], *,

@@ -5,7 +5,13 @@ resources with the attributes that change. Above them, an Attention list:
 - security-group rules opened to 0.0.0.0/0 or ::/0, or whose ports widen;
 - IAM policy statements added or widened, as an action-level diff;
 - replacements or deletions of stateful or identity-bearing resources;
-- changes in tiers other than the one the change targets.
+- in-place updates that stop a machine;
+- changes in tiers other than the one the change targets;
+- what changed outside Terraform (operations/drift.py): drift on rules, IAM,
+  machines and load balancers, and rules on the cluster's groups that no state
+  manages.
+Each tier's saved plan is kept with the report, and a record of what was
+reviewed (operations/review_record.py), for `main.py apply --reviewed`.
 """
 from __future__ import annotations
 
@@ -15,19 +21,24 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, NamedTuple
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from ..configuration.topology import STACK_FILE, Tier, stack_name
-from . import deploy, static_checks, terraform
+from . import deploy, review_record, static_checks, terraform
+from .drift import RULE_TYPES, Drift, resource_drift
 from .markdown import cell
 
 WORLD = ("0.0.0.0/0", "::/0")
-RULE_TYPES = ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule", "aws_security_group_rule")
 POLICY_ATTRIBUTES = {"aws_iam_role_policy": "policy", "aws_iam_policy": "policy", "aws_iam_role": "assume_role_policy",
                      "aws_s3_bucket_policy": "policy"}
-# Losing or recreating these loses data, addresses or identities others depend on.
-PRECIOUS = ("aws_route53_zone", "aws_lb", "aws_s3_bucket", "aws_dynamodb_table", "aws_instance", "aws_eip",
-            "aws_iam_role", "aws_vpc", "aws_nat_gateway")
+# Losing or recreating these loses data, addresses or identities others depend on; `main.py apply`
+# refuses to replace or delete them unless told (operations/guard.py).
+PRECIOUS = ("aws_instance", "aws_route53_zone", "aws_lb", "aws_lb_target_group", "aws_vpc", "aws_subnet",
+            "aws_nat_gateway", "aws_eip", "aws_s3_bucket", "aws_dynamodb_table", "aws_iam_role",
+            "aws_security_group")
+# Updating these in place stops the machine and starts it again: the provider's instance update
+# stops it to modify its type or its user data (resourceInstanceUpdate, hashicorp/aws 5.x).
+STOPS_MACHINE = {"aws_instance": ("instance_type", "user_data", "user_data_base64")}
 
 
 @dataclass
@@ -37,6 +48,13 @@ class Change:
     action: str  # create, update, replace, delete
     attributes: list[str]  # the configured ones that change (all that change, without the configuration)
     forces_replacement: list[str] = field(default_factory=list)
+
+    @property
+    def stops_machine(self) -> list[str]:
+        """The attributes of an in-place update that stop the machine to apply them."""
+        if self.action != "update":
+            return []
+        return [name for name in self.attributes if name in STOPS_MACHINE.get(self.type, ())]
 
     def describe(self) -> str:
         return ", ".join(f"{name} (forces replacement)" if name in self.forces_replacement else name
@@ -52,6 +70,8 @@ class TierReview:
     note: str | None = None
     outputs: dict[str, str] = field(default_factory=dict)  # output name -> action
     reported: dict[str, int] | None = None  # Terraform's change_summary, when the plan was run here
+    drift: list[Drift] = field(default_factory=list)
+    planfile: Path | None = None  # the saved plan, when the plan was run here
 
     @property
     def changed(self) -> bool:
@@ -100,6 +120,11 @@ def review_tier(stack: str, plan: dict[str, Any]) -> TierReview:
         review.changes.append(Change(change["address"], change["type"], action, attributes, forced))
         review.attention += attention_for(change["address"], change["type"], action, body.get("before"),
                                           body.get("after"))
+        if review.changes[-1].stops_machine:
+            review.attention.append(f"`{change['address']}`: updated in place, which stops the machine "
+                                    f"({', '.join(review.changes[-1].stops_machine)})")
+    review.drift = resource_drift(plan)
+    review.attention += [f"`{d.address}`: {d.describe()}; this plan puts it back" for d in review.drift if d.watched]
     for name, body in sorted(plan.get("output_changes", {}).items()):
         if action_of(body["actions"]) is not None:
             review.outputs[name] = action_of(body["actions"])
@@ -181,10 +206,11 @@ class Review:
     target: Tier | None = None
     static: tuple[int, list[Any]] | None = None  # checkov: (passed, findings), see static_checks.py
     cluster: str | None = None  # whose stacks these are (needed with a target)
+    outside: list[str] = field(default_factory=list)  # rules no state manages (drift.unmanaged_rules)
     attention: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.attention = [item for tier in self.tiers for item in tier.attention]
+        self.attention = [item for tier in self.tiers for item in tier.attention] + list(self.outside)
         for finding in (self.static[1] if self.static else []):
             if finding.waiver is None:
                 self.attention.append(f"`{finding.stack}`: checkov {finding.check_id} fails on "
@@ -210,6 +236,8 @@ class Review:
                 "terraform_counts": {tier.stack: tier.reported for tier in self.tiers if tier.reported is not None},
                 "changes": {tier.stack: [asdict(c) for c in tier.changes] for tier in self.tiers},
                 "output_changes": {tier.stack: tier.outputs for tier in self.tiers if tier.outputs},
+                "drift": {tier.stack: [asdict(d) for d in tier.drift] for tier in self.tiers if tier.drift},
+                "unmanaged_rules": self.outside,
                 "notes": {tier.stack: tier.note for tier in self.tiers if tier.note}}
 
     def markdown(self) -> str:
@@ -221,6 +249,11 @@ class Review:
         lines += ["", "## Summary", "", "| tier | add | change | replace | destroy |", "|---|---:|---:|---:|---:|"]
         lines += [f"| `{t.stack}` | {t.counts['add']} | {t.counts['change']} | {t.counts['replace']} | "
                   f"{t.counts['destroy']} |" for t in self.tiers]
+        drifted = [tier for tier in self.tiers if tier.drift]
+        if drifted or self.outside:
+            lines += ["", "## Changed outside Terraform", "", "| tier | resource | what |", "|---|---|---|"]
+            lines += [f"| `{t.stack}` | `{cell(d.address)}` | {cell(d.describe())} |" for t in drifted for d in t.drift]
+            lines += [f"| | | {cell(line)} |" for line in self.outside]
         lines += ["", "## Static checks (checkov)", ""]
         if self.static is None:
             lines.append("Not run: checkov is not installed (`bash scripts/install --dev`).")
@@ -248,41 +281,59 @@ class TierPlan(NamedTuple):
     plan: dict[str, Any]
     reported: dict[str, int] | None = None
     note: str | None = None  # what the reviewer must know to read this plan
+    planfile: Path | None = None  # where `plan -out` saved it
 
 
 def review(plans: Iterable[tuple[str, dict[str, Any]] | TierPlan], target: Tier | None = None,
-           static: tuple[int, list[Any]] | None = None, *, cluster: str | None = None) -> Review:
+           static: tuple[int, list[Any]] | None = None, *, cluster: str | None = None,
+           outside: Iterable[str] = ()) -> Review:
     tiers = []
     for item in plans:
         tier = TierPlan(*item)
         tiers.append(review_tier(tier.stack, tier.plan))
-        tiers[-1].reported, tiers[-1].note = tier.reported, tier.note
-    return Review(tiers, target, static, cluster)
+        tiers[-1].reported, tiers[-1].note, tiers[-1].planfile = tier.reported, tier.note, tier.planfile
+    return Review(tiers, target, static, cluster, list(outside))
 
 
-def plan_tier(folder: Path, env: dict[str, str] | None = None, lock_timeout: str = "0s") -> TierPlan:
+PLAN_FILE = "review.tfplan"
+
+
+def plan_tier(folder: Path, env: dict[str, str] | None = None, lock_timeout: str = "0s", *,
+              planfile: str = PLAN_FILE, args: Iterable[str] = ()) -> TierPlan:
     """`terraform init`, `plan -out` and, when the plan changes anything, `show -json`, in one stack folder.
 
     The plan holds the state lock, so it never reads a state an apply is writing;
-    `lock_timeout` is how long it waits for someone else's lock (Terraform's default: not at all)."""
+    `lock_timeout` is how long it waits for someone else's lock (Terraform's default: not at all).
+    `args`: more plan options (`-target=...`)."""
+    planned = run_plan(folder, env, lock_timeout, planfile=planfile, args=args)
+    reported = next((message["changes"] for message in messages(planned.stdout)
+                     if message.get("type") == "change_summary"), None)
+    note = missing_local_state(folder)
+    if planned.returncode == 0:  # showing the plan would start the provider again for nothing
+        return TierPlan(folder.name, {}, reported, note, folder / planfile)
+    return TierPlan(folder.name, show(folder, planfile, env), reported, note, folder / planfile)
+
+
+def run_plan(folder: Path, env: dict[str, str] | None = None, lock_timeout: str = "0s", *,
+             planfile: str = PLAN_FILE, args: Iterable[str] = ()) -> subprocess.CompletedProcess[str]:
+    """`terraform init` and `plan -json -detailed-exitcode -out=planfile`: exit 0 nothing to do, 2 changes."""
     terraform.init(folder, env=env)
     command = ["plan", "-input=false", "-no-color", "-json", "-detailed-exitcode", f"-lock-timeout={lock_timeout}",
-               "-out=review.tfplan"]
+               f"-out={planfile}", *args]
     planned = terraform.run(command, folder, env=env, check=False)
     if planned.returncode not in (0, 2):  # 2: there are changes
         readable = subprocess.CompletedProcess(planned.args, planned.returncode, "",
                                                _diagnostics(planned.stdout) + planned.stderr)
         raise terraform.TerraformError(command, folder, readable)
-    reported = next((message["changes"] for message in _messages(planned.stdout)
-                     if message.get("type") == "change_summary"), None)
-    note = _missing_local_state(folder)
-    if planned.returncode == 0:  # showing the plan would start the provider again for nothing
-        return TierPlan(folder.name, {}, reported, note)
-    shown = terraform.run(["show", "-json", "review.tfplan"], folder, env=env)
-    return TierPlan(folder.name, json.loads(shown.stdout), reported, note)
+    return planned
 
 
-def _missing_local_state(folder: Path) -> str | None:
+def show(folder: Path, planfile: Path | str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """`terraform show -json` of a saved plan."""
+    return json.loads(terraform.run(["show", "-json", str(planfile)], folder, env=env).stdout)
+
+
+def missing_local_state(folder: Path) -> str | None:
     """The state tier keeps local state (README, "Tiers and state"); a fresh checkout, a CI
     runner for one, does not have it, and then plans the tier as new whatever exists."""
     stack = json.loads((folder / STACK_FILE).read_text())
@@ -294,7 +345,7 @@ def _missing_local_state(folder: Path) -> str | None:
             "treats the tier as new. Review this tier where its state is (README, \"Tiers and state\").")
 
 
-def _messages(stdout: str) -> Iterator[dict[str, Any]]:
+def messages(stdout: str) -> Iterator[dict[str, Any]]:
     for line in stdout.splitlines():
         if line.startswith("{"):
             yield json.loads(line)
@@ -304,7 +355,7 @@ def _diagnostics(stdout: str) -> str:
     """The errors of a `-json` run, as the text Terraform would have printed."""
     return "\n".join(f"{m['diagnostic'].get('severity', 'error').title()}: {m['diagnostic'].get('summary')}: "
                      f"{m['diagnostic'].get('detail', '')}"
-                     for m in _messages(stdout) if m.get("type") == "diagnostic") or stdout[-2000:]
+                     for m in messages(stdout) if m.get("type") == "diagnostic") or stdout[-2000:]
 
 
 def plan_all(folders: list[Path], env: dict[str, str] | None = None, *, workers: int = 1,
@@ -318,23 +369,31 @@ def plan_all(folders: list[Path], env: dict[str, str] | None = None, *, workers:
 
 
 def review_cluster(outdir: Path, cluster: str, *, target: Tier | None = None, env: dict[str, str] | None = None,
-                   static: bool = True, workers: int = 4, lock_timeout: str = "0s") -> Review:
+                   static: bool = True, workers: int = 4, lock_timeout: str = "0s",
+                   outside: Callable[[], list[str]] | None = None) -> Review:
     """What `main.py plan-review` reports: every tier of `cluster` planned, `workers` at a time, and
-    checkov (when installed) over the same stacks beside them."""
+    checkov (when installed) over the same stacks beside them; `outside` finds what changed where
+    no plan looks (drift.unmanaged_rules, through the cluster's AWS account)."""
     folders = [deploy.stack_dir(outdir, stack) for stack in deploy.stack_order(outdir, cluster)]
-    with ThreadPoolExecutor(max_workers=1) as checking:
-        scan = (checking.submit(static_checks.run_checkov, folders)
+    with ThreadPoolExecutor(max_workers=2) as beside:
+        scan = (beside.submit(static_checks.run_checkov, folders)
                 if static and static_checks.CHECKOV.exists() else None)
+        found = beside.submit(outside) if outside is not None else None
         plans = plan_all(folders, env, workers=workers, lock_timeout=lock_timeout)
-        return review(plans, target, scan.result() if scan else None, cluster=cluster)
+        return review(plans, target, scan.result() if scan else None, cluster=cluster,
+                      outside=found.result() if found else ())
 
 
 def write_report(result: Review, folder: Path) -> Path:
-    """plan-review.md and plan-review.json in `folder`; returns the Markdown file."""
+    """plan-review.md and plan-review.json in `folder`, and with them the saved plans and the record
+    `main.py apply --reviewed` applies (operations/review_record.py); returns the Markdown file."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "plan-review.json").write_text(json.dumps(result.summary(), indent=2) + "\n")
     markdown = folder / "plan-review.md"
     markdown.write_text(result.markdown())
+    planned = [tier for tier in result.tiers if tier.planfile is not None]
+    if planned and result.cluster is not None:
+        review_record.save(folder, result.cluster, [(t.stack, t.planfile, t.changed, t.note) for t in planned])
     return markdown
 
 

@@ -58,7 +58,8 @@ class ClusterRemoval:
             try:
                 states[tier] = _parse_state(s3.get_object(Bucket=bucket, Key=key)["Body"].read(), f"s3://{bucket}/{key}")
             except ClientError as error:
-                if error.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
+                # No object: the tier was never applied; no bucket: nor was the state tier.
+                if error.response.get("Error", {}).get("Code") not in ("NoSuchKey", "NoSuchBucket", "404"):
                     raise
         return states
 

@@ -10,18 +10,20 @@ import json
 import os
 import resource
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
+from pathlib import Path
 
 import pytest
 
 from conftest import make_install_dir, variant
 from e2e.consumer import ConsumerRecord, read_remote_state, run_consumer
+from e2e.day2 import Refusals, day2_document, refuse_the_changed_review, run_day2
 from emulator import Emulator
 from e2e.flow import FlowRecord, run_flow
 from e2e.reliability import ReliabilityRecord, run_reliability
 from e2e.review import TARGET, ChangedReview, changed_document, converged, review_changed
-from modules.operations import deploy, plan_review, terraform
+from modules.operations import deploy, drift, plan_review, terraform
 from modules.configuration import parse_config
 
 # Two flows fit the time budget (each runs ~40 terraform commands, and every one
@@ -40,6 +42,8 @@ TIMINGS: dict[str, float] = {}
 CONSUMER: dict[str, ConsumerRecord] = {}
 RELIABILITY: dict[str, ReliabilityRecord] = {}
 REVIEWS: dict[str, ChangedReview] = {}
+REFUSALS: dict[str, Refusals] = {}
+RUN: dict[str, "Future"] = {}  # "jobs": every e2e job, started when collection ends
 
 
 def after_external_apply(record: FlowRecord, emulator: Emulator) -> None:
@@ -50,17 +54,31 @@ def after_external_apply(record: FlowRecord, emulator: Emulator) -> None:
         remote_state = pool.submit(read_remote_state, record.config, emulator, record.outdir.parent / "remote")
         shown = terraform.run(["output", "-json"], deploy.stack_dir(record.outdir, f"{name}-network"),
                                   env=emulator.env)
-        unchanged = plan_review.review_cluster(record.outdir, name, target=TARGET, env=emulator.env, workers=3)
+        unchanged = plan_review.review_cluster(record.outdir, name, target=TARGET, env=emulator.env, workers=3,
+                                               outside=drift.outside_terraform(record.config, record.outdir,
+                                                                               emulator.env))
         record.extras["remote_state"] = remote_state.result()
     record.extras["network_outputs"] = {key: value["value"] for key, value in json.loads(shown.stdout).items()}
     record.extras["unchanged_review"] = unchanged
     record.plans_after_apply = converged(unchanged)
 
 
+def after_internal_apply(record: FlowRecord, emulator: Emulator) -> None:
+    """Day 2 (e2e/day2.py), whose review stands for this flow's "every plan is empty" check."""
+    day2_config, day2_outdir = record.extras.pop("day2_synthesis")
+    record.extras["day2"], record.plans_after_apply = timed(
+        "day2", run_day2, record.outdir, day2_config, day2_outdir, emulator)
+
+
+AFTER_APPLY = {"external": after_external_apply, "internal_one_az": after_internal_apply}
+
+
 def reliability_job(config, outdir, changed_outdir, emulator: Emulator) -> ReliabilityRecord:
-    """The failure cases, then the changed plan review of the same cluster, completed."""
+    """The failure cases, then the changed plan review of the same cluster, completed, then the
+    applies day 2 refuses (e2e/day2.py)."""
     record = timed("reliability", run_reliability, config, outdir, emulator)
     REVIEWS["changed"] = timed("changed_review", review_changed, config, outdir, changed_outdir, emulator)
+    REFUSALS["record"] = timed("refusals", refuse_the_changed_review, config, changed_outdir, emulator)
     return record
 
 
@@ -79,55 +97,90 @@ def consumer_job(root, emulator: Emulator) -> ConsumerRecord:
     return run_consumer(config, emulator, root / "consumer", zone["HostedZone"]["Id"].split("/")[-1])
 
 
-@pytest.fixture(scope="session")
-def flows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, FlowRecord]:
+def pytest_collection_modifyitems(session, config, items):  # noqa: D103
+    # The e2e jobs run in the background from the end of collection (below), so the rest of the
+    # suite runs on the CPU they leave (they average ~1.6 of 2 cores). Hence the order: tests that
+    # touch no shared module first, then the e2e tests (which wait for the jobs), and last the
+    # tests that monkeypatch (terraform.run, teardown, static_checks: what the jobs call too).
+    def rank(item) -> int:
+        if item.get_closest_marker("e2e") is not None:
+            return 1
+        return 2 if "monkeypatch" in getattr(item, "fixturenames", ()) else 0
+
+    items[:] = sorted(items, key=rank)
+
+
+def pytest_collection_finish(session):  # noqa: D103
+    if session.config.option.collectonly or not any(item.get_closest_marker("e2e") for item in session.items):
+        return
+    RUN["jobs"] = start(session.config._tmp_path_factory.mktemp("e2e"))
+
+
+def start(root: Path) -> Future:
+    """Synthesize every job's clusters here, on the main thread (jsii is not thread-safe), start the
+    emulators, and run the jobs in the background; the future holds the flows' records."""
     from modules.operations.synthesis import synthesize
 
     started = time.monotonic()
-    root = tmp_path_factory.mktemp("e2e")
     make_install_dir(root / "install")
-    with ExitStack() as running:
-        emulators = {name: running.enter_context(Emulator()) for name in SELECTED}
-        consumer_emulator = running.enter_context(Emulator(background=True))
-        reliability_emulator = running.enter_context(Emulator(background=True))
-        records = {}
-        for name in SELECTED:
-            changes = FLOWS[name]
-            emulator = emulators[name]
-            emulator.client("route53").create_hosted_zone(Name="example.com", CallerReference=name)
-            ami = emulator.client("ec2").describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-            config = parse_config(variant(**changes, rhcos_ami=ami, aws_endpoints=emulator.endpoints),
-                                  source=name, base_dir=root)
-            records[name] = FlowRecord(config, synthesize([config], root / name / "cdktf.out"))
-        reliability_emulator.client("route53").create_hosted_zone(Name="example.com", CallerReference="reliability")
-        ami = reliability_emulator.client("ec2").describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-        reliability_config = parse_config(variant(rhcos_ami=ami, aws_endpoints=reliability_emulator.endpoints),
-                                          source="reliability")
-        reliability_out = synthesize([reliability_config], root / "reliability" / "cdktf.out")
-        # The same cluster changed, for the plan review (e2e/review.py).
-        # A second image of the region: the provider looks the AMI up when it creates a machine.
-        images = reliability_emulator.client("ec2").describe_images(Owners=["amazon"])["Images"]
-        new_image = next(image["ImageId"] for image in images if image["ImageId"] != reliability_config.rhcos_ami)
-        changed_config = parse_config(changed_document(reliability_config.to_document(), new_image),
-                                      source="changed")
-        changed_out = synthesize([changed_config], root / "changed" / "cdktf.out")
-        with ThreadPoolExecutor(max_workers=len(SELECTED) + 2) as pool:
+    running = ExitStack()
+    emulators = {name: running.enter_context(Emulator()) for name in SELECTED}
+    consumer_emulator = running.enter_context(Emulator(background=True))
+    reliability_emulator = running.enter_context(Emulator(background=True))
+    records = {}
+    for name in SELECTED:
+        changes = FLOWS[name]
+        emulator = emulators[name]
+        emulator.client("route53").create_hosted_zone(Name="example.com", CallerReference=name)
+        ami = emulator.client("ec2").describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+        config = parse_config(variant(**changes, rhcos_ami=ami, aws_endpoints=emulator.endpoints),
+                              source=name, base_dir=root)
+        records[name] = FlowRecord(config, synthesize([config], root / name / "cdktf.out"))
+        if AFTER_APPLY.get(name) is after_internal_apply:  # its day 2: another image of the region
+            images = emulator.client("ec2").describe_images(Owners=["amazon"])["Images"]
+            new_image = next(image["ImageId"] for image in images if image["ImageId"] != ami)
+            day2_config = parse_config(day2_document(config, new_image), source="day2", base_dir=root)
+            records[name].extras["day2_synthesis"] = (day2_config,
+                                                      synthesize([day2_config], root / "day2" / "cdktf.out"))
+    reliability_emulator.client("route53").create_hosted_zone(Name="example.com", CallerReference="reliability")
+    ami = reliability_emulator.client("ec2").describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    reliability_config = parse_config(variant(rhcos_ami=ami, aws_endpoints=reliability_emulator.endpoints),
+                                      source="reliability")
+    reliability_out = synthesize([reliability_config], root / "reliability" / "cdktf.out")
+    # The same cluster changed, for the plan review (e2e/review.py).
+    # A second image of the region: the provider looks the AMI up when it creates a machine.
+    images = reliability_emulator.client("ec2").describe_images(Owners=["amazon"])["Images"]
+    new_image = next(image["ImageId"] for image in images if image["ImageId"] != reliability_config.rhcos_ami)
+    changed_config = parse_config(changed_document(reliability_config.to_document(), new_image), source="changed")
+    changed_out = synthesize([changed_config], root / "changed" / "cdktf.out")
+
+    def run() -> dict[str, FlowRecord]:
+        with running, ThreadPoolExecutor(max_workers=len(SELECTED) + 2) as pool:
             consumer = pool.submit(timed, "consumer", consumer_job, root, consumer_emulator)
             reliability = pool.submit(reliability_job, reliability_config, reliability_out, changed_out,
                                       reliability_emulator)
-            futures = {name: pool.submit(run_flow, records[name], emulators[name],
-                                         after_external_apply if name == "external" else None)
+            futures = {name: pool.submit(run_flow, records[name], emulators[name], AFTER_APPLY.get(name))
                        for name in SELECTED}
             results = {name: future.result() for name, future in futures.items()}
             CONSUMER["record"] = consumer.result()
             RELIABILITY["record"] = reliability.result()
-    TIMINGS["total"] = time.monotonic() - started
-    TIMINGS["emulators_cpu"] = sum(e.cpu_seconds for e in [*emulators.values(), consumer_emulator,
-                                                            reliability_emulator])
-    TIMINGS["children_cpu"] = sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2])  # terraform and emulators
-    for name, record in results.items():
-        TIMINGS.update({f"{name}.{step}": seconds for step, seconds in record.timings.items()})
-    return results
+        TIMINGS["total"] = time.monotonic() - started
+        TIMINGS["emulators_cpu"] = sum(e.cpu_seconds for e in [*emulators.values(), consumer_emulator,
+                                                                reliability_emulator])
+        for name, record in results.items():
+            TIMINGS.update({f"{name}.{step}": seconds for step, seconds in record.timings.items()})
+        return results
+
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="e2e").submit(run)
+
+
+@pytest.fixture(scope="session")
+def flows() -> dict[str, FlowRecord]:
+    """The flows' records, once every background job is done (`start`)."""
+    records = RUN["jobs"].result()
+    # terraform and the emulators, and whatever else the session ran meanwhile
+    TIMINGS["session_children_cpu"] = sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2])
+    return records
 
 
 @pytest.fixture(scope="session")
@@ -146,6 +199,12 @@ def reliability(flows: dict[str, FlowRecord]) -> ReliabilityRecord:
 def unchanged_review(flows: dict[str, FlowRecord]) -> plan_review.Review:
     """plan-review of the external flow's cluster after apply, with the configuration it was applied with."""
     return flows["external"].extras["unchanged_review"]
+
+
+@pytest.fixture(scope="session")
+def refusals(flows: dict[str, FlowRecord]) -> Refusals:
+    """e2e/day2.py's refused applies, on the reliability job's cluster after its changed review."""
+    return REFUSALS["record"]
 
 
 @pytest.fixture(scope="session")

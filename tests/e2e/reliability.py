@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from modules.operations import deploy, terraform
+from modules.operations import applying, deploy, terraform
 from modules.configuration import ClusterConfig, Tier
 
 APPLY = ["apply", "-input=false", "-no-color", "-auto-approve"]
@@ -66,7 +66,7 @@ def run_reliability(config: ClusterConfig, outdir: Path, emulator: Any) -> Relia
     record, env, name = ReliabilityRecord(), emulator.env, config.cluster_name
     ec2, s3 = emulator.client("ec2"), emulator.client("s3")
     bucket, infra = config.resolved_state_bucket, config.infra_id
-    deploy.apply(outdir, name, ["state"], log=lambda message: None, env=env)
+    applying.apply(outdir, name, ["state"], log=lambda message: None, env=env)
 
     # 1. SIGINT while the VPC's create waits for the VPC to be available, then apply again.
     # Terraform cancels the provider calls in flight: a create whose request is cut off on

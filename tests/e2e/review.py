@@ -11,7 +11,9 @@
   tiers costs about a CPU-minute; each lands in its own tier, and a plan reads the
   other tiers' applied state, never their plans, so no change can hide another.
   That cluster has lived through an interrupted apply, a lock race and a state
-  restore, and must still review as exactly these changes.
+  restore, and must still review as exactly these changes. Before the review,
+  drift by hand: the masters' SSH rule deleted, and 22 opened to the world on the
+  workers' group outside Terraform.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from conftest import FAKE_PEM, data_url
-from modules.operations import deploy, plan_review
+from modules.operations import applying, deploy, drift, plan_review
 from modules.configuration import ClusterConfig, Tier
 
 CHANGED = {
@@ -47,6 +49,8 @@ class ChangedReview:
     masters: tuple[dict[str, Any], dict[str, Any]] = ({}, {})  # name -> (id, ip, ami), before and after
     targets: tuple[dict[str, Any], dict[str, Any]] = ({}, {})  # target group -> registered IPs
     replaced: list[str] | None = None  # the addresses `replace` applied
+    deleted_rule: str = ""  # the managed rule removed by hand before the review
+    unmanaged_rule: str = ""  # the rule added by hand
 
 
 def masters_and_targets(emulator: Any, infra_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -63,6 +67,25 @@ def masters_and_targets(emulator: Any, infra_id: str) -> tuple[dict[str, Any], d
     return masters, targets
 
 
+def plant_drift(emulator: Any, infra_id: str) -> tuple[str, str]:
+    """In the console, as it were: delete the masters' SSH rule, open 22 to the world on the workers'
+    group; returns both rule IDs."""
+    ec2 = emulator.client("ec2")
+    groups = {g["GroupName"]: g["GroupId"] for g in ec2.describe_security_groups()["SecurityGroups"]}
+    master, worker = groups[f"{infra_id}-master-sg"], groups[f"{infra_id}-worker-sg"]
+
+    def rules(group: str) -> list[dict[str, Any]]:
+        return ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group]}])["SecurityGroupRules"]
+
+    [ssh] = [r for r in rules(master) if not r["IsEgress"] and r.get("FromPort") == 22]
+    ec2.revoke_security_group_ingress(GroupId=master, SecurityGroupRuleIds=[ssh["SecurityGroupRuleId"]])
+    known = {r["SecurityGroupRuleId"] for r in rules(worker)}
+    ec2.authorize_security_group_ingress(GroupId=worker, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    [added] = [r["SecurityGroupRuleId"] for r in rules(worker) if r["SecurityGroupRuleId"] not in known]
+    return ssh["SecurityGroupRuleId"], added
+
+
 def changed_document(document: dict[str, Any], rhcos_ami: str) -> dict[str, Any]:
     """`document` with CHANGED and the new boot image merged in, one level deep (the bootstrap block
     keeps its ignition)."""
@@ -75,16 +98,18 @@ def changed_document(document: dict[str, Any], rhcos_ami: str) -> dict[str, Any]
 def review_changed(config: ClusterConfig, outdir: Path, changed_outdir: Path, emulator: Any) -> ChangedReview:
     """Complete the cluster in `outdir`, then review `changed_outdir` against it."""
     name = config.cluster_name
-    deploy.apply(outdir, name, NOT_YET_APPLIED, log=lambda message: None, env=emulator.env)
+    applying.apply(outdir, name, NOT_YET_APPLIED, log=lambda message: None, env=emulator.env)
     # The state tier keeps its state in its stack folder, which a re-synthesis in
     # place keeps; the changed synthesis lives in another folder, so bring it along.
     state = Path("stacks") / f"{name}-state" / "terraform.tfstate"
     shutil.copy2(outdir / state, changed_outdir / state)
+    deleted, added = plant_drift(emulator, config.infra_id)
     result = plan_review.review_cluster(changed_outdir, name, target=TARGET, env=emulator.env, static=False,
-                                        workers=2)
+                                        workers=2, outside=drift.outside_terraform(config, changed_outdir, emulator.env))
     review = ChangedReview(result, plan_review.exit_status(result),
                            plan_review.exit_status(result, fail_on_attention=True),
-                           plan_review.write_report(result, changed_outdir.parent / "review"))
+                           plan_review.write_report(result, changed_outdir.parent / "review"),
+                           deleted_rule=deleted, unmanaged_rule=added)
     before = masters_and_targets(emulator, config.infra_id)
     review.replaced = deploy.replace(changed_outdir, name, Tier.CONTROL_PLANE, "1", log=lambda message: None,
                                      env=emulator.env)

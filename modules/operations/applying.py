@@ -1,0 +1,203 @@
+"""`main.py apply`: plan each tier, check the plan (operations/guard.py), apply that saved plan.
+
+Two ways in:
+- `apply`: level by level in the tier graph, each tier planned against the
+  applied state of the tiers before it, its plan checked, and the saved plan that
+  passed applied. A refused plan stops the run before its level is applied.
+- `apply_reviewed`: the plans a `plan-review` saved (operations/review_record.py),
+  applied as they are, after checking before anything is applied that the
+  synthesized code is the reviewed code, that no state moved since the review,
+  and that no plan does what the guard refuses. A downstream tier's plan was
+  computed with its upstream tiers' outputs as they were at review time: when
+  applying an upstream tier changes an output a later tier reads, the run stops
+  there, and those tiers need a new review.
+"""
+from __future__ import annotations
+
+import json
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from ..configuration.topology import STACK_FILE, Tier, stacks_of
+from . import deploy, plan_review, review_record, terraform
+from .guard import (
+    Allowance,
+    PlannedChange,
+    Refused,
+    describe,
+    refusals,
+    roll_masters,
+    shrinks_compute,
+    stopping_masters,
+)
+
+APPLY_PLAN = "apply.tfplan"
+READS = re.compile(r"data\.terraform_remote_state\.([\w-]+)\.outputs\.(\w+)")
+
+Log = Callable[[str], None]
+
+
+def apply(outdir: Path, cluster: str, tiers: Sequence[str] | None = None, *, allow: Allowance = Allowance(),
+          aws: Any = None, log: Log = print, env: dict[str, str] | None = None) -> list[str]:
+    """Plan, check and apply each selected stack in dependency order; returns the stacks changed."""
+    chosen = deploy.select(deploy.stack_order(outdir, cluster), cluster, tiers)
+    tier_of, applied = stacks_of(cluster, chosen), []
+    for level in deploy.levels(cluster, chosen):
+        with ThreadPoolExecutor(max_workers=len(level)) as pool:  # each inits, one at a time (terraform.init)
+            planned = dict(zip(level, pool.map(lambda s: _plan(deploy.stack_dir(outdir, s), env), level)))
+        refused = {stack: refusals(tier_of[stack], changes, allow) for stack, changes in planned.items()}
+        if any(refused.values()):
+            raise Refused(_refusal(refused), applied)
+        for stack, changes in planned.items():
+            shrinking = [c.address for c in changes if shrinks_compute(tier_of[stack], c)]
+            if shrinking:
+                log(f"==> {stack}: compute.replicas shrinks: deleting {', '.join(shrinking)} (the highest-numbered)")
+        changed = [stack for stack in level if planned[stack]]
+        with ThreadPoolExecutor(max_workers=max(1, len(changed))) as pool:
+            runs = [pool.submit(_apply_planned, deploy.stack_dir(outdir, stack), tier_of[stack], APPLY_PLAN,
+                                planned[stack], allow, aws, env, log) for stack in changed]
+            errors = [run.exception() for run in runs if run.exception() is not None]
+        applied += changed
+        if errors:
+            raise errors[0]
+    return applied
+
+
+def _plan(folder: Path, env: dict[str, str] | None, planfile: str = APPLY_PLAN) -> list[PlannedChange]:
+    return PlannedChange.from_stream(plan_review.run_plan(folder, env, planfile=planfile).stdout)
+
+
+def _refusal(refused: dict[str, list[PlannedChange]]) -> str:
+    lines = [f"{stack} would {describe(changes)}" for stack, changes in refused.items() if changes]
+    return ("; ".join(lines) + ". These are precious (README, \"Day 2\"): name what may go with "
+            "--allow-replace ADDRESS or --allow-replace TIER")
+
+
+def _apply_planned(folder: Path, tier: Tier, planfile: str, changes: list[PlannedChange], allow: Allowance,
+                   aws: Any, env: dict[str, str] | None, log: Log, reviewed: bool = False) -> None:
+    """Apply the saved plan, rolling the masters when it would stop more than one of them."""
+    keys: list[str] = []
+    if tier is Tier.CONTROL_PLANE and any(c.type == "aws_instance" and c.action == "update" for c in changes):
+        reference = plan_review.review_tier(folder.name, plan_review.show(folder, planfile, env)).changes
+        keys = stopping_masters(reference)
+    if len(keys) <= 1:  # one machine stopped at a time is what the plan does anyway
+        log(f"==> {folder.name}: apply")
+        terraform.run(["apply", "-input=false", "-no-color", planfile], folder, env=env, timeout=1800)
+        return
+    roll_masters(folder, keys, reference, aws, env=env, log=log)
+    rolled = {c.address for c in reference if c.stops_machine}
+    if all(c.address in rolled for c in reference):
+        return  # the masters were the whole plan
+    # The rest of the plan, planned again: the rolled masters moved the state on.
+    rest = _plan(folder, env)
+    expected = {(c.address, c.action) for c in reference if c.address not in rolled}
+    extra, refused = [c for c in rest if (c.address, c.action) not in expected], refusals(tier, rest, allow)
+    if extra or refused:
+        what = "; ".join(f"{c.action} {c.address}" for c in extra) or describe(refused)
+        raise Refused(f"{folder.name}: after rolling the masters, the plan holds what the "
+                      f"{'review' if reviewed else 'first plan'} did not: {what}", [folder.name])
+    if rest:
+        log(f"==> {folder.name}: apply the rest of the plan")
+        terraform.run(["apply", "-input=false", "-no-color", APPLY_PLAN], folder, env=env, timeout=1800)
+
+
+def apply_reviewed(outdir: Path, cluster: str, review: Path, *, allow: Allowance = Allowance(), aws: Any = None,
+                   log: Log = print, env: dict[str, str] | None = None) -> list[str]:
+    """Apply the plans `plan-review --out review` saved; returns the stacks changed."""
+    record = review_record.load(review)
+    order = deploy.stack_order(outdir, cluster)
+    if record.cluster != cluster or [s.stack for s in record.stacks] != order:
+        raise Refused(f"{review}: the review is of {record.cluster} ({', '.join(s.stack for s in record.stacks)}), "
+                      f"the output holds {', '.join(order)}")
+    tier_of = stacks_of(cluster, order)
+    differ = [s.stack for s in record.stacks
+              if review_record.stack_digest(deploy.stack_dir(outdir, s.stack)) != s.code]
+    if differ:
+        raise Refused(f"the synthesized code of {', '.join(differ)} is not what was reviewed; review again")
+    applicable = [s for s in record.stacks if s.note is None]
+    for skipped in (s for s in record.stacks if s.note is not None and s.changes):
+        log(f"==> {skipped.stack}: not applied: it was reviewed without its state ({skipped.note})")
+    stale = []
+    for reviewed in applicable:
+        folder = deploy.stack_dir(outdir, reviewed.stack)
+        terraform.init(folder, env=env)
+        now = review_record.identity(_state(folder, env))
+        if now != reviewed.state:
+            stale.append(f"{reviewed.stack} (reviewed at {_serial(reviewed.state)}, now {_serial(now)})")
+    if stale:
+        raise Refused(f"the review is stale: the state of {', '.join(stale)} changed since; review again")
+    changes = {s.stack: plan_review.review_tier(s.stack, plan_review.show(
+        deploy.stack_dir(outdir, s.stack), record.planfile(s).resolve(), env)).changes for s in applicable if s.changes}
+    refused = {stack: refusals(tier_of[stack], [PlannedChange(c.address, c.type, c.action) for c in found], allow)
+               for stack, found in changes.items()}
+    if any(refused.values()):
+        raise Refused(_refusal(refused))
+    reads, moved, applied = _reads(outdir, order), set(), []
+    by_stack = {s.stack: s for s in applicable}
+    for level in deploy.levels(cluster, [s.stack for s in applicable]):
+        # An empty reviewed plan no longer holds either: the stack would now change unreviewed.
+        stale_inputs = sorted({f"{upstream}.{name}" for stack in level for upstream, name in reads[stack] & moved})
+        if stale_inputs:
+            later = [s.stack for s in applicable if s.stack not in applied and reads[s.stack] & moved]
+            raise Refused(f"applying the review changed {', '.join(stale_inputs)}, which {', '.join(later)} "
+                          "read: their reviewed plans no longer hold; review them again", applied)
+        changed = [by_stack[stack] for stack in level if by_stack[stack].changes]
+        with ThreadPoolExecutor(max_workers=max(1, len(changed))) as pool:  # as `apply` runs a level
+            runs = [pool.submit(_apply_reviewed_stack, outdir, record, reviewed, tier_of[reviewed.stack],
+                                changes[reviewed.stack], allow, aws, env, log) for reviewed in changed]
+            errors = [run.exception() for run in runs if run.exception() is not None]
+            applied += [reviewed.stack for reviewed, run in zip(changed, runs) if run.exception() is None]
+            if errors:
+                raise errors[0]
+            for run in runs:
+                moved |= run.result()
+    return applied
+
+
+def _apply_reviewed_stack(outdir: Path, record: review_record.Record, reviewed: review_record.ReviewedStack,
+                          tier: Tier, changes: list[plan_review.Change], allow: Allowance, aws: Any,
+                          env: dict[str, str] | None, log: Log) -> set[tuple[str, str]]:
+    """Apply one reviewed plan; returns the (stack, output) pairs whose value it changed."""
+    folder, planfile = deploy.stack_dir(outdir, reviewed.stack), record.planfile(reviewed).resolve()
+    found = [PlannedChange(c.address, c.type, c.action) for c in changes]
+    _apply_planned(folder, tier, str(planfile), found, allow, aws, env, log, reviewed=True)
+    before = review_record.planned_outputs(planfile)
+    after = {name: value["value"] for name, value in
+             json.loads(terraform.run(["output", "-json"], folder, env=env).stdout).items()}
+    return {(reviewed.stack, name) for name in set(before) | set(after) if before.get(name) != after.get(name)}
+
+
+def _state(folder: Path, env: dict[str, str] | None) -> dict[str, Any]:
+    text = terraform.run(["state", "pull"], folder, env=env).stdout
+    return json.loads(text) if text.strip() else {}
+
+
+def _serial(identity: tuple[str, int] | None) -> str:
+    return "no state" if identity is None else f"serial {identity[1]}"
+
+
+def _reads(outdir: Path, stacks: Sequence[str]) -> dict[str, set[tuple[str, str]]]:
+    """Per stack, the (upstream stack, output) pairs it reads through `terraform_remote_state`."""
+    folders = {stack: deploy.stack_dir(outdir, stack) for stack in stacks}
+    documents = {stack: json.loads((folder / STACK_FILE).read_text()) for stack, folder in folders.items()}
+    by_location = {}
+    for stack, document in documents.items():
+        for config in document.get("terraform", {}).get("backend", {}).values():
+            by_location[_state_location(config, folders[stack])] = stack
+    reads: dict[str, set[tuple[str, str]]] = {}
+    for stack, document in documents.items():
+        sources = document.get("data", {}).get("terraform_remote_state", {})
+        upstream = {alias: by_location.get(_state_location(source.get("config", {}), folders[stack]))
+                    for alias, source in sources.items()}
+        reads[stack] = {(upstream[alias], name) for alias, name in READS.findall(json.dumps(document))
+                        if upstream.get(alias)}
+    return reads
+
+
+def _state_location(config: dict[str, Any], folder: Path) -> str:
+    """Where a backend (or a remote-state source) keeps the state: an S3 object, or a local file."""
+    if "key" in config:
+        return f"s3://{config.get('bucket')}/{config['key']}"
+    return str((folder / config.get("path", "terraform.tfstate")).resolve())

@@ -1,0 +1,99 @@
+"""Day 2 on running clusters (e2e/day2.py, e2e/review.py): refusals that change nothing, drift in the
+review, and a reviewed change applied with the masters rolled one at a time.
+
+Expected values come from the changes those files make and the tier tables, never from the
+record under test.
+"""
+from __future__ import annotations
+
+import pytest
+
+from e2e.conftest import SELECTED
+from e2e.day2 import DAY2, NEW_MASTER_TYPE
+from modules.configuration.machines import CONTROL_PLANE_REPLICAS
+
+pytestmark = pytest.mark.e2e
+
+INFRA = "ocp4-x7k2q"
+MASTERS = {f"{INFRA}-master-{i}" for i in range(CONTROL_PLANE_REPLICAS)}
+internal = pytest.mark.skipif("internal_one_az" not in SELECTED, reason="the internal flow is not selected")
+
+
+@pytest.fixture(scope="module")
+def day2(flows):
+    return flows["internal_one_az"].extras["day2"]
+
+
+def test_a_review_made_stale_by_another_apply_is_refused_with_nothing_applied(refusals):
+    assert refusals.stale is not None, "apply --reviewed of a stale review went ahead"
+    message = str(refusals.stale)
+    assert "the review is stale: the state of ocp4-control-plane" in message and "nothing was applied" in message
+    before, after = refusals.unchanged_by_stale
+    assert before == after  # the same masters, addresses and registrations: the review's +1 worker not made
+
+
+def test_a_new_vpc_cidr_is_refused_naming_the_vpc_and_its_subnets_and_the_vpc_stays(refusals):
+    assert refusals.refused is not None, "apply replaced the VPC"
+    message = str(refusals.refused)
+    assert "ocp4-network would " in message and "aws_vpc." in message and "--allow-replace" in message
+    azs = ("us-east-1a", "us-east-1b", "us-east-1c")
+    for az in azs:
+        assert f'"{az}"] (replaced)' in message, az  # every subnet named, public and private
+    assert message.count("aws_subnet.") == 2 * len(azs)
+    assert refusals.refused.applied == []  # the state tier had nothing to apply; network was refused
+    before, after = refusals.vpcs
+    assert before == after and [cidr for _, cidr in after] == ["10.0.0.0/16"]
+
+
+def test_a_rule_deleted_by_hand_and_one_added_by_hand_are_under_attention(changed_review):
+    attention = changed_review.result.attention
+    assert any('["MasterIngressSsh"]`: deleted outside Terraform' in item for item in attention), attention
+    assert any(f"`{INFRA}-worker-sg`" in item and "ingress from 0.0.0.0/0 (tcp 22-22)" in item
+               and changed_review.unmanaged_rule in item for item in attention), attention
+    unmanaged = [item for item in attention if "is managed by no Terraform state" in item]
+    assert len(unmanaged) == 1, unmanaged  # every other rule on the cluster's groups is in a state
+
+
+@internal
+def test_the_review_holds_exactly_the_day2_changes(day2):
+    changed = {t.stack: sorted((c.address, c.action) for c in t.changes) for t in day2.review.tiers if t.changed}
+    assert changed == {
+        "ocp4-control-plane": [(f'aws_instance.master["{i}"]', "update") for i in range(CONTROL_PLANE_REPLICAS)],
+        "ocp4-compute": [(f'aws_instance.worker["{DAY2["compute"]["replicas"] - 1}"]', "create")]}
+    [control_plane] = [t for t in day2.review.tiers if t.stack == "ocp4-control-plane"]
+    assert all(c.attributes == ["instance_type"] for c in control_plane.changes)  # not ami, not user_data
+    stops = [item for item in day2.review.attention if "which stops the machine (instance_type)" in item]
+    assert len(stops) == CONTROL_PLANE_REPLICAS
+    assert day2.review.attention == stops  # no drift, no unmanaged rule on a cluster nobody touched
+
+
+@internal
+def test_the_reviewed_plans_applied_one_worker_more_and_kept_every_machine(day2):
+    before, after = day2.instances
+    assert day2.applied == ["ocp4-control-plane", "ocp4-compute"]
+    assert set(after) - set(before) == {f"{INFRA}-worker-{DAY2['compute']['replicas'] - 1}"}
+    assert all(after[name][0] == before[name][0] for name in before), "an instance was replaced"
+
+
+@internal
+def test_the_masters_changed_type_one_at_a_time(day2):
+    before, after = day2.instances
+    assert {after[name][1] for name in MASTERS} == {NEW_MASTER_TYPE}
+    assert {before[name][1] for name in MASTERS} != {NEW_MASTER_TYPE}
+    assert len(day2.samples) > 20, "the watcher saw too little to judge"
+    down = [{name for name, state in sample.items() if name in MASTERS and state != "running"}
+            for sample in day2.samples]
+    assert max(len(names) for names in down) == 1, [names for names in down if len(names) > 1][:3]
+    assert set().union(*down) == MASTERS, "a master was never seen stopped: the watcher missed it"
+    # In order: once the next master went down, the previous one never did again.
+    first = {name: min(i for i, names in enumerate(down) if name in names) for name in MASTERS}
+    last = {name: max(i for i, names in enumerate(down) if name in names) for name in MASTERS}
+    order = sorted(MASTERS, key=first.get)
+    assert all(last[a] < first[b] for a, b in zip(order, order[1:])), (first, last)
+
+
+@internal
+def test_the_changed_tiers_plan_empty_afterwards(day2):
+    assert set(day2.plans) == {"ocp4-control-plane", "ocp4-compute"}
+    for stack, (empty, text) in day2.plans.items():
+        assert empty, f"{stack} did not converge:\n{text[-3000:]}"

@@ -1,0 +1,64 @@
+"""The CI workflows agree with the CLI and with each other: what the review keeps is what the apply takes."""
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+
+import main
+from conftest import ROOT
+
+WORKFLOWS = ROOT / ".github" / "workflows"
+
+
+def load(name: str) -> dict:
+    return yaml.safe_load((WORKFLOWS / name).read_text())
+
+
+def steps(workflow: dict, job: str) -> list[dict]:
+    return workflow["jobs"][job]["steps"]
+
+
+def commands(step: dict) -> list[list[str]]:
+    """Every `main.py` command line of a run step, as argv, with `${{ ... }}` as a placeholder."""
+    text = re.sub(r"\$\{\{[^}]*\}\}", "NAME", step.get("run", ""))
+    return [shlex.split(line.split("main.py", 1)[1].split("||")[0]) for line in text.splitlines()
+            if "main.py" in line and ".venv/bin/python" in line]
+
+
+def uses(job_steps: list[dict], action: str) -> dict:
+    [step] = [s for s in job_steps if s.get("uses", "").startswith(action)]
+    return step
+
+
+@pytest.mark.parametrize("name", ["plan.yml", "apply.yml"])
+def test_every_command_a_workflow_runs_is_one_main_py_accepts(name):
+    found = [argv for job in load(name)["jobs"] for step in steps(load(name), job) for argv in commands(step)]
+    assert found, "no main.py command found: the test reads nothing"
+    for argv in found:
+        main.parser().parse_args(argv)  # exits 64 on a flag that does not exist
+
+
+def test_the_apply_takes_the_plans_the_review_kept():
+    plan, apply = load("plan.yml"), load("apply.yml")
+    [review] = [argv for s in steps(plan, "plan") for argv in commands(s) if argv[0] == "plan-review"]
+    out = review[review.index("--out") + 1]
+    upload = uses(steps(plan, "plan"), "actions/upload-artifact")["with"]
+    assert upload["path"].rstrip("/") == out
+    download = uses(steps(apply, "apply"), "actions/download-artifact")["with"]
+    assert download["name"] == upload["name"] and "matrix.cluster" in download["name"]
+    [applied] = [argv for s in steps(apply, "apply") for argv in commands(s) if argv[0] == "apply"]
+    assert applied[applied.index("--reviewed") + 1] == download["path"]
+    assert download["run-id"] == "${{ needs.review.outputs.run_id }}"
+
+
+def test_the_apply_runs_after_a_merge_behind_an_approval_one_at_a_time():
+    apply = load("apply.yml")
+    assert apply[True] == {"push": {"branches": ["main"]}}  # YAML 1.1 reads the key `on` as True
+    job = apply["jobs"]["apply"]
+    assert job["environment"] == "production" and job["strategy"]["max-parallel"] == 1
+    assert apply["concurrency"]["cancel-in-progress"] is False
+    assert "pull_request" in load("plan.yml")[True]
