@@ -30,6 +30,7 @@ from .guard import (
     refusals,
     roll_masters,
     shrinks_compute,
+    state_of,
     stopping_masters,
 )
 
@@ -123,7 +124,7 @@ def apply_reviewed(outdir: Path, cluster: str, review: Path, *, allow: Allowance
     for reviewed in applicable:
         folder = deploy.stack_dir(outdir, reviewed.stack)
         terraform.init(folder, env=env)
-        now = review_record.identity(_state(folder, env))
+        now = review_record.identity(state_of(folder, env))
         if now != reviewed.state:
             stale.append(f"{reviewed.stack} (reviewed at {_serial(reviewed.state)}, now {_serial(now)})")
     if stale:
@@ -167,11 +168,6 @@ def _apply_reviewed_stack(outdir: Path, record: review_record.Record, reviewed: 
     after = {name: value["value"] for name, value in
              json.loads(terraform.run(["output", "-json"], folder, env=env).stdout).items()}
     return {(reviewed.stack, name) for name in set(before) | set(after) if before.get(name) != after.get(name)}
-
-
-def _state(folder: Path, env: dict[str, str] | None) -> dict[str, Any]:
-    text = terraform.run(["state", "pull"], folder, env=env).stdout
-    return json.loads(text) if text.strip() else {}
 
 
 def _serial(identity: tuple[str, int] | None) -> str:
