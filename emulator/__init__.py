@@ -89,9 +89,16 @@ class Emulator:
             return 0.0
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str, *, role_arn: str | None = None) -> Any:
+        """A client with the emulator's credentials, or with those of `role_arn` (moto keeps each
+        account apart: an assumed role of account B sees B's resources, and only those)."""
+        if role_arn is None:
+            return boto3.client(service, endpoint_url=self.url, region_name=self.region,
+                                aws_access_key_id="testing", aws_secret_access_key="testing")
+        keys = self.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="e2e")["Credentials"]
         return boto3.client(service, endpoint_url=self.url, region_name=self.region,
-                            aws_access_key_id="testing", aws_secret_access_key="testing")
+                            aws_access_key_id=keys["AccessKeyId"], aws_secret_access_key=keys["SecretAccessKey"],
+                            aws_session_token=keys["SessionToken"])
 
     @property
     def endpoints(self) -> dict[str, str]:

@@ -63,6 +63,7 @@ module "bootstrap" {
   vpc_id                   = module.network.vpc_id
   vpc_cidr                 = module.network.vpc_cidr
   public_subnet_ids        = module.network.public_subnet_ids
+  private_subnet_ids       = module.network.private_subnet_ids
   master_security_group_id = module.security.master_security_group_id
   target_group_arns        = module.cluster_infra.target_group_arns
 }

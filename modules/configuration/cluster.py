@@ -28,6 +28,25 @@ class StateConfig:
     region: str | None = None  # derived: the cluster's region
     key_prefix: str = "ocp-upi-tf"
     dynamodb_table: str | None = None  # optional legacy lock table; S3 lock files are always used
+    kms_key_arn: str | None = None  # SSE-KMS with this key for the bucket and every state object; None: SSE-S3
+
+
+@dataclass(frozen=True)
+class ExistingSubnets:
+    """The subnets of one AZ in an existing VPC."""
+
+    private: str
+    public: str | None = None  # optional when publish is Internal and the bootstrap machine is private
+
+
+@dataclass(frozen=True)
+class ExistingVpc:
+    """A VPC the cluster is installed into and does not own (the network team's): the network tier
+    then creates nothing in it but the cluster's tags on its subnets."""
+
+    vpc_id: str
+    subnets: Mapping[str, ExistingSubnets]  # AZ name -> its subnets, for every AZ of the cluster
+    s3_endpoint: bool = False  # add the S3 gateway endpoint to the subnets' route tables
 
 
 @dataclass(frozen=True)
@@ -47,6 +66,11 @@ class ClusterConfig:
     restricted_network: bool = False
     nat_gateways: bool = True
     public_zone_id: str | None = None  # derived: looked up by base_domain at plan time
+    existing_vpc: ExistingVpc | None = None  # None: the network tier creates the VPC
+    private_zone_id: str | None = None  # an existing private zone; None: cluster-infra creates it
+    private_zone_role_arn: str | None = None  # the zone's records are written through this role (another account)
+    iam_permissions_boundary: str | None = None  # on every role the project creates
+    iam_path: str | None = None  # of every role and instance profile the project creates; None: "/"
     tags: Mapping[str, str] = field(default_factory=dict)
     state: StateConfig = field(default_factory=StateConfig)
     aws_endpoints: Mapping[str, str] = field(default_factory=dict)
@@ -89,6 +113,11 @@ class ClusterConfig:
         return self.compute.ignition_url or machine_config_url(self.cluster_domain, "worker")
 
     @property
+    def bootstrap_public(self) -> bool:
+        """Whether the bootstrap machine is in a public subnet with a public IP (derived from `publish`)."""
+        return (self.bootstrap.subnet or ("public" if self.external else "private")) == "public"
+
+    @property
     def bootstrap_ssh_cidr(self) -> str:
         return self.bootstrap.ssh_cidr or self.vpc_cidr
 
@@ -104,6 +133,8 @@ class ClusterConfig:
         doc["availability_zones"] = list(self.availability_zones)
         doc["publish"] = self.publish.value
         doc["iam_profile"] = self.iam_profile.value
+        for pool in ("bootstrap", "control_plane", "compute"):
+            doc[pool]["additional_security_group_ids"] = list(doc[pool]["additional_security_group_ids"])
         for dotted in self.from_install_dir:
             *parents, key = dotted.split(".")
             target = doc

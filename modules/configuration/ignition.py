@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .canonical import canonical_json
-from .limits import HTTPS_URL, S3_URL
+from .limits import HTTPS_URL, HTTPS_URL_WITH_QUERY, S3_URL
 
 IGNITION_VERSION = "3.1.0"
 MACHINE_CONFIG_PORT = 22623
@@ -54,6 +54,11 @@ def ca_problem(value: str) -> str | None:
 
 def is_s3_url(value: str) -> bool:
     return bool(re.fullmatch(S3_URL, value))
+
+
+def is_remote_url(value: str) -> bool:
+    """Where Ignition fetches a config itself: s3://bucket/key, or https:// (a pre-signed URL, a web server)."""
+    return is_s3_url(value) or bool(re.fullmatch(HTTPS_URL_WITH_QUERY, value))
 
 
 def ignition_file_problem(path: Path) -> str | None:

@@ -196,6 +196,28 @@ class Count(Limit):
                 f"length(distinct({ref})) == length({ref}), false)")
 
 
+@dataclass(frozen=True)
+class IdList(Limit):
+    """A list of at most `high` distinct strings, each matching `item` (a `Pattern`)."""
+
+    item: Pattern
+    high: int
+    accepted: str
+    types: tuple[type, ...] = (list,)
+
+    def problem(self, value: Any) -> str | None:
+        if not isinstance(value, list) or len(value) > self.high or \
+                any(self.item.problem(entry) is not None for entry in value):
+            return self.refuse()
+        if len(set(value)) != len(value):
+            return f"is not valid; expected {self.accepted} (one is listed twice)"
+        return None
+
+    def condition(self, ref: str) -> str:
+        return (f"try(length({ref}) <= {self.high} && length(distinct({ref})) == length({ref}) && "
+                f"alltrue([for entry in {ref} : {self.item.condition('entry')}]), false)")
+
+
 _LABEL = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
 MAX_INFRA_ID_LENGTH = 27  # so "<infra_id>-aext" fits AWS's 32 characters for target groups (SPEC 3.7)
@@ -203,8 +225,16 @@ MIN_AZS, MAX_AZS = 1, 3
 VOLUME_TYPES = ("gp2", "gp3", "io1", "io2")
 
 HTTPS_URL = r"https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/%-]*)?"
+# With a query, as a pre-signed S3 URL has one (X-Amz-Signature=...): bootstrap.ign behind a proxy.
+HTTPS_URL_WITH_QUERY = HTTPS_URL + r"(\?[A-Za-z0-9._~%&=+-]*)?"
 S3_URL = r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/[A-Za-z0-9!_.*'()/-]+"
 TAG_KEY_LENGTH, TAG_VALUE_LENGTH = 128, 256  # AWS's limits on tags
+_PARTITIONS = "aws(-cn|-us-gov)?"
+_REGION = "[a-z]{2}(-[a-z]+)+-[0-9]"
+_EC2_ID = "([0-9a-f]{8}|[0-9a-f]{17})"
+# AWS's default quota is 5 security groups per network interface; the bootstrap machine has 2 of the
+# project's own, masters and workers 1: three more fit every pool.
+MAX_ADDITIONAL_SECURITY_GROUPS = 3
 
 
 @dataclass(frozen=True)
@@ -251,9 +281,35 @@ REPLICAS = Range(0, 250)
 ENDPOINT_URL = Pattern(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?",
                        "an http(s) URL such as http://127.0.0.1:5000")
 IGNITION_URL = Pattern(HTTPS_URL, "an https URL such as https://api-int.<cluster domain>:22623/config/master")
-BOOTSTRAP_IGNITION_URL = Pattern(f"({S3_URL})|({HTTPS_URL})", "an s3://bucket/key or https:// URL")
+BOOTSTRAP_IGNITION_URL = Pattern(f"({S3_URL})|({HTTPS_URL_WITH_QUERY})",
+                                 "an s3://bucket/key or https:// URL (a pre-signed URL's query included)")
+VPC_ID = Pattern(f"vpc-{_EC2_ID}", "a VPC ID such as vpc-0123456789abcdef0")
+SUBNET_ID = Pattern(f"subnet-{_EC2_ID}", "a subnet ID such as subnet-0123456789abcdef0")
+SECURITY_GROUP_ID = Pattern(f"sg-{_EC2_ID}", "a security group ID such as sg-0123456789abcdef0")
+SUBNET_IDS = IdList(SUBNET_ID, MAX_AZS, f"a list of at most {MAX_AZS} distinct subnet IDs, one per AZ in AZ order")
+ADDITIONAL_SECURITY_GROUPS = IdList(
+    SECURITY_GROUP_ID, MAX_ADDITIONAL_SECURITY_GROUPS,
+    f"a list of at most {MAX_ADDITIONAL_SECURITY_GROUPS} distinct security group IDs (sg-...)")
+KMS_KEY_ARN = Pattern(f"arn:{_PARTITIONS}:kms:{_REGION}:[0-9]{{12}}:key/(mrk-[0-9a-f]{{32}}|[0-9a-f]{{8}}-[0-9a-f]{{4}}-"
+                      "[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})",
+                      "a KMS key ARN such as arn:aws:kms:us-east-1:123456789012:key/<key id> (a key, not an alias)")
+ROLE_ARN = Pattern(f"arn:{_PARTITIONS}:iam::[0-9]{{12}}:role(/[A-Za-z0-9+=,.@_-]+)+",
+                   "an IAM role ARN such as arn:aws:iam::123456789012:role/dns-writer", max_length=2048)
+POLICY_ARN = Pattern(f"arn:{_PARTITIONS}:iam::([0-9]{{12}}|aws):policy(/[A-Za-z0-9+=,.@_-]+)+",
+                     "an IAM policy ARN such as arn:aws:iam::123456789012:policy/ocp-boundary", max_length=2048)
+IAM_PATH = Pattern("/([A-Za-z0-9+=,.@_-]+/)*", "an IAM path: '/', or names between slashes such as /openshift/",
+                   max_length=512)
+INSTANCE_PROFILE = Pattern("[A-Za-z0-9+=,.@_-]+", "an existing instance profile name (A-Z a-z 0-9 +=,.@_-), "
+                           "or null to create one", max_length=128)
+BOOTSTRAP_SUBNET = OneOf(("private", "public"))
 
 _POOLS = {"bootstrap": "bootstrap", "control_plane": "master", "compute": "worker"}
+# Keys of the example's region: a key of another partition or region is a cross-key check (loading.py).
+_KMS_CASES = ("arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+              "arn:aws:kms:us-east-1:123456789012:key/mrk-1234567890abcdef1234567890abcdef",
+              "arn:aws:kms:us-east-1:123456789012:key/MRK-1234567890abcdef1234567890abcdef",
+              "arn:aws:kms:us-east-1:123456789012:alias/ocp", "1234abcd-12ab-34cd-56ef-1234567890ab",
+              "arn:aws:kms:us-east-1:12345678901:key/1234abcd-12ab-34cd-56ef-1234567890ab")
 
 # Every limited configuration key, with the module variable that carries it.
 LIMITS: tuple[Field, ...] = (
@@ -294,4 +350,26 @@ LIMITS: tuple[Field, ...] = (
     *(Field(f"{pool}.ignition_url", f"{prefix}_ignition_url", IGNITION_URL,
             ("https://api-int.ocp4.example.com:22623/config/master", "https://h", "http://h/config",
              "https://h:22623/a b", "ftp://h")) for pool, prefix in (("control_plane", "master"), ("compute", "worker"))),
+    # Existing infrastructure.
+    Field("existing_vpc.vpc_id", "vpc_id", VPC_ID, ("vpc-0123abcd", "vpc-0123456789abcdef0", "vpc-0123", "vpc-XYZ",
+                                                     "subnet-0123abcd")),
+    Field("private_zone_id", "private_zone_id", ZONE_ID, ("Z1", "Z0123456789ABCDEFGHIJ", "Z" + "A" * 32, "z123")),
+    Field("private_zone_role_arn", None, ROLE_ARN),
+    Field("iam_permissions_boundary", "iam_permissions_boundary", POLICY_ARN,
+          ("arn:aws:iam::123456789012:policy/boundary", "arn:aws:iam::aws:policy/PowerUserAccess",
+           "arn:aws:iam::123456789012:role/boundary", "boundary", "arn:aws:iam::123:policy/b")),
+    Field("iam_path", "iam_path", IAM_PATH, ("/", "/openshift/", "/a/b/", "openshift", "/openshift", "//", "/a b/")),
+    *(Field(f"{pool}.instance_profile", f"{prefix}_instance_profile", INSTANCE_PROFILE,
+            ("ocp-master-profile", "a" * 128, "a" * 129, "a profile", "")) for pool, prefix in _POOLS.items()),
+    *(Field(f"{pool}.additional_security_group_ids", f"{prefix}_additional_security_group_ids",
+            ADDITIONAL_SECURITY_GROUPS,
+            ([], ["sg-0123abcd"], ["sg-0123abcd", "sg-0123abcd"], ["sg-1234abcd", "sg-2234abcd", "sg-3234abcd"],
+             ["sg-1234abcd", "sg-2234abcd", "sg-3234abcd", "sg-4234abcd"], ["subnet-0123abcd"], ["sg-0123ABCD"]))
+      for pool, prefix in _POOLS.items()),
+    # The modules take one key for every machine's root volume, as they take one size and type.
+    *(Field(f"{pool}.root_volume_kms_key_arn", "root_volume_kms_key_arn" if pool == "bootstrap" else None,
+            KMS_KEY_ARN, _KMS_CASES) for pool in _POOLS),
+    Field("state.kms_key_arn", "state_kms_key_arn", KMS_KEY_ARN, _KMS_CASES),
+    Field("bootstrap.ignition_kms_key_arn", None, KMS_KEY_ARN),
+    Field("bootstrap.subnet", "bootstrap_subnet", BOOTSTRAP_SUBNET, ("private", "public", "Private", "")),
 )

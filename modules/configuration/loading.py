@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from . import limits
-from .cluster import ClusterConfig, StateConfig
+from .cluster import ClusterConfig, ExistingSubnets, ExistingVpc, StateConfig
 from .ignition import InstallDirError, ca_problem, read_install_dir
 from .limits import ENDPOINT_SERVICES, IamProfile, Publish
 from .machines import read_bootstrap, read_compute, read_control_plane
@@ -184,6 +184,11 @@ def _read_cluster(r: Reader, base_dir: Path, filled: frozenset[str]) -> ClusterC
         "restricted_network": r.take("restricted_network", (bool,), "true or false", False),
         "nat_gateways": r.take("nat_gateways", (bool,), "true or false", True),
         "public_zone_id": r.limited("public_zone_id", limits.ZONE_ID, None),
+        "private_zone_id": r.limited("private_zone_id", limits.ZONE_ID, None),
+        "private_zone_role_arn": r.limited("private_zone_role_arn", limits.ROLE_ARN, None),
+        "iam_permissions_boundary": r.limited("iam_permissions_boundary", limits.POLICY_ARN, None),
+        "iam_path": r.limited("iam_path", limits.IAM_PATH, None),
+        "existing_vpc": _existing_vpc(r),
         "tags": _tags(r),
         "aws_endpoints": _endpoints(r),
         "rhcos_ami": r.limited("rhcos_ami", limits.AMI),
@@ -291,16 +296,48 @@ def _state(r: Reader, cluster_region: Any) -> Any:
             region = MISSING
     key_prefix = s.limited("key_prefix", limits.KEY_PREFIX, "ocp-upi-tf")
     table = s.limited("dynamodb_table", limits.LOCK_TABLE, None)
+    key = s.limited("kms_key_arn", limits.KMS_KEY_ARN, None)
     s.finish()
-    parts = (bucket, region, key_prefix, table)
+    parts = (bucket, region, key_prefix, table, key)
     return MISSING if MISSING in parts else StateConfig(*parts)
+
+
+def _existing_vpc(r: Reader) -> Any:
+    raw = r.take("existing_vpc", (dict,), "a mapping with vpc_id, subnets and s3_endpoint, or null", None)
+    if not isinstance(raw, dict):
+        return raw
+    e = Reader(raw, "existing_vpc.", r.problems)
+    vpc_id = e.limited("vpc_id", limits.VPC_ID)
+    s3_endpoint = e.take("s3_endpoint", (bool,), "true or false", False)
+    by_az = e.take("subnets", (dict,), "a mapping of each availability zone to its private and public subnet IDs")
+    subnets: Any = MISSING
+    if isinstance(by_az, dict):
+        subnets = {}
+        for az, entry in by_az.items():
+            if not isinstance(entry, dict):
+                r.problems.append(f"existing_vpc.subnets.{az}: {show(entry)} is {kind_of(entry)}; expected a mapping "
+                                  "with private and public subnet IDs")
+                subnets = MISSING
+                continue
+            zone = Reader(entry, f"existing_vpc.subnets.{az}.", r.problems)
+            private = zone.limited("private", limits.SUBNET_ID)
+            public = zone.limited("public", limits.SUBNET_ID, None)
+            zone.finish()
+            if subnets is not MISSING and MISSING not in (private, public):
+                subnets[str(az)] = ExistingSubnets(private, public)
+            else:
+                subnets = MISSING
+    e.finish()
+    parts = (vpc_id, subnets, s3_endpoint)
+    return MISSING if MISSING in parts else ExistingVpc(*parts)
 
 
 def _cross_checks(r: Reader, v: dict[str, Any]) -> None:
     """Rules that involve more than one key; only run once every key parsed."""
     network = ipaddress.IPv4Network(v["vpc_cidr"])
     subnet_prefix = 32 - v["subnet_bits"]
-    if subnet_prefix - network.prefixlen < 3:  # six blocks need 3 bits of room
+    # Six blocks need 3 bits of room; an existing VPC's subnets are carved by its owner.
+    if subnet_prefix - network.prefixlen < 3 and v["existing_vpc"] is None:
         smallest = network.prefixlen + 3
         r.problems.append(
             f"subnet_bits: {v['subnet_bits']} does not fit vpc_cidr {v['vpc_cidr']}: six /{subnet_prefix} subnets "
@@ -311,6 +348,78 @@ def _cross_checks(r: Reader, v: dict[str, Any]) -> None:
                           "hosted zone, no alias records to NLBs); expected 'Internal'")
     if v["public_zone_id"] is not None and v["publish"] is Publish.INTERNAL:
         r.problems.append("public_zone_id: an Internal cluster has no public record; expected null")
-    if not v["nat_gateways"] and not v["restricted_network"]:
+    if not v["nat_gateways"] and not v["restricted_network"] and v["existing_vpc"] is None:
         r.problems.append("nat_gateways: false leaves the private subnets without a route out; "
                           "expected true, or restricted_network: true (VPC endpoints instead)")
+    _existing_infrastructure_checks(r, v)
+
+
+def _existing_infrastructure_checks(r: Reader, v: dict[str, Any]) -> None:
+    """Existing VPC, zone, IAM and keys: each must fit the cluster it is handed to."""
+    existing, partition, pools = v["existing_vpc"], partition_of(v["region"]), \
+        {"bootstrap": v["bootstrap"], "control_plane": v["control_plane"], "compute": v["compute"]}
+    if existing is not None:
+        azs = v["availability_zones"]
+        for az in azs:
+            if az not in existing.subnets:
+                r.problems.append(f"existing_vpc.subnets: availability zone {az!r} has no subnets; expected "
+                                  "a private (and a public) subnet ID for every one of availability_zones")
+        for az in existing.subnets:
+            if az not in azs:
+                r.problems.append(f"existing_vpc.subnets.{az}: not one of availability_zones; expected only "
+                                  f"{', '.join(azs)}")
+        needs_public = [why for why, needed in (("publish is External", v["publish"] is Publish.EXTERNAL),
+                                                 ("bootstrap.subnet is public", v["bootstrap"].subnet == "public"))
+                        if needed]
+        for az, subnets in existing.subnets.items():
+            if subnets.public is None and needs_public and az in azs:
+                r.problems.append(f"existing_vpc.subnets.{az}.public: missing; expected a public subnet ID, as "
+                                  f"{' and '.join(needs_public)}")
+        seen: dict[str, str] = {}
+        for az, subnets in existing.subnets.items():
+            for role in ("private", "public"):
+                ident = getattr(subnets, role)
+                if ident is None:
+                    continue
+                if ident in seen:
+                    r.problems.append(f"existing_vpc.subnets.{az}.{role}: {ident!r} is also "
+                                      f"existing_vpc.subnets.{seen[ident]}; expected one subnet per role and AZ")
+                seen.setdefault(ident, f"{az}.{role}")
+        # The VPC is the network team's: the keys that shape a VPC the project builds have no say in it.
+        for key, default in (("network_acl", False), ("restricted_network", False), ("nat_gateways", True)):
+            if v[key] != default:
+                r.problems.append(f"{key}: {show(v[key])} shapes a VPC the project creates, and existing_vpc is "
+                                  f"given; expected {show(default)} (the existing VPC's own setup applies)")
+    if v["private_zone_role_arn"] is not None and v["private_zone_id"] is None:
+        r.problems.append("private_zone_role_arn: writes records into an existing private zone; expected "
+                          "private_zone_id as well, or null")
+    arns = {"iam_permissions_boundary": v["iam_permissions_boundary"],
+            "private_zone_role_arn": v["private_zone_role_arn"]}
+    for key, arn in arns.items():
+        if arn is not None and arn.split(":")[1] != partition.name:
+            r.problems.append(f"{key}: {arn!r} is in partition {arn.split(':')[1]!r}; expected an ARN of the "
+                              f"cluster's partition ({partition.name})")
+    keys = {f"{pool}.root_volume_kms_key_arn": (config.root_volume_kms_key_arn, v["region"])
+            for pool, config in pools.items()}
+    keys["bootstrap.ignition_kms_key_arn"] = (v["bootstrap"].ignition_kms_key_arn, v["region"])
+    keys["state.kms_key_arn"] = (v["state"].kms_key_arn, v["state"].region or v["region"])
+    for key, (arn, region) in keys.items():
+        if arn is None:
+            continue
+        _, arn_partition, _, arn_region, *_ = arn.split(":")
+        if arn_partition != partition.name:
+            r.problems.append(f"{key}: {arn!r} is in partition {arn_partition!r}; expected a key of the "
+                              f"cluster's partition ({partition.name})")
+        elif arn_region != region:
+            r.problems.append(f"{key}: {arn!r} is a key of region {arn_region!r}; expected a key of {region} "
+                              "(KMS keys are regional)")
+    if v["bootstrap"].ignition_kms_key_arn is not None and not v["bootstrap"].ignition_is_local:
+        r.problems.append("bootstrap.ignition_kms_key_arn: encrypts the bucket the tier uploads a local "
+                          "bootstrap.ign to, and bootstrap.ignition is a URL; expected null")
+    created = [pool for pool, config in pools.items() if config.instance_profile is None]
+    if not created:
+        for key in ("iam_permissions_boundary", "iam_path"):
+            if v[key] is not None:
+                r.problems.append(f"{key}: applies to the roles the project creates, and every pool's "
+                                  "instance_profile is an existing one (bootstrap, control_plane, compute); "
+                                  "expected null, or set it on those roles yourself")

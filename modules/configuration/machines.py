@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import limits
-from .ignition import ignition_file_problem, is_s3_url
+from .ignition import ignition_file_problem, is_remote_url
 from .reader import MISSING, Reader
 
 CONTROL_PLANE_REPLICAS = 3
@@ -23,17 +23,22 @@ class MachinePool:
     instance_type: str
     root_volume_size: int = 120
     root_volume_type: str = "gp3"
+    root_volume_kms_key_arn: str | None = None  # None: EBS's default key for the account and region
+    instance_profile: str | None = None  # an existing profile; None: the project creates role and profile
+    additional_security_group_ids: tuple[str, ...] = ()  # attached besides the cluster's own groups
 
 
 @dataclass(frozen=True)
 class BootstrapConfig(MachinePool):
     instance_type: str = "i3.large"
-    ignition: str | None = None  # local bootstrap.ign (uploaded to S3 by the tier) or s3://bucket/key
+    ignition: str | None = None  # local bootstrap.ign (uploaded to S3 by the tier), s3://bucket/key or https://
+    ignition_kms_key_arn: str | None = None  # SSE-KMS key of the bucket a local bootstrap.ign is uploaded to
     ssh_cidr: str | None = None  # derived: the VPC CIDR (SSH from outside must be asked for)
+    subnet: str | None = None  # derived: "public" when publish is External, else "private"
 
     @property
     def ignition_is_local(self) -> bool:
-        return self.ignition is not None and not is_s3_url(self.ignition)
+        return self.ignition is not None and not is_remote_url(self.ignition)
 
 
 @dataclass(frozen=True)
@@ -54,10 +59,14 @@ def _pool(r: Reader, key: str, defaults: MachinePool) -> tuple[Reader | None, di
     if raw is MISSING:
         return None, {}
     pool = Reader(raw, f"{key}.", r.problems)
+    groups = pool.limited("additional_security_group_ids", limits.ADDITIONAL_SECURITY_GROUPS, [])
     values = {
         "instance_type": pool.limited("instance_type", limits.INSTANCE_TYPE, defaults.instance_type),
         "root_volume_size": pool.limited("root_volume_size", limits.VOLUME_SIZE, defaults.root_volume_size),
         "root_volume_type": pool.limited("root_volume_type", limits.VOLUME_TYPE, defaults.root_volume_type),
+        "root_volume_kms_key_arn": pool.limited("root_volume_kms_key_arn", limits.KMS_KEY_ARN, None),
+        "instance_profile": pool.limited("instance_profile", limits.INSTANCE_PROFILE, None),
+        "additional_security_group_ids": groups if groups is MISSING else tuple(groups),
     }
     return pool, values
 
@@ -66,11 +75,12 @@ def read_bootstrap(r: Reader, base_dir: Path) -> Any:
     pool, values = _pool(r, "bootstrap", BootstrapConfig())
     if pool is None:
         return MISSING
-    ignition = pool.take("ignition", (str,), "a path to bootstrap.ign or an s3://bucket/key URL", None)
+    ignition = pool.take("ignition", (str,), "a path to bootstrap.ign, an s3://bucket/key or an https:// URL", None)
     if isinstance(ignition, str):
-        if ignition.startswith("s3://"):
-            if not is_s3_url(ignition):
-                pool.fail("ignition", ignition, "an s3://bucket/key URL with a valid bucket name")
+        if ignition.startswith(("s3://", "https://", "http://")):
+            if not is_remote_url(ignition):
+                pool.fail("ignition", ignition, "an s3://bucket/key URL with a valid bucket name, or an https:// URL "
+                                                "(a pre-signed URL's query included)")
                 ignition = MISSING
         elif "\x00" in ignition or not re.fullmatch(r"[A-Za-z0-9._-]+", Path(ignition).name):
             # The name travels into Terraform expressions (the asset's path): plain names only.
@@ -86,8 +96,10 @@ def read_bootstrap(r: Reader, base_dir: Path) -> Any:
             else:
                 ignition = str(path)
     ssh_cidr = pool.limited("ssh_cidr", limits.SSH_CIDR, None)
+    ignition_key = pool.limited("ignition_kms_key_arn", limits.KMS_KEY_ARN, None)
+    subnet = pool.limited("subnet", limits.BOOTSTRAP_SUBNET, None)
     pool.finish()
-    values.update(ignition=ignition, ssh_cidr=ssh_cidr)
+    values.update(ignition=ignition, ssh_cidr=ssh_cidr, ignition_kms_key_arn=ignition_key, subnet=subnet)
     return MISSING if MISSING in values.values() else BootstrapConfig(**values)
 
 

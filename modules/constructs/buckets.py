@@ -23,7 +23,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration imp
 from ..configuration.canonical import canonical_json
 from ..configuration.regions import Partition
 from .cdk import Construct, TerraformResourceLifecycle
-from .hcl import new
+from .hcl import Expr, interpolate, new
 from .waivers import waive
 
 # Static-check findings (checkov) every bucket made here accepts, and why.
@@ -33,8 +33,9 @@ WAIVERS = {
     "CKV2_AWS_62": "Nothing consumes events of these buckets.",
     "CKV2_AWS_61": "A lifecycle rule would expire state versions, which are what a restore copies back.",
     "CKV_AWS_144": "Replication needs a second region and bucket that only the operator can choose.",
-    "CKV_AWS_145": "SSE-S3 by design: a KMS key is one more thing that can lock operators out of their state.",
 }
+SSE_S3_WAIVER = ("CKV_AWS_145", "SSE-S3 unless a customer-managed key is given: a KMS key is one more thing that can "
+                                "lock operators out of their data, so it is the operator's choice.")
 
 
 def tls_only_policy(bucket_arn: str) -> str:
@@ -52,18 +53,31 @@ def tls_only_policy(bucket_arn: str) -> str:
     })
 
 
+def sse_algorithm(kms_key_arn: str | Expr | None) -> str:
+    """S3's server-side encryption with `kms_key_arn` when given, else with S3's own keys."""
+    if isinstance(kms_key_arn, Expr):
+        return f'${{{kms_key_arn} == null ? "AES256" : "aws:kms"}}'
+    return "AES256" if kms_key_arn is None else "aws:kms"
+
+
 class PrivateBucket(Construct):
     """`aws_s3_bucket.<name>` and the resources that lock it down, all named `<name>`."""
 
     def __init__(self, scope: Construct, name: str, bucket_name: str, partition: Partition, *,
-                 lifecycle: TerraformResourceLifecycle | None = None):
+                 lifecycle: TerraformResourceLifecycle | None = None, kms_key_arn: str | Expr | None = None):
+        """`kms_key_arn`: SSE-KMS with that key (a module's variable: when it is not null); else SSE-S3."""
         super().__init__(scope, f"bucket_{name}")
         self.bucket = new(S3Bucket, self, name, bucket=bucket_name, force_destroy=False, lifecycle=lifecycle,
                           tags={"Name": bucket_name})
         for check_id, reason in WAIVERS.items():
             waive(self.bucket, check_id, reason)
+        if kms_key_arn is None or isinstance(kms_key_arn, Expr):  # a module: the key may be null
+            waive(self.bucket, *SSE_S3_WAIVER)
+        self.sse_algorithm = sse_algorithm(kms_key_arn)
         new(S3BucketEncryption, self, f"encryption.{name}", bucket=self.bucket.id, rule=[EncryptionRule(
-            apply_server_side_encryption_by_default=EncryptionDefault(sse_algorithm="AES256"),
+            apply_server_side_encryption_by_default=EncryptionDefault(
+                sse_algorithm=self.sse_algorithm,
+                kms_master_key_id=None if kms_key_arn is None else interpolate(kms_key_arn)),
             bucket_key_enabled=True)])
         new(S3BucketOwnershipControls, self, f"ownership.{name}", bucket=self.bucket.id,
             rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cdktf_cdktf_provider_aws.data_aws_iam_instance_profile import DataAwsIamInstanceProfile
 from cdktf_cdktf_provider_aws.iam_instance_profile import IamInstanceProfile
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
@@ -17,7 +18,7 @@ from ..configuration.canonical import canonical_json
 from ..configuration.limits import IamProfile
 from ..configuration.regions import Partition
 from .cdk import Construct
-from .hcl import Expr, local_value, new
+from .hcl import Expr, address, attribute, interpolate, is_null, is_set, local_value, new, optional_count
 
 
 @dataclass(frozen=True)
@@ -89,14 +90,47 @@ def profile_policy(scope: Construct, role: str, profile: IamProfile | Expr) -> s
 
 
 class MachineRole(Construct):
-    """`aws_iam_role.<name>`, its inline policy (a JSON document) and its instance profile."""
+    """`aws_iam_role.<name>`, its inline policy (a JSON document) and its instance profile; or, when
+    `existing_profile` names one, that profile looked up (`data.aws_iam_instance_profile.<name>`, which
+    also fails the plan if it does not exist) and nothing created.
 
-    def __init__(self, scope: Construct, name: str, infra_id: str, partition: Partition, policy: str):
+    `path` and `boundary` (a permissions boundary's ARN) apply to what is created; None leaves them
+    to AWS (path "/", no boundary). Either may be a module's variable."""
+
+    def __init__(self, scope: Construct, name: str, infra_id: str, partition: Partition, policy: str, *,
+                 path: str | Expr | None = None, boundary: str | Expr | None = None,
+                 existing_profile: str | Expr | None = None):
         super().__init__(scope, f"role_{name}")
-        self.role = new(IamRole, self, name, name=f"{infra_id}-{name}-role",
-                        assume_role_policy=assume_role_document(partition),
-                        tags={"Name": f"{infra_id}-{name}-role"})
-        self.policy = new(IamRolePolicy, self, f"policy.{name}", name=f"{infra_id}-{name}-policy",
-                          role=self.role.id, policy=policy)
-        self.profile = new(IamInstanceProfile, self, f"profile.{name}", name=f"{infra_id}-{name}-profile",
-                           role=self.role.name, tags={"Name": f"{infra_id}-{name}-profile"})
+        role = policy_resource = profile = existing = None
+        create = optional_count(is_null(existing_profile))
+        if create is not None:
+            role = new(IamRole, self, name, name=f"{infra_id}-{name}-role", path=_value(path),
+                       permissions_boundary=_value(boundary), assume_role_policy=assume_role_document(partition),
+                       tags={"Name": f"{infra_id}-{name}-role"}, **create)
+            policy_resource = new(IamRolePolicy, self, f"policy.{name}", name=f"{infra_id}-{name}-policy",
+                                  role=attribute(role, "id"), policy=policy, **create)
+            profile = new(IamInstanceProfile, self, f"profile.{name}", name=f"{infra_id}-{name}-profile",
+                          path=_value(path), role=attribute(role, "name"),
+                          tags={"Name": f"{infra_id}-{name}-profile"}, **create)
+        lookup = optional_count(is_set(existing_profile))
+        if lookup is not None:
+            existing = new(DataAwsIamInstanceProfile, self, f"existing.{name}", name=interpolate(existing_profile),
+                           **lookup)
+        self.role, self.policy, self.profile = role, policy_resource, profile
+        self.profile_name = _either(profile, "name", existing, "name")
+        self.role_name = _either(role, "name", existing, "role_name")
+        self.role_arn = _either(role, "arn", existing, "role_arn")
+
+
+def _value(value: str | Expr | None) -> str | None:
+    return None if value is None else interpolate(value)
+
+
+def _either(created, created_attribute: str, existing, existing_attribute: str) -> str:
+    """The attribute of whichever of the two exists (both are optional in a module)."""
+    if existing is None:
+        return getattr(created, created_attribute)
+    if created is None:
+        return getattr(existing, existing_attribute)
+    return (f"${{coalesce(one({address(existing)}[*].{existing_attribute}), "
+            f"one({address(created)}[*].{created_attribute}))}}")

@@ -16,7 +16,7 @@ from cdktf_cdktf_provider_aws.lb_target_group_attachment import LbTargetGroupAtt
 
 from ..configuration.machines import MachinePool
 from .cdk import Construct, TerraformResourceLifecycle, Token
-from .hcl import Expr, address, new, rows_where
+from .hcl import Expr, Flag, address, interpolate, new, rows_where
 from .waivers import waive
 
 # The boot image and the Ignition pointer only matter at first boot: RHCOS then updates itself
@@ -48,24 +48,39 @@ def hcl_list(values: Sequence[str] | Expr) -> str:
     return values if isinstance(values, Expr) else json.dumps(list(values))
 
 
+def security_groups_of(pool: MachinePool, own: Sequence[str]) -> list[str] | Any:
+    """The pool's groups: the cluster's `own`, then the pool's additional ones (a module's variable)."""
+    extra = pool.additional_security_group_ids
+    if isinstance(extra, Expr):
+        # Inside an expression a token renders bare, and a hand-written "${x}" is x. (Fn.concat would
+        # escape the hand-written ones into literal text.)
+        items = [group[2:-1] if group.startswith("${") and "TfToken" not in group else group for group in own]
+        return Token.as_list(f"${{concat([{', '.join(items)}], {extra})}}")
+    return [*own, *extra]
+
+
 def machine_pool(scope: Construct, role: str, *, infra_id: str, machines: Mapping[str, Mapping[str, int]] | Expr,
                  subnet_ids: str, ami: str, pool: MachinePool, instance_profile: str,
-                 security_group_ids: Sequence[str], user_data: str, public_ip: bool = False,
+                 security_group_ids: Sequence[str], user_data: str, public_ip: Flag = False,
                  name: str | None = None, depends_on: Sequence[Any] = ()) -> Instance:
     """`aws_instance.<role>`, one instance per key of `machines`.
 
     `subnet_ids` is an HCL expression for the subnet list the `subnet_index` of a
     machine points into. `name` is the Name tag pattern (default `<infra_id>-<role>-<key>`).
+    `security_group_ids` are the cluster's groups; the pool's additional ones follow them.
     """
     rows = rows_where(scope, f"{role}_machines", True, machines)
+    key = pool.root_volume_kms_key_arn
     instances = new(
         Instance, scope, role, for_each=rows, ami=ami, instance_type=pool.instance_type,
         iam_instance_profile=instance_profile,
         subnet_id=Token.as_string(f"${{{subnet_ids}[each.value.subnet_index]}}"),
-        vpc_security_group_ids=list(security_group_ids), associate_public_ip_address=public_ip,
+        vpc_security_group_ids=security_groups_of(pool, security_group_ids),
+        associate_public_ip_address=Token.as_any(f"${{{public_ip}}}") if isinstance(public_ip, Expr) else public_ip,
         user_data=user_data,
         root_block_device=InstanceRootBlockDevice(volume_size=pool.root_volume_size,
-                                                  volume_type=pool.root_volume_type, encrypted=True),
+                                                  volume_type=pool.root_volume_type, encrypted=True,
+                                                  kms_key_id=None if key is None else interpolate(key)),
         # RHCOS and Ignition speak IMDSv2; refusing v1 closes the SSRF route to the role's credentials.
         metadata_options=InstanceMetadataOptions(http_endpoint="enabled", http_tokens="required"),
         tags={"Name": name or f"{infra_id}-{role}-${{each.key}}", f"kubernetes.io/cluster/{infra_id}": "shared"},

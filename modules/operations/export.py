@@ -33,16 +33,23 @@ TERRAFORM_RANGE = ">= 1.3"
 MODULE_FILE = "main.tf.json"
 
 
+# Module name -> how it is built: every tier from variables, and the network tier a second
+# time for an existing VPC (the tier's other implementation, tiers/existing_network.py).
+SOURCES = {**{tier.module_name: (tier, FromVariables()) for tier in STACKS},
+           "existing_network": (Tier.NETWORK, FromVariables(existing_vpc=True))}
+
+
 def render_modules() -> dict[str, dict[str, Any]]:
-    """Tier module name -> its Terraform JSON, as cdktf renders it and then made a child module."""
+    """Module name -> its Terraform JSON, as cdktf renders it and then made a child module."""
     staging = Path(tempfile.mkdtemp(prefix="ocp-modules-"))
     try:
         app = App(outdir=str(staging))
-        for stack_class in STACKS.values():
-            stack_class(app, FromVariables())
+        for tier, source in SOURCES.values():
+            STACKS[tier](app, source)
         app.synth()
-        return {tier.module_name: _as_child_module(
-            json.loads((staging / "stacks" / tier.value / STACK_FILE).read_text())) for tier in STACKS}
+        return {name: _as_child_module(json.loads(
+            (staging / "stacks" / source.stack_name(tier) / STACK_FILE).read_text()))
+            for name, (tier, source) in SOURCES.items()}
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

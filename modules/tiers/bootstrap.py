@@ -2,10 +2,14 @@
 
 As 04_cluster_bootstrap.yaml builds it: a security group (SSH, and 19531 for
 the bootstrap journal that `openshift-install gather` reads), an IAM role and
-profile, and the instance in a public subnet with the bootstrap and master
-groups, registered in every API and machine-config target group. When
-`bootstrap.ignition` is a local file, it travels with the stack as an asset and
-is uploaded to a private bucket; the user data points Ignition at it.
+profile (or an existing profile), and the instance with the bootstrap and master
+groups, registered in every API and machine-config target group. The instance is
+in a public subnet with a public IP when `publish` is External (as the template
+has it), in a private one without when Internal (as the installer does), unless
+`bootstrap.subnet` says otherwise. When `bootstrap.ignition` is a local file, it
+travels with the stack as an asset and is uploaded to a private bucket (SSE-KMS
+with `bootstrap.ignition_kms_key_arn` when given, which the role may then decrypt
+with); the user data points Ignition at it, or at the s3:// or https:// URL given.
 
 The tier is destroyed once the cluster is up. It owns everything it created,
 target-group registrations included, so destroying it changes no other tier.
@@ -16,10 +20,10 @@ from cdktf_cdktf_provider_aws.s3_object import S3Object
 
 from ..configuration.ignition import pointer_config
 from ..configuration.topology import MACHINE_POOLS, Tier
-from ..constructs.buckets import PrivateBucket
+from ..constructs.buckets import PrivateBucket, sse_algorithm
 from ..constructs.cdk import AssetType, Construct, TerraformAsset
-from ..constructs.hcl import new
-from ..constructs.iam import BOOTSTRAP_POLICY, MachineRole, policy_document
+from ..constructs.hcl import Expr, new
+from ..constructs.iam import BOOTSTRAP_POLICY, MachineRole, Statement, policy_document
 from ..constructs.machines import machine_pool, register_targets
 from ..constructs.rules import ANY_IPV4, Peer, Protocol, Rule, security_groups, tcp
 from ..constructs.waivers import waive
@@ -52,18 +56,26 @@ class BootstrapStack(TierStack):
         group = security_groups(self, infra_id, self.read(Tier.NETWORK, "vpc_id"),
                                 {BOOTSTRAP: "Cluster Bootstrap Security Group"}, BOOTSTRAP, ingress, egress,
                                 inputs.vpc_cidr, id_prefix="security_group.")[BOOTSTRAP]
-        role = MachineRole(self, BOOTSTRAP, infra_id, inputs.partition, policy_document(BOOTSTRAP_POLICY))
+        key = inputs.bootstrap_ignition_kms_key_arn
+        # Reading an SSE-KMS object needs kms:Decrypt on its key.
+        statements = BOOTSTRAP_POLICY + ((Statement(("kms:Decrypt",), (key,)),) if key else ())
+        role = MachineRole(self, BOOTSTRAP, infra_id, inputs.partition, policy_document(statements),
+                           path=inputs.iam_path, boundary=inputs.iam_permissions_boundary,
+                           existing_profile=inputs.bootstrap.instance_profile)
 
         source_url, depends_on = self._ignition_source()
+        public = inputs.bootstrap_public
         instances = machine_pool(
             self, BOOTSTRAP, infra_id=infra_id, machines={"0": {"subnet_index": 0}},
-            subnet_ids=self.upstream(Tier.NETWORK, "public_subnet_ids"),
-            ami=inputs.rhcos_ami, pool=inputs.bootstrap, instance_profile=role.profile.name,
+            subnet_ids=self._subnets(public), ami=inputs.rhcos_ami, pool=inputs.bootstrap,
+            instance_profile=role.profile_name,
             security_group_ids=[group.id, self.read(Tier.SECURITY, "master_security_group_id")],
-            user_data=pointer_config(source_url, replace=True), public_ip=True, name=f"{infra_id}-bootstrap",
+            user_data=pointer_config(source_url, replace=True), public_ip=public, name=f"{infra_id}-bootstrap",
             depends_on=depends_on)  # Ignition fetches the object at first boot
-        waive(instances, "CKV_AWS_88", "A public IP by design, as in the reference template: `openshift-install "
-                                       "gather bootstrap` reaches it, and the tier is destroyed after install.")
+        if public is not False:
+            waive(instances, "CKV_AWS_88", "A public IP by design when the machine is public, as in the reference "
+                                           "template: `openshift-install gather bootstrap` reaches it, and the tier "
+                                           "is destroyed after install.")
         register_targets(self, BOOTSTRAP, instances, ["0"], inputs.api_target_groups,
                          self.upstream(Tier.CLUSTER_INFRA, "target_group_arns"))
 
@@ -77,6 +89,13 @@ class BootstrapStack(TierStack):
         })
         self.finish()
 
+    def _subnets(self, public) -> str:
+        """HCL for the subnet list the machine goes into: the public or the private subnets."""
+        subnets = {kind: self.upstream(Tier.NETWORK, f"{kind}_subnet_ids") for kind in ("public", "private")}
+        if isinstance(public, Expr):
+            return f"({public} ? {subnets['public']} : {subnets['private']})"
+        return subnets["public" if public else "private"]
+
     def _ignition_source(self) -> tuple[str, list[S3Object]]:
         """Where Ignition fetches bootstrap.ign; uploads a local file to a private bucket first.
 
@@ -85,8 +104,8 @@ class BootstrapStack(TierStack):
         inputs = self.inputs
         if inputs.bootstrap_ignition_file is None:
             return inputs.bootstrap_ignition_url, []
-        bucket_name = f"{inputs.infra_id}-bootstrap"
-        bucket = PrivateBucket(self, BOOTSTRAP, bucket_name, inputs.partition).bucket
+        bucket_name, key = f"{inputs.infra_id}-bootstrap", inputs.bootstrap_ignition_kms_key_arn
+        bucket = PrivateBucket(self, BOOTSTRAP, bucket_name, inputs.partition, kms_key_arn=key).bucket
         waive(bucket, "CKV_AWS_21", "The Ignition bucket holds one object for the length of the install; versions "
                                     "would only keep copies of a secret around.")
         asset = TerraformAsset(self, "bootstrap_ignition", path=inputs.bootstrap_ignition_file, type=AssetType.FILE)
@@ -94,6 +113,6 @@ class BootstrapStack(TierStack):
         path = f"${{path.module}}/{asset.path}"
         ignition = new(S3Object, self, "ignition", bucket=bucket.id, key=IGNITION_KEY, source=path,
                        # Written out: Fn.filemd5 would escape the ${path.module} inside its argument.
-                       source_hash=f'${{filemd5("{path}")}}', server_side_encryption="AES256",
-                       content_type="application/json")
+                       source_hash=f'${{filemd5("{path}")}}', server_side_encryption=sse_algorithm(key),
+                       kms_key_id=key, content_type="application/json")
         return f"s3://{bucket_name}/{IGNITION_KEY}", [ignition]

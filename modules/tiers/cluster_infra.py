@@ -8,8 +8,12 @@ by the network tier. The load-balancing table itself (`API_TARGETS`) lives in
 configuration/topology.py, where the machine tiers find it without this tier.
 
 `publish: Internal` drops the external NLB, its listener and target group, and
-the public record; nothing else changes. In aws-us-gov, alias records to NLBs
-are not allowed, so the private records are CNAMEs (TTL 10, as the template).
+the public record; nothing else changes. With `private_zone_id`, the tier creates
+no zone and only writes its records into the one given (through the role
+`private_zone_role_arn` when that zone is another account's: a second provider
+configuration, `aws.private_zone`, in a stack; a module takes the caller's).
+In aws-us-gov, alias records to NLBs are not allowed, so the private records are
+CNAMEs (TTL 10, as the template).
 """
 from __future__ import annotations
 
@@ -59,11 +63,7 @@ class ClusterInfraStack(TierStack):
         super().__init__(scope, source)
         inputs = self.inputs
         self.vpc_id = self.read(Tier.NETWORK, "vpc_id")
-        self.private_zone = new(
-            Route53Zone, self, "private", name=inputs.cluster_domain,
-            comment=f"Private zone of OpenShift cluster {inputs.cluster_domain}",
-            vpc=[Route53ZoneVpc(vpc_id=self.vpc_id, vpc_region=inputs.region)],
-            tags={"Name": f"{inputs.infra_id}-int", f"kubernetes.io/cluster/{inputs.infra_id}": "owned"})
+        self.private_zone_id = self._private_zone()
         self.internal, self.external = self._load_balancers()
         self._listeners()
         for name in ("api", "api-int"):
@@ -72,6 +72,17 @@ class ClusterInfraStack(TierStack):
             self._public_record()
         self.outputs(self._outputs())
         self.finish()
+
+    def _private_zone(self) -> str:
+        """The private zone's ID: the one given, or a zone this tier creates for the cluster domain."""
+        inputs = self.inputs
+        count = optional_count(is_null(inputs.private_zone_id))
+        zone = None if count is None else new(
+            Route53Zone, self, "private", name=inputs.cluster_domain,
+            comment=f"Private zone of OpenShift cluster {inputs.cluster_domain}",
+            vpc=[Route53ZoneVpc(vpc_id=self.vpc_id, vpc_region=inputs.region)],
+            tags={"Name": f"{inputs.infra_id}-int", f"kubernetes.io/cluster/{inputs.infra_id}": "owned"}, **count)
+        return value_or(inputs.private_zone_id, zone, "zone_id")
 
     def _load_balancers(self) -> tuple[Lb, Lb | None]:
         """The internal NLB in the private subnets; the external one in the public subnets, unless Internal."""
@@ -120,14 +131,15 @@ class ClusterInfraStack(TierStack):
         record_id = f"record.{name.replace('-', '_')}"
         aliases = self.inputs.partition.allows_external_publish
         alias_count, cname_count = optional_count(aliases), optional_count(negate(aliases))
+        provider = {"provider": self.inputs.private_zone_provider} if self.inputs.private_zone_provider else {}
         if alias_count is not None:
-            new(Route53Record, self, record_id, zone_id=self.private_zone.zone_id, name=fqdn, type="A",
+            new(Route53Record, self, record_id, zone_id=self.private_zone_id, name=fqdn, type="A", **provider,
                 alias=Route53RecordAlias(name=self.internal.dns_name, zone_id=self.internal.zone_id,
                                          evaluate_target_health=False), **alias_count)
         if cname_count is not None:
             # A module has both, one of them with count 0, so they need different names.
             new(Route53Record, self, f"{record_id}_cname" if alias_count is not None else record_id,
-                zone_id=self.private_zone.zone_id, name=fqdn, type="CNAME",
+                zone_id=self.private_zone_id, name=fqdn, type="CNAME", **provider,
                 ttl=CNAME_TTL, records=[self.internal.dns_name], **cname_count)
 
     def _public_record(self) -> None:
@@ -146,7 +158,7 @@ class ClusterInfraStack(TierStack):
         external, groups = self.inputs.external, address(self.target_groups)
         absent = absent_note(external, "null when Internal")
         outputs: dict[str, tuple[Any, str] | None] = {
-            "private_zone_id": (self.private_zone.zone_id, "ID of the cluster's private hosted zone."),
+            "private_zone_id": (self.private_zone_id, "ID of the cluster's private hosted zone (created, or given)."),
             "api_server_dns_name": (f"api-int.{self.inputs.cluster_domain}",
                                     "Host name of the API server for the machines' Ignition."),
             "internal_api_lb_dns_name": (self.internal.dns_name, "DNS name of the internal API load balancer."),

@@ -14,9 +14,15 @@ the implementation to it; tier code never asks which one it has.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any, Mapping, Protocol, Sequence
 
-from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags, AwsProviderEndpoints
+from cdktf_cdktf_provider_aws.provider import (
+    AwsProvider,
+    AwsProviderAssumeRole,
+    AwsProviderDefaultTags,
+    AwsProviderEndpoints,
+)
 
 from ..configuration.cluster import ClusterConfig
 from ..configuration.limits import IamProfile
@@ -28,6 +34,18 @@ from ..constructs.hcl import Expr, Flag, terraform_literal
 
 # The configuration's endpoint services that the S3 backend also reaches.
 BACKEND_SERVICES = ("s3", "dynamodb", "iam", "sts")
+# The provider configuration that writes records into a private zone of another account.
+ZONE_PROVIDER_ALIAS = "private_zone"
+
+
+@dataclass(frozen=True)
+class ExistingVpcInputs:
+    """An existing VPC the network tier looks up (a literal of a stack, or a module's variables)."""
+
+    vpc_id: str | Expr
+    private_subnets: Mapping[str, str] | Expr  # AZ name -> subnet ID
+    public_subnets: Mapping[str, str] | Expr  # AZ name -> subnet ID; may be empty when Internal
+    s3_endpoint: Flag  # add the S3 gateway endpoint to the subnets' route tables
 
 
 class TierInputs(Protocol):
@@ -42,6 +60,7 @@ class TierInputs(Protocol):
     region: str
     partition: Partition
     # Network (01).
+    existing_vpc: ExistingVpcInputs | None  # None: the tier creates the VPC
     vpc_cidr: str
     subnet_newbits: Any  # `cidrsubnet` newbits: subnets of `subnet_bits` host bits
     zones: Mapping[str, int] | Expr  # AZ name -> its block position; keys every per-AZ resource
@@ -53,7 +72,11 @@ class TierInputs(Protocol):
     # Cluster infrastructure (02) and security (03).
     external: Flag  # publish: External
     public_zone_id: str | Expr | None  # None: look the zone up by base_domain
+    private_zone_id: str | Expr | None  # an existing private zone; None: the tier creates it
+    private_zone_provider: Any  # the provider configuration that writes its records; None: the default one
     iam_profile: IamProfile | Expr
+    iam_permissions_boundary: str | Expr | None  # on every role the tiers create
+    iam_path: str | Expr | None  # of every role and profile the tiers create; None: "/"
     # Machines (04-06).
     rhcos_ami: str
     ignition_ca: str
@@ -64,13 +87,16 @@ class TierInputs(Protocol):
     master_ignition_url: str
     worker_ignition_url: str
     bootstrap_ssh_cidr: str
+    bootstrap_public: Flag  # in a public subnet, with a public IP
     bootstrap_ignition_file: str | None  # a local bootstrap.ign, which the tier uploads to its bucket
+    bootstrap_ignition_kms_key_arn: str | None  # that bucket's SSE-KMS key; None: SSE-S3
     bootstrap_ignition_url: str | None  # else: where the bootstrap machine fetches bootstrap.ign
     api_target_groups: Sequence[str] | Expr  # the target groups the machine tiers register in
     # State.
     state_bucket: str
     state_region: str
     lock_table: str | Expr | None
+    state_kms_key_arn: str | Expr | None  # SSE-KMS key of the state bucket; None: SSE-S3
     state_key_prefix: str | None  # where each tier keeps <tier>/terraform.tfstate; None: the caller's choice
 
     def upstream(self, tier: Tier, output: str) -> Expr:
@@ -112,25 +138,36 @@ class StackInputs:
         self.cluster_name, self.infra_id, self.base_domain = c.cluster_name, c.infra_id, c.base_domain
         self.cluster_domain, self.region, self.partition = c.cluster_domain, c.region, c.partition
         self.vpc_cidr, self.subnet_newbits = c.vpc_cidr, c.subnet_newbits
+        self.existing_vpc = None if c.existing_vpc is None else ExistingVpcInputs(
+            c.existing_vpc.vpc_id,
+            {az: s.private for az, s in c.existing_vpc.subnets.items()},
+            {az: s.public for az, s in c.existing_vpc.subnets.items() if s.public is not None},
+            c.existing_vpc.s3_endpoint)
         self.zones = {az: i for i, az in enumerate(c.availability_zones)}
         self.zone_list = json.dumps(list(c.availability_zones))
         self.zone_count = len(c.availability_zones)
         self.nat_gateways, self.network_acl, self.restricted_network = \
             c.nat_gateways, c.network_acl, c.restricted_network
         self.external, self.public_zone_id, self.iam_profile = c.external, c.public_zone_id, c.iam_profile
+        self.private_zone_id = c.private_zone_id
+        self.iam_permissions_boundary, self.iam_path = c.iam_permissions_boundary, c.iam_path
         self.rhcos_ami, self.ignition_ca = c.rhcos_ami, c.ignition_ca
         self.bootstrap, self.control_plane, self.compute = c.bootstrap, c.control_plane, c.compute
         self.worker_replicas = c.compute.replicas
         self.master_ignition_url, self.worker_ignition_url = c.master_ignition_url, c.worker_ignition_url
-        self.bootstrap_ssh_cidr = c.bootstrap_ssh_cidr
+        self.bootstrap_ssh_cidr, self.bootstrap_public = c.bootstrap_ssh_cidr, c.bootstrap_public
+        self.bootstrap_ignition_kms_key_arn = c.bootstrap.ignition_kms_key_arn
         local = c.bootstrap.ignition_is_local
         self.bootstrap_ignition_file = c.bootstrap.ignition if local else None
         self.bootstrap_ignition_url = None if local else c.bootstrap.ignition
         self.api_target_groups = list(api_targets(c.external))
         self.state_bucket, self.state_region = c.resolved_state_bucket, c.resolved_state_region
-        self.lock_table = c.state.dynamodb_table
+        self.lock_table, self.state_kms_key_arn = c.state.dynamodb_table, c.state.kms_key_arn
         self.state_key_prefix = f"{c.state.key_prefix}/{c.cluster_name}"
         self._configure_provider(self.state_region if tier is Tier.STATE else c.region)
+        # Records in another account's zone: through a role of that account (cluster-infra only).
+        self.private_zone_provider = None if tier is not Tier.CLUSTER_INFRA or c.private_zone_role_arn is None \
+            else self._configure_provider(c.region, alias=ZONE_PROVIDER_ALIAS, role_arn=c.private_zone_role_arn)
         if tier is Tier.STATE:
             # A path relative to the stack folder keeps build-machine paths out of the output.
             LocalBackend(stack, path="terraform.tfstate")
@@ -145,13 +182,20 @@ class StackInputs:
             options = self._backend_options(tier)
             # Reading state takes no lock: the (deprecated) lock table has no business here.
             options.pop("dynamodb_table", None)
+            options.pop("kms_key_id", None)  # S3 decrypts for a reader the key policy allows
             remote = DataTerraformRemoteStateS3(self._stack, tier.value.replace("-", "_"), **options)
             self._remote[tier] = remote.friendly_unique_id  # read from jsii once
         return Expr(f"data.terraform_remote_state.{self._remote[tier]}.outputs.{output}")
 
-    def _configure_provider(self, region: str) -> None:
+    def _configure_provider(self, region: str, *, alias: str | None = None,
+                            role_arn: str | None = None) -> AwsProvider:
         c = self._config
         options: dict[str, Any] = {"region": region}
+        if alias is not None:
+            options["alias"] = alias
+        if role_arn is not None:
+            options["assume_role"] = [AwsProviderAssumeRole(role_arn=role_arn,
+                                                            session_name=f"{c.infra_id}-{Tier.CLUSTER_INFRA.value}")]
         if c.tags:
             options["default_tags"] = [AwsProviderDefaultTags(
                 tags={terraform_literal(key): terraform_literal(value) for key, value in c.tags.items()})]
@@ -160,7 +204,7 @@ class StackInputs:
             # A custom S3 endpoint is an IP or a single host name: bucket names
             # cannot be prepended to it as virtual-hosted-style requests need.
             options["s3_use_path_style"] = "s3" in c.aws_endpoints
-        AwsProvider(self._stack, "aws", **options)
+        return AwsProvider(self._stack, "aws" if alias is None else f"aws_{alias}", **options)
 
     def _backend_options(self, tier: Tier) -> dict[str, Any]:
         """S3 backend settings of `tier`'s state object (shared by backend and remote state)."""
@@ -169,6 +213,8 @@ class StackInputs:
                                    "region": c.resolved_state_region, "encrypt": True}
         if c.state.dynamodb_table:
             options["dynamodb_table"] = c.state.dynamodb_table
+        if c.state.kms_key_arn:
+            options["kms_key_id"] = c.state.kms_key_arn
         endpoints = {k: v for k, v in c.aws_endpoints.items() if k in BACKEND_SERVICES}
         if endpoints:
             options["endpoints"] = S3BackendEndpointConfig(**endpoints)

@@ -22,12 +22,13 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider
 
 from ..configuration.cluster import ClusterConfig
 from ..configuration.ignition import machine_config_url
-from ..configuration.limits import BOOTSTRAP_IGNITION_URL, LIMITS, Limit, Publish
-from ..configuration.machines import BootstrapConfig, ComputeConfig, ControlPlaneConfig, MachinePool
+from ..configuration.limits import BOOTSTRAP_IGNITION_URL, LIMITS, SUBNET_IDS, Limit, Publish
+from ..configuration.machines import BootstrapConfig, ComputeConfig, ControlPlaneConfig
 from ..configuration.regions import Partition
 from ..configuration.topology import Tier
 from ..constructs.cdk import Construct, TerraformVariable, Token
 from ..constructs.hcl import Expr, local_value, new
+from .inputs import ExistingVpcInputs
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class Variable:
 LIMITED: dict[str, Limit] = {
     **{f.variable: f.limit for f in LIMITS if f.variable is not None},
     "bootstrap_ignition_url": BOOTSTRAP_IGNITION_URL,
+    "public_subnet_ids": SUBNET_IDS,
+    "private_subnet_ids": SUBNET_IDS,
 }
 
 
@@ -93,10 +96,26 @@ VARIABLES: dict[str, Variable] = {
     "worker_replicas": optional("Number of workers.", "number", ComputeConfig().replicas),
     "master_ignition_url": optional("Master config URL; null means https://api-int.<cluster domain>:22623/config/master."),
     "worker_ignition_url": optional("Worker config URL; null means https://api-int.<cluster domain>:22623/config/worker."),
+    # Existing infrastructure, and what the project creates (README, "Existing infrastructure").
+    "private_zone_id": optional("Existing private hosted zone for the cluster's records; null creates one."),
+    "iam_permissions_boundary": optional("Permissions boundary (policy ARN) of every role the module creates."),
+    "iam_path": optional("IAM path of every role and instance profile the module creates; null means /."),
+    **{f"{prefix}_instance_profile": optional(f"Existing instance profile for {what}; null creates role, policy and "
+                                              "profile.") for prefix, what in
+       (("bootstrap", "the bootstrap machine"), ("master", "masters"), ("worker", "workers"))},
+    **{f"{prefix}_additional_security_group_ids": optional(f"Security groups attached to {what} besides the "
+                                                           "cluster's own.", "list(string)", [])
+       for prefix, what in (("bootstrap", "the bootstrap machine"), ("master", "masters"), ("worker", "workers"))},
+    "root_volume_kms_key_arn": optional("KMS key ARN for the machines' root volumes; null uses EBS's default key."),
+    "state_kms_key_arn": optional("KMS key ARN for the state bucket (SSE-KMS); null means SSE-S3."),
+    "bootstrap_subnet": optional("private or public; null means public when publish is External, else private."),
+    "s3_endpoint": optional("Add the S3 gateway endpoint to the existing subnets' route tables.", "bool", False),
     # Outputs of other tiers.
-    "vpc_id": required("string", "ID of the cluster VPC (network tier output)."),
-    "public_subnet_ids": required("list(string)", "Public subnet IDs, in AZ order (network tier output)."),
-    "private_subnet_ids": required("list(string)", "Private subnet IDs, in AZ order (network tier output)."),
+    "vpc_id": required("string", "ID of the cluster VPC (network tier output, or the existing VPC)."),
+    "public_subnet_ids": required("list(string)", "Public subnet IDs, in AZ order (network tier output, or the "
+                                                  "existing VPC's; empty when Internal with a private bootstrap)."),
+    "private_subnet_ids": required("list(string)", "Private subnet IDs, in AZ order (network tier output, or the "
+                                                   "existing VPC's)."),
     "target_group_arns": required("map(string)", "API target group ARNs by name (cluster-infra tier output)."),
     "master_security_group_id": required("string", "Master security group ID (security tier output)."),
     "worker_security_group_id": required("string", "Worker security group ID (security tier output)."),
@@ -114,30 +133,52 @@ class ModulePartition(Partition):
 
 
 class FromVariables:
-    """Build a tier as a module: the stack is named after the tier (see `ModuleInputs`)."""
+    """Build a tier as a module: the stack is named after the tier (see `ModuleInputs`).
+
+    `existing_vpc`: the network tier looks up an existing VPC (module `existing_network`)."""
+
+    def __init__(self, *, existing_vpc: bool = False):
+        self.existing = existing_vpc
 
     def stack_name(self, tier: Tier) -> str:
-        return tier.value
+        return f"existing-{tier.value}" if self.existing else tier.value
 
     def bind(self, stack: Construct, tier: Tier) -> "ModuleInputs":
         # Only for cdktf's checks: the export drops the block (the caller configures the provider).
         AwsProvider(stack, "aws")
-        return ModuleInputs(stack)
+        return ModuleInputs(stack, existing_vpc=self.existing)
+
+
+class ModulePool:
+    """A machine pool's settings as variables, each declared when the tier first reads it."""
+
+    def __init__(self, inputs: "ModuleInputs", role: str):
+        self._inputs, self._role = inputs, role
+
+    instance_type = property(lambda self: self._inputs._string(f"{self._role}_instance_type"))
+    root_volume_size = property(lambda self: self._inputs._number("root_volume_size"))
+    root_volume_type = property(lambda self: self._inputs._string("root_volume_type"))
+    root_volume_kms_key_arn = property(lambda self: self._inputs.ref("root_volume_kms_key_arn"))
+    instance_profile = property(lambda self: self._inputs.ref(f"{self._role}_instance_profile"))
+    additional_security_group_ids = property(
+        lambda self: self._inputs.ref(f"{self._role}_additional_security_group_ids"))
 
 
 def _pool(role: str) -> property:
-    return property(lambda self: MachinePool(self._string(f"{role}_instance_type"), self._number("root_volume_size"),
-                                             self._string("root_volume_type")))
+    return property(lambda self: ModulePool(self, role))
 
 
 class ModuleInputs:
     """`TierInputs` answered with the module's variables (declared on first read)."""
 
     bootstrap_ignition_file = None  # the caller uploads bootstrap.ign (examples/consumer does)
+    bootstrap_ignition_kms_key_arn = None  # and encrypts it as it chooses
     state_key_prefix = None  # where the caller keeps each tier's state is its own business
+    # A zone of another account: the caller passes the module a provider that assumes the role.
+    private_zone_provider = None
 
-    def __init__(self, scope: Construct):
-        self._scope = scope
+    def __init__(self, scope: Construct, *, existing_vpc: bool = False):
+        self._scope, self._existing_vpc = scope, existing_vpc
         # Own scope for the variables: an output may have a variable's name (`vpc_id`).
         self._inputs = Construct(scope, "inputs")
         self.declared: dict[str, TerraformVariable] = {}
@@ -158,7 +199,8 @@ class ModuleInputs:
             if limit is not None:
                 condition = limit.condition(f"var.{name}")
                 if spec.nullable:
-                    condition = f"var.{name} == null || ({condition})"
+                    # `||` evaluates both sides in Terraform: the check must not fail on null itself.
+                    condition = f"var.{name} == null || try({condition}, false)"
                 message = f"{name} must be {limit.describe()}."
                 # JSON syntax: a string is a template, so the expression goes in ${}.
                 variable.add_validation(condition=f"${{{condition}}}", error_message=message)
@@ -198,6 +240,10 @@ class ModuleInputs:
     bootstrap_ignition_url = property(lambda self: self._string("bootstrap_ignition_url"))
     worker_replicas = property(lambda self: self.ref("worker_replicas"))
     lock_table = property(lambda self: self.ref("lock_table"))
+    state_kms_key_arn = property(lambda self: self.ref("state_kms_key_arn"))
+    private_zone_id = property(lambda self: self.ref("private_zone_id"))
+    iam_permissions_boundary = property(lambda self: self.ref("iam_permissions_boundary"))
+    iam_path = property(lambda self: self.ref("iam_path"))
     bootstrap = _pool("bootstrap")
     control_plane = _pool("master")
     compute = _pool("worker")
@@ -206,6 +252,21 @@ class ModuleInputs:
     zone_list = property(lambda self: self.ref("availability_zones"))
     zone_count = property(lambda self: Expr(f"length({self.upstream(Tier.NETWORK, 'private_subnet_ids')})"))
     api_target_groups = property(lambda self: Expr(f"keys({self.upstream(Tier.CLUSTER_INFRA, 'target_group_arns')})"))
+
+    @property
+    def existing_vpc(self) -> ExistingVpcInputs | None:
+        if not self._existing_vpc:
+            return None
+        azs = self.ref("availability_zones")
+        # `if`, not a conditional: `{}` and a map of subnets are not of one type to Terraform.
+        by_az = lambda ids: Expr(f"{{ for index, az in {azs} : az => {ids}[index] if index < length({ids}) }}")  # noqa: E731
+        return ExistingVpcInputs(self.ref("vpc_id"), by_az(self.ref("private_subnet_ids")),
+                                 by_az(self.ref("public_subnet_ids")), Expr(self.ref("s3_endpoint")))
+
+    @property
+    def bootstrap_public(self) -> Expr:
+        subnet = self.ref("bootstrap_subnet")
+        return Expr(f'coalesce({subnet}, {self.external} ? "public" : "private") == "public"')
 
     @property
     def region(self) -> str:

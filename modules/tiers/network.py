@@ -37,6 +37,7 @@ from ..constructs.cdk import Construct, Fn, Op, Token
 from ..constructs.hcl import address, attribute, each_ref, new, optional_count, rows_where
 from ..constructs.waivers import waive
 from .base import TierStack
+from .existing_network import ExistingNetwork
 from .inputs import InputSource, TierInputs
 
 ANYWHERE = "0.0.0.0/0"
@@ -134,6 +135,17 @@ class Network(Construct):
         """HCL for `attribute` of every instance of a per-AZ resource, in AZ block order."""
         return f"[for az in {self.inputs.zone_list} : {address(resource)}[az].{attribute}]"
 
+    # What the tier's outputs read; `ExistingNetwork` has the same (the network tier's two VPCs).
+    vpc_id = property(lambda self: self.vpc.id)
+    vpc_cidr = property(lambda self: self.vpc.cidr_block)
+    public_route_table_id = property(lambda self: self.public_route_table.id)
+
+    def ids(self, role: str, kind: str = "subnets") -> str:
+        """HCL: the IDs of the `role` subnets (or their route tables), in AZ order."""
+        if kind == "subnets":
+            return self.list_of(self.public_subnets if role == "public" else self.private_subnets, "id")
+        return self.list_of(self.private_route_tables, "id")  # the public route table is one
+
     def _nat_gateways(self) -> None:
         name = self.inputs.infra_id
         azs = rows_where(self, "nat_azs", self.inputs.nat_gateways, self.inputs.zones)
@@ -195,22 +207,22 @@ class Network(Construct):
 
 
 class NetworkStack(TierStack):
+    """The cluster's VPC: created (`Network`), or an existing one looked up (`ExistingNetwork`)."""
+
     tier = Tier.NETWORK
 
     def __init__(self, scope: Construct, source: InputSource):
         super().__init__(scope, source)
-        net = Network(self, self.inputs)
+        net = Network(self, self.inputs) if self.inputs.existing_vpc is None else ExistingNetwork(self, self.inputs)
+        as_list = lambda hcl: Token.as_list(f"${{{hcl}}}")  # noqa: E731
         self.outputs({
-            "vpc_id": (net.vpc.id, "ID of the cluster VPC."),
-            "vpc_cidr": (net.vpc.cidr_block, "IPv4 CIDR block of the cluster VPC."),
-            "availability_zones": (Token.as_list(f"${{{self.inputs.zone_list}}}"),
-                                   "AZ names, in the order of the subnet lists below."),
-            "public_subnet_ids": (Token.as_list(f"${{{net.list_of(net.public_subnets, 'id')}}}"),
-                                  "IDs of the public subnets, one per AZ."),
-            "private_subnet_ids": (Token.as_list(f"${{{net.list_of(net.private_subnets, 'id')}}}"),
-                                   "IDs of the private subnets, one per AZ."),
-            "public_route_table_id": (net.public_route_table.id, "ID of the public route table."),
-            "private_route_table_ids": (Token.as_list(f"${{{net.list_of(net.private_route_tables, 'id')}}}"),
+            "vpc_id": (net.vpc_id, "ID of the cluster VPC."),
+            "vpc_cidr": (net.vpc_cidr, "IPv4 CIDR block of the cluster VPC."),
+            "availability_zones": (as_list(self.inputs.zone_list), "AZ names, in the order of the subnet lists below."),
+            "public_subnet_ids": (as_list(net.ids("public")), "IDs of the public subnets, one per AZ."),
+            "private_subnet_ids": (as_list(net.ids("private")), "IDs of the private subnets, one per AZ."),
+            "public_route_table_id": (net.public_route_table_id, "ID of the public route table."),
+            "private_route_table_ids": (as_list(net.ids("private", "route_tables")),
                                         "IDs of the private route tables, one per AZ."),
         })
         self.finish()

@@ -1,4 +1,5 @@
-"""Security tier (03): master and worker security groups and rules, IAM roles and profiles.
+"""Security tier (03): master and worker security groups and rules, IAM roles and profiles
+(or, per pool, an existing instance profile looked up).
 
 The rules are the table below. Names, ports and sources come from the reference
 template 03_cluster_security.yaml; where the documentation's names disagree
@@ -99,17 +100,20 @@ class SecurityStack(TierStack):
         for group in groups.values():
             waive(group, "CKV2_AWS_5", "The groups are attached in other tiers (bootstrap, control-plane, compute), "
                                        "which a scan of one stack cannot see.")
+        pools = {MASTER: inputs.control_plane, WORKER: inputs.compute}
         roles = {role: MachineRole(self, role, inputs.infra_id, inputs.partition,
-                                   profile_policy(self, role, inputs.iam_profile))
+                                   profile_policy(self, role, inputs.iam_profile), path=inputs.iam_path,
+                                   boundary=inputs.iam_permissions_boundary,
+                                   existing_profile=pools[role].instance_profile)
                  for role in (MASTER, WORKER)}
 
         outputs = {}
         for role in (MASTER, WORKER):
             outputs.update({
                 f"{role}_security_group_id": (groups[role].id, f"ID of the {role} security group."),
-                f"{role}_instance_profile_name": (roles[role].profile.name, f"Name of the {role} instance profile."),
-                f"{role}_role_name": (roles[role].role.name, f"Name of the {role} IAM role."),
-                f"{role}_role_arn": (roles[role].role.arn, f"ARN of the {role} IAM role."),
+                f"{role}_instance_profile_name": (roles[role].profile_name, f"Name of the {role} instance profile."),
+                f"{role}_role_name": (roles[role].role_name, f"Name of the {role} IAM role."),
+                f"{role}_role_arn": (roles[role].role_arn, f"ARN of the {role} IAM role."),
             })
         self.outputs(outputs)
         self.finish()

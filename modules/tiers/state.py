@@ -38,7 +38,8 @@ class StateStack(TierStack):
         super().__init__(scope, source)
         inputs = self.inputs
         name = inputs.state_bucket
-        bucket = PrivateBucket(self, "state", name, inputs.partition, lifecycle=PROTECTED).bucket
+        bucket = PrivateBucket(self, "state", name, inputs.partition, lifecycle=PROTECTED,
+                               kms_key_arn=inputs.state_kms_key_arn).bucket
         # Versioning on the state bucket only: every state write can be rolled back.
         new(S3BucketVersioning, self, "versioning.state", bucket=bucket.id,
             versioning_configuration=VersioningConfiguration(status="Enabled"))
