@@ -48,6 +48,26 @@ def variant(**changes: Any) -> dict[str, Any]:
 
 
 GOV_AZS = ["us-gov-west-1a", "us-gov-west-1b", "us-gov-west-1c"]
+KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+ZONE_ROLE = "arn:aws:iam::111111111111:role/ocp-dns-writer"
+PRESIGNED = ("https://ocp4-ignition.s3.us-east-1.amazonaws.com/bootstrap.ign?X-Amz-Algorithm=AWS4-HMAC-SHA256&"
+             "X-Amz-Credential=AKIAEXAMPLE%2F20261201%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Expires=3600&"
+             "X-Amz-Signature=0123456789abcdef")
+# Every existing-infrastructure option at once, in an External cluster over three AZs
+# (README, "Existing infrastructure"); its bootstrap machine private all the same.
+EXISTING: dict[str, Any] = {
+    "existing_vpc": {"vpc_id": "vpc-0a1b2c3d4e5f60718", "s3_endpoint": True, "subnets": {
+        f"us-east-1{az}": {"private": f"subnet-0{i}1b2c3d4e5f6071{i}", "public": f"subnet-0{i}1b2c3d4e5f6072{i}"}
+        for i, az in enumerate("abc")}},
+    "private_zone_id": "Z0123456789ABCDEFGHIJ", "private_zone_role_arn": ZONE_ROLE,
+    "iam_permissions_boundary": "arn:aws:iam::123456789012:policy/ocp-boundary", "iam_path": "/openshift/",
+    "state": {"kms_key_arn": KEY_ARN},
+    "bootstrap": {"ignition": PRESIGNED, "subnet": "private", "root_volume_kms_key_arn": KEY_ARN,
+                  "additional_security_group_ids": ["sg-0a1b2c3d4e5f60718"]},
+    "control_plane": {"instance_profile": "corp-ocp-master", "root_volume_kms_key_arn": KEY_ARN},
+    "compute": {"root_volume_kms_key_arn": KEY_ARN,
+                "additional_security_group_ids": ["sg-0a1b2c3d4e5f60718", "sg-0a1b2c3d4e5f60719"]},
+}
 CN_AZS = ["cn-north-1a", "cn-north-1b"]
 
 VARIANTS: dict[str, dict[str, Any]] = {
@@ -67,6 +87,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "replicas_4": variant(compute={"replicas": 4}),
     "govcloud": variant(region="us-gov-west-1", availability_zones=GOV_AZS, publish="Internal"),
     "china": variant(region="cn-north-1", availability_zones=CN_AZS),
+    "existing": variant(**EXISTING),
 }
 
 

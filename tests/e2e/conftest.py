@@ -18,6 +18,7 @@ import pytest
 
 from conftest import make_install_dir, variant
 from e2e.consumer import ConsumerRecord, read_remote_state, run_consumer
+from e2e.brownfield import handed_state, hand_over, observe
 from e2e.day2 import Refusals, day2_document, refuse_the_changed_review, run_day2
 from emulator import Emulator
 from e2e.flow import FlowRecord, run_flow
@@ -28,13 +29,15 @@ from modules.configuration import parse_config
 
 # Two flows fit the time budget (each runs ~40 terraform commands, and every one
 # loads the 700 MB provider): the default cluster, and one that varies everything
-# else at once: publish Internal, a single AZ, and bootstrap.ign as a local file
-# that the tier uploads to its own bucket.
+# else at once: publish Internal, a single AZ, bootstrap.ign as a local file that
+# the tier uploads to its own bucket, and brownfield: installed into the VPC,
+# subnet, private zone (of another account), instance profiles and KMS key that
+# e2e/brownfield.py hands over, with an additional group on the workers.
 FLOWS = {
     "external": {},
-    "internal_one_az": {"publish": "Internal", "availability_zones": ["us-east-1a"],
-                        "bootstrap": {"ignition": "install/bootstrap.ign"}},
+    "brownfield": {"publish": "Internal", "availability_zones": ["us-east-1a"]},
 }
+BROWNFIELD = "brownfield"
 
 # E2E_FLOWS=external,one_az runs a subset (the tests of the others are skipped as not selected).
 SELECTED = [f for f in os.environ.get("E2E_FLOWS", ",".join(FLOWS)).split(",") if f in FLOWS]
@@ -63,14 +66,21 @@ def after_external_apply(record: FlowRecord, emulator: Emulator) -> None:
     record.plans_after_apply = converged(unchanged)
 
 
-def after_internal_apply(record: FlowRecord, emulator: Emulator) -> None:
-    """Day 2 (e2e/day2.py), whose review stands for this flow's "every plan is empty" check."""
+def after_brownfield_apply(record: FlowRecord, emulator: Emulator) -> None:
+    """What the cluster did with what it was handed (e2e/brownfield.py); then day 2 (e2e/day2.py),
+    whose review stands for this flow's "every plan is empty" check."""
+    record.extras["observed"] = observe(emulator, record.config, record.extras["handed"])
     day2_config, day2_outdir = record.extras.pop("day2_synthesis")
     record.extras["day2"], record.plans_after_apply = timed(
         "day2", run_day2, record.outdir, day2_config, day2_outdir, emulator)
 
 
-AFTER_APPLY = {"external": after_external_apply, "internal_one_az": after_internal_apply}
+def after_brownfield_destroy(record: FlowRecord, emulator: Emulator) -> None:
+    record.extras["handed_after"] = handed_state(emulator, record.extras["handed"])
+
+
+AFTER_APPLY = {"external": after_external_apply, BROWNFIELD: after_brownfield_apply}
+AFTER_DESTROY = {BROWNFIELD: after_brownfield_destroy}
 
 
 def reliability_job(config, outdir, changed_outdir, emulator: Emulator) -> ReliabilityRecord:
@@ -133,10 +143,15 @@ def start(root: Path) -> Future:
         emulator = emulators[name]
         emulator.client("route53").create_hosted_zone(Name="example.com", CallerReference=name)
         ami = emulator.client("ec2").describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+        handed = hand_over(emulator, "ocp4.example.com") if name == BROWNFIELD else None
+        if handed is not None:
+            changes = {**changes, **handed.configuration()}
         config = parse_config(variant(**changes, rhcos_ami=ami, aws_endpoints=emulator.endpoints),
                               source=name, base_dir=root)
         records[name] = FlowRecord(config, synthesize([config], root / name / "cdktf.out"))
-        if AFTER_APPLY.get(name) is after_internal_apply:  # its day 2: another image of the region
+        if handed is not None:
+            records[name].extras.update(handed=handed, handed_before=handed_state(emulator, handed))
+        if name == BROWNFIELD:  # its day 2: another image of the region
             images = emulator.client("ec2").describe_images(Owners=["amazon"])["Images"]
             new_image = next(image["ImageId"] for image in images if image["ImageId"] != ami)
             day2_config = parse_config(day2_document(config, new_image), source="day2", base_dir=root)
@@ -159,8 +174,8 @@ def start(root: Path) -> Future:
             consumer = pool.submit(timed, "consumer", consumer_job, root, consumer_emulator)
             reliability = pool.submit(reliability_job, reliability_config, reliability_out, changed_out,
                                       reliability_emulator)
-            futures = {name: pool.submit(run_flow, records[name], emulators[name], AFTER_APPLY.get(name))
-                       for name in SELECTED}
+            futures = {name: pool.submit(run_flow, records[name], emulators[name], AFTER_APPLY.get(name),
+                                         AFTER_DESTROY.get(name)) for name in SELECTED}
             results = {name: future.result() for name, future in futures.items()}
             CONSUMER["record"] = consumer.result()
             RELIABILITY["record"] = reliability.result()

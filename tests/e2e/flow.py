@@ -68,7 +68,8 @@ def teardown_of_a_cluster_that_ran(record: FlowRecord, emulator: Any, tiers: lis
     record.after_refusal = inventory(emulator)
     teardown.destroy(outdir, config, tiers, delete_data=True, log=quiet, env=env)
     everything = {**record.planted.cluster, **record.planted.decoys}
-    record.remaining = {label: exists(emulator, kind, ident) for label, (kind, ident) in everything.items()}
+    record.remaining = {label: exists(emulator, kind, ident, record.planted.zone_role)
+                        for label, (kind, ident) in everything.items()}
     record.state_keys = (keys_before, state_keys(emulator, config))
 
 
@@ -95,8 +96,8 @@ def plans(record: FlowRecord, stacks: list[str], env: dict[str, str]) -> dict[st
     return {stack: future.result() for stack, future in results.items()}
 
 
-def run_flow(record: FlowRecord, emulator: Any,
-             after_apply: Callable[[FlowRecord, Any], None] | None = None) -> FlowRecord:
+def run_flow(record: FlowRecord, emulator: Any, after_apply: Callable[[FlowRecord, Any], None] | None = None,
+             after_destroy: Callable[[FlowRecord, Any], None] | None = None) -> FlowRecord:
     config, outdir, env = record.config, record.outdir, emulator.env
     name = config.cluster_name
     stacks = deploy.stack_order(outdir, name)
@@ -132,4 +133,6 @@ def run_flow(record: FlowRecord, emulator: Any,
     record.after_destroy = inventory(emulator)
     record.state_destroy = terraform.run(["destroy", "-input=false", "-no-color", "-auto-approve"],
                                          deploy.stack_dir(outdir, stack_name(name, Tier.STATE)), env=env, check=False)
+    if after_destroy is not None:
+        after_destroy(record, emulator)
     return record

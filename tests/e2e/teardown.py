@@ -21,6 +21,7 @@ class Planted:
     cluster: dict[str, tuple[str, str]] = field(default_factory=dict)  # label -> (kind, ID as teardown names it)
     decoys: dict[str, tuple[str, str]] = field(default_factory=dict)
     data: set[str] = field(default_factory=set)  # labels of the cluster's data (bucket, volume, snapshot)
+    zone_role: str | None = None  # the private zone is another account's, reached through this role
 
 
 def _tag(infra_id: str, value: str = "owned") -> dict[str, str]:
@@ -43,11 +44,13 @@ def plant(emulator: Any, config: ClusterConfig, found: dict[str, Any]) -> Plante
     """`found` is the flow's inventory after apply (its VPC, subnets and groups)."""
     ec2, elb, elbv2 = emulator.client("ec2"), emulator.client("elb"), emulator.client("elbv2")
     route53, s3, iam = emulator.client("route53"), emulator.client("s3"), emulator.client("iam")
-    infra, planted = config.infra_id, Planted()
+    infra, planted = config.infra_id, Planted(zone_role=config.private_zone_role_arn)
     owned = _tag(infra)
     vpc = found["vpcs"][0]["id"]
     public = sorted(s["id"] for s in found["subnets"] if "kubernetes.io/role/elb" in s["tags"])
     private = sorted(s["id"] for s in found["subnets"] if "kubernetes.io/role/internal-elb" in s["tags"])
+    # An Internal cluster in a VPC without public subnets gets internal load balancers.
+    balanced, scheme = (public, "internet-facing") if public else (private, "internal")
     worker_group = next(gid for gid, name in found["security_groups"].items() if name == f"{infra}-worker-sg")
 
     # The ingress operator's load balancers, each with its k8s-elb group.
@@ -58,12 +61,13 @@ def plant(emulator: Any, config: ClusterConfig, found: dict[str, Any]) -> Plante
             VpcId=vpc, TagSpecifications=[{"ResourceType": "security-group", "Tags": [owned]}])["GroupId"]
         planted.cluster[f"{kind} group"] = ("security group", groups[kind])
     classic = "a0123456789abcdef0123456789abcde"
-    elb.create_load_balancer(LoadBalancerName=classic, Subnets=public, SecurityGroups=[groups["classic"]],
+    elb.create_load_balancer(LoadBalancerName=classic, Subnets=balanced, SecurityGroups=[groups["classic"]],
+                             Scheme=scheme,
                              Listeners=[{"Protocol": "TCP", "LoadBalancerPort": 443, "InstanceProtocol": "TCP",
                                          "InstancePort": 31443}], Tags=[owned])
     planted.cluster["classic load balancer"] = ("classic load balancer", classic)
-    nlb = elbv2.create_load_balancer(Name="a9876543210fedcba-nlb", Subnets=public, Type="network",
-                                     Scheme="internet-facing", SecurityGroups=[groups["nlb"]],
+    nlb = elbv2.create_load_balancer(Name="a9876543210fedcba-nlb", Subnets=balanced, Type="network",
+                                     Scheme=scheme, SecurityGroups=[groups["nlb"]],
                                      Tags=[owned])["LoadBalancers"][0]
     planted.cluster["network load balancer"] = ("load balancer", nlb["LoadBalancerArn"])
     # The cloud provider opens the node ports on the worker group to the ELB's group.
@@ -75,8 +79,10 @@ def plant(emulator: Any, config: ClusterConfig, found: dict[str, Any]) -> Plante
     # *.apps records in both zones; a public record outside the cluster's domain is not the cluster's.
     apps = f"*.apps.{config.cluster_domain}"
     for label, private_zone in (("private", True), ("public", False)):
-        zone = _zone_id(route53, config.cluster_domain if private_zone else config.base_domain, private_zone)
-        _cname(route53, zone, apps, f"{classic}.us-east-1.elb.amazonaws.com")
+        client = emulator.client("route53", role_arn=planted.zone_role) if private_zone and planted.zone_role \
+            else route53
+        zone = _zone_id(client, config.cluster_domain if private_zone else config.base_domain, private_zone)
+        _cname(client, zone, apps, f"{classic}.us-east-1.elb.amazonaws.com")
         planted.cluster[f"{label} apps record"] = ("record", f"{apps} CNAME")
     _cname(route53, _zone_id(route53, config.base_domain, False), f"www.{config.base_domain}", "example.net")
     planted.decoys["public record outside the domain"] = ("record", f"www.{config.base_domain} CNAME")
@@ -114,8 +120,9 @@ def plant(emulator: Any, config: ClusterConfig, found: dict[str, Any]) -> Plante
     return planted
 
 
-def exists(emulator: Any, kind: str, ident: str) -> bool:
-    """Whether the resource `teardown` would name `kind ident` is still there."""
+def exists(emulator: Any, kind: str, ident: str, zone_role: str | None = None) -> bool:
+    """Whether the resource `teardown` would name `kind ident` is still there (records: also in the
+    zones `zone_role` reaches)."""
     from botocore.exceptions import ClientError
 
     ec2 = emulator.client("ec2")
@@ -135,9 +142,10 @@ def exists(emulator: Any, kind: str, ident: str) -> bool:
             return bool(ec2.describe_security_group_rules(SecurityGroupRuleIds=[ident])["SecurityGroupRules"])
         if kind == "record":
             name, record_type = ident.rsplit(" ", 1)
-            route53 = emulator.client("route53")
+            clients = [emulator.client("route53")] + ([emulator.client("route53", role_arn=zone_role)]
+                                                      if zone_role else [])
             return any(r["Name"].replace("\\052", "*").rstrip(".") == name and r["Type"] == record_type
-                       for zone in route53.list_hosted_zones()["HostedZones"]
+                       for route53 in clients for zone in route53.list_hosted_zones()["HostedZones"]
                        for r in route53.list_resource_record_sets(HostedZoneId=zone["Id"])["ResourceRecordSets"])
         if kind == "IAM user":
             return bool(emulator.client("iam").get_user(UserName=ident))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from e2e.conftest import SELECTED
+from e2e.conftest import BROWNFIELD, SELECTED
 from e2e.day2 import DAY2, NEW_MASTER_TYPE
 from modules.configuration.machines import CONTROL_PLANE_REPLICAS
 
@@ -16,12 +16,12 @@ pytestmark = pytest.mark.e2e
 
 INFRA = "ocp4-x7k2q"
 MASTERS = {f"{INFRA}-master-{i}" for i in range(CONTROL_PLANE_REPLICAS)}
-internal = pytest.mark.skipif("internal_one_az" not in SELECTED, reason="the internal flow is not selected")
+internal = pytest.mark.skipif(BROWNFIELD not in SELECTED, reason="the brownfield flow is not selected")
 
 
 @pytest.fixture(scope="module")
 def day2(flows):
-    return flows["internal_one_az"].extras["day2"]
+    return flows[BROWNFIELD].extras["day2"]
 
 
 def test_a_review_made_stale_by_another_apply_is_refused_with_nothing_applied(refusals):
