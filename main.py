@@ -25,10 +25,14 @@
                                        plan every tier and write plan-review.md and .json to DIR
                                        (default: the output folder), with the saved plans and
                                        reviewed.json for `apply --reviewed DIR`
+    python main.py sts-manifests --out DIR
+                                       write the Secrets and the Authentication config of manual mode
+                                       with AWS STS into DIR/manifests/, from the applied credentials
+                                       tier (README, "Short-term credentials")
     python main.py export-modules [--out DIR]
                                        write every tier as a reusable Terraform module (default
                                        terraform-modules/, the committed copy)
-    (apply, destroy, replace, plan-review: with several clusters, --cluster NAME)
+    (apply, destroy, replace, plan-review, sts-manifests: with several clusters, --cluster NAME)
 
 Exit status, for every command: 0 done (plan-review: nothing would change), 1 failed (Terraform,
 AWS or checkov; plan-review --fail-on attention: attention items), 2 plan-review only: changes to
@@ -99,7 +103,9 @@ def parser() -> Parser:
     review.add_argument("--out", metavar="DIR", help="where to write plan-review.md/.json (default: the output)")
     review.add_argument("--target", metavar="TIER", type=tier_argument, help="the tier the change is meant for")
     review.add_argument("--fail-on", choices=("attention",), help="exit 1 on attention items")
-    for command in (apply, destroy, replace, review):
+    manifests = commands.add_parser("sts-manifests", help="write manual mode's Secrets and Authentication config")
+    manifests.add_argument("--out", metavar="DIR", required=True, help="the installer's folder: writes DIR/manifests/")
+    for command in (apply, destroy, replace, review, manifests):
         command.add_argument("--cluster", metavar="NAME", help="which cluster of a fleet")
     export = commands.add_parser("export-modules", help="write every tier as a reusable Terraform module")
     export.add_argument("--out", metavar="DIR", help="default: terraform-modules/ (the committed copy)")
@@ -133,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         if command == "plan-review":
             return plan_review(args, configs, cluster)
         config = next(config for config in configs if config.cluster_name == cluster)
+        if command == "sts-manifests":
+            return sts_manifests(config, Path(args.out))
         if command == "apply":
             if args.reviewed and args.tiers:
                 raise UsageError("--reviewed applies the whole review: name no tier")
@@ -225,6 +233,20 @@ def apply(args: argparse.Namespace, config: ClusterConfig, tiers: list[str], out
     else:
         applied = applying.apply(outdir, config.cluster_name, tiers, allow=allow, aws=Aws(config))
     print(f"applied {', '.join(applied)}" if applied else "nothing to apply: every plan is empty")
+    return OK
+
+
+def sts_manifests(config: ClusterConfig, folder: Path) -> int:
+    from modules.operations import cluster_resources, deploy, sts_manifests as manifests
+    from modules.operations.fingerprint import resolve_outdir
+
+    try:
+        written = manifests.sts_manifests(config, resolve_outdir(), folder)
+    except (deploy.DeployError, cluster_resources.AwsError) as error:
+        print(f"sts-manifests failed: {error}", file=sys.stderr)
+        return FAILED
+    for path in written:
+        print(f"wrote {path}")
     return OK
 
 

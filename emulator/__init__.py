@@ -30,7 +30,7 @@ GO_RUNTIME = {"GOGC": "800"}
 # Jobs off the critical path (the flows' apply-review-destroy chain is the longest)
 # run terraform at a lower CPU priority, so on 2 cores they take what the flows leave.
 BACKGROUND_NICENESS = 10
-SERVICES = ("dynamodb", "ec2", "elb", "elbv2", "iam", "route53", "s3", "sts")
+SERVICES = ("cloudfront", "dynamodb", "ec2", "elb", "elbv2", "iam", "route53", "s3", "sts")
 
 
 def free_port() -> int:

@@ -22,6 +22,7 @@ def apply_patches() -> None:
     _instance_network_interface()
     _no_public_ip_no_association()
     _load_balancer_default_scheme()
+    _cloudfront_reads_back_what_was_sent()
 
 
 def _one_request_at_a_time() -> None:
@@ -233,3 +234,35 @@ def _load_balancer_default_scheme() -> None:
         return original(self, *args, **kwargs)
 
     ELBv2Backend.create_load_balancer = create_load_balancer
+
+
+def _cloudfront_reads_back_what_was_sent() -> None:
+    """A distribution reads back as it was created, as on AWS. moto adds ForwardedValues to a cache
+    behaviour that uses a cache policy (AWS returns none: the two exclude each other), adds
+    SSLSupportMethod "sni-only" to the default certificate (AWS returns none), and drops an
+    origin's OriginAccessControlId. Each would be a diff on every plan."""
+    from moto.cloudfront import models
+
+    behaviour_init = models.DefaultCacheBehaviour.__init__
+
+    def behaviour(self, config):
+        behaviour_init(self, config)
+        if "ForwardedValues" not in config:
+            del self.forwarded_values
+
+    certificate_init = models.ViewerCertificate.__init__
+
+    def certificate(self, config):
+        certificate_init(self, config)
+        if not config.get("SSLSupportMethod"):
+            del self.ssl_support_method
+
+    origin_init = models.Origin.__init__
+
+    def origin(self, config):
+        origin_init(self, config)
+        self.origin_access_control_id = config.get("OriginAccessControlId") or ""
+
+    models.DefaultCacheBehaviour.__init__ = behaviour
+    models.ViewerCertificate.__init__ = certificate
+    models.Origin.__init__ = origin

@@ -13,6 +13,7 @@ from .ignition import machine_config_url
 from .limits import IamProfile, Publish
 from .machines import BootstrapConfig, ComputeConfig, ControlPlaneConfig
 from .regions import Partition, partition_of
+from .sts import Credentials
 from .topology import Tier
 
 # The reference template carves six equal blocks (three public, three private)
@@ -71,6 +72,7 @@ class ClusterConfig:
     private_zone_role_arn: str | None = None  # the zone's records are written through this role (another account)
     iam_permissions_boundary: str | None = None  # on every role the project creates
     iam_path: str | None = None  # of every role and instance profile the project creates; None: "/"
+    credentials: Credentials | None = None  # the credentials tier (STS); None: no such tier
     tags: Mapping[str, str] = field(default_factory=dict)
     state: StateConfig = field(default_factory=StateConfig)
     aws_endpoints: Mapping[str, str] = field(default_factory=dict)
@@ -113,6 +115,16 @@ class ClusterConfig:
         return self.compute.ignition_url or machine_config_url(self.cluster_domain, "worker")
 
     @property
+    def tiers(self) -> tuple[Tier, ...]:
+        """The cluster's tiers, in apply order: every one, the credentials tier only when configured."""
+        return tuple(t for t in Tier if t is not Tier.CREDENTIALS or self.credentials is not None)
+
+    @property
+    def oidc_bucket(self) -> str:
+        """The bucket the OIDC issuer's documents are in: ccoctl's `<name>-oidc`."""
+        return f"{self.infra_id}-oidc"
+
+    @property
     def bootstrap_public(self) -> bool:
         """Whether the bootstrap machine is in a public subnet with a public IP (derived from `publish`)."""
         return (self.bootstrap.subnet or ("public" if self.external else "private")) == "public"
@@ -135,6 +147,7 @@ class ClusterConfig:
         doc["iam_profile"] = self.iam_profile.value
         for pool in ("bootstrap", "control_plane", "compute"):
             doc[pool]["additional_security_group_ids"] = list(doc[pool]["additional_security_group_ids"])
+        doc["credentials"] = None if self.credentials is None else self.credentials.to_document()
         for dotted in self.from_install_dir:
             *parents, key = dotted.split(".")
             target = doc

@@ -35,7 +35,8 @@ class IamProfile(str, Enum):
 
 # Services whose endpoint the provider and the S3 backend can be pointed at
 # (emulators, private API endpoints). Names are the provider's `endpoints` keys.
-ENDPOINT_SERVICES = ("dynamodb", "ec2", "elb", "elbv2", "iam", "route53", "s3", "sts")  # elb: classic, for teardown
+ENDPOINT_SERVICES = ("cloudfront", "dynamodb", "ec2", "elb", "elbv2", "iam", "route53", "s3",  # elb: classic,
+                     "sts")  # for teardown
 
 
 def _hcl_string(text: str) -> str:
@@ -302,6 +303,7 @@ IAM_PATH = Pattern("/([A-Za-z0-9+=,.@_-]+/)*", "an IAM path: '/', or names betwe
 INSTANCE_PROFILE = Pattern("[A-Za-z0-9+=,.@_-]+", "an existing instance profile name (A-Z a-z 0-9 +=,.@_-), "
                            "or null to create one", max_length=128)
 BOOTSTRAP_SUBNET = OneOf(("private", "public"))
+ISSUER_HOSTING = OneOf(("cloudfront", "public_bucket"))  # sts.IssuerHosting
 
 _POOLS = {"bootstrap": "bootstrap", "control_plane": "master", "compute": "worker"}
 # Keys of the example's region: a key of another partition or region is a cross-key check (loading.py).
@@ -372,4 +374,6 @@ LIMITS: tuple[Field, ...] = (
     Field("state.kms_key_arn", "state_kms_key_arn", KMS_KEY_ARN, _KMS_CASES),
     Field("bootstrap.ignition_kms_key_arn", None, KMS_KEY_ARN),
     Field("bootstrap.subnet", "bootstrap_subnet", BOOTSTRAP_SUBNET, ("private", "public", "Private", "")),
+    Field("credentials.issuer_hosting", "issuer_hosting", ISSUER_HOSTING,
+          ("cloudfront", "public_bucket", "CloudFront", "s3")),
 )

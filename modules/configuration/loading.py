@@ -25,6 +25,7 @@ from .limits import ENDPOINT_SERVICES, IamProfile, Publish
 from .machines import read_bootstrap, read_compute, read_control_plane
 from .reader import MISSING, Reader, kind_of, show
 from .regions import REGIONS, partition_of
+from .sts import Credentials, IssuerHosting, read_public_key, read_requests
 
 CONFIG_ENV = "OCP_CLUSTER_CONFIG"
 
@@ -199,6 +200,8 @@ def _read_cluster(r: Reader, base_dir: Path, filled: frozenset[str]) -> ClusterC
         "compute": read_compute(r),
     }
     values["availability_zones"] = _availability_zones(r, values["region"])
+    infra_id = values["infra_id"] if isinstance(values["infra_id"], str) else None
+    values["credentials"] = _credentials(r, base_dir, infra_id)  # role names start with the infra ID
     values["state"] = _state(r, values["region"])
     r.finish()
     if MISSING in values.values():
@@ -332,6 +335,47 @@ def _existing_vpc(r: Reader) -> Any:
     return MISSING if MISSING in parts else ExistingVpc(*parts)
 
 
+def _credentials(r: Reader, base_dir: Path, infra_id: str | None) -> Any:
+    """The credentials block, with the requests and public keys it names read and checked."""
+    raw = r.take("credentials", (dict,), "a mapping with requests_dir and public_key, or null", None)
+    if not isinstance(raw, dict):
+        return raw
+    c = Reader(raw, "credentials.", r.problems)
+    folder = c.take("requests_dir", (str,), "the folder `oc adm release extract --credentials-requests "
+                                            "--cloud=aws` wrote")
+    key = c.take("public_key", (str,), "the service-account signing public key (PEM), such as "
+                                       "serviceaccount-signer.public")
+    previous = c.take("previous_public_keys", (list,), "a list of PEM files still served during a rotation", [])
+    hosting = c.choice("issuer_hosting", IssuerHosting, limits.ISSUER_HOSTING, IssuerHosting.CLOUDFRONT)
+    tech_preview = c.take("enable_tech_preview", (bool,), "true or false", False)
+    c.finish()
+    if MISSING in (folder, key, previous, hosting, tech_preview):
+        return MISSING
+    keys, ok = [], True
+    for label, path in [("public_key", key)] + [(f"previous_public_keys[{i}]", p) for i, p in enumerate(previous)]:
+        if not isinstance(path, str):
+            r.problems.append(f"credentials.{label}: {show(path)} is {kind_of(path)}; expected a PEM file path")
+            ok = False
+            continue
+        found, problem = read_public_key((base_dir / path).resolve())
+        if problem:
+            r.problems.append(f"credentials.{label}: {problem}")
+            ok = False
+        elif found in keys:
+            r.problems.append(f"credentials.{label}: the same key as an earlier one (kid {found.kid})")
+            ok = False
+        else:
+            keys.append(found)
+    before = len(r.problems)
+    requests = read_requests((base_dir / folder).resolve(), infra_id or "", tech_preview=tech_preview,
+                             problems=r.problems)
+    if not ok or len(r.problems) > before:
+        return MISSING
+    return Credentials(str((base_dir / folder).resolve()), str((base_dir / key).resolve()),
+                       tuple(str((base_dir / p).resolve()) for p in previous), hosting, tech_preview,
+                       requests, tuple(keys))
+
+
 def _cross_checks(r: Reader, v: dict[str, Any]) -> None:
     """Rules that involve more than one key; only run once every key parsed."""
     network = ipaddress.IPv4Network(v["vpc_cidr"])
@@ -417,7 +461,7 @@ def _existing_infrastructure_checks(r: Reader, v: dict[str, Any]) -> None:
         r.problems.append("bootstrap.ignition_kms_key_arn: encrypts the bucket the tier uploads a local "
                           "bootstrap.ign to, and bootstrap.ignition is a URL; expected null")
     created = [pool for pool, config in pools.items() if config.instance_profile is None]
-    if not created:
+    if not created and v["credentials"] is None:  # the credentials tier's roles take them too
         for key in ("iam_permissions_boundary", "iam_path"):
             if v[key] is not None:
                 r.problems.append(f"{key}: applies to the roles the project creates, and every pool's "

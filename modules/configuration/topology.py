@@ -22,6 +22,7 @@ class Tier(str, Enum):
     NETWORK = "network"
     CLUSTER_INFRA = "cluster-infra"
     SECURITY = "security"
+    CREDENTIALS = "credentials"  # only when the configuration has a `credentials` block (STS)
     BOOTSTRAP = "bootstrap"
     CONTROL_PLANE = "control-plane"
     COMPUTE = "compute"
@@ -38,6 +39,7 @@ DEPENDENCIES: Mapping[Tier, tuple[Tier, ...]] = {
     Tier.NETWORK: (Tier.STATE,),
     Tier.CLUSTER_INFRA: (Tier.NETWORK,),
     Tier.SECURITY: (Tier.NETWORK,),
+    Tier.CREDENTIALS: (Tier.STATE,),
     Tier.BOOTSTRAP: (Tier.NETWORK, Tier.SECURITY, Tier.CLUSTER_INFRA),
     Tier.CONTROL_PLANE: (Tier.NETWORK, Tier.SECURITY, Tier.CLUSTER_INFRA),
     Tier.COMPUTE: (Tier.NETWORK, Tier.SECURITY),

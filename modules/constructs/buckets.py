@@ -5,6 +5,8 @@ hold secrets.
 """
 from __future__ import annotations
 
+from typing import Any
+
 # Nested blocks always go in as the bindings' struct classes: jsii silently drops
 # the multi-word keys of a plain dict (`{"object_ownership": ...}` renders as `{}`).
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
@@ -22,8 +24,9 @@ from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration imp
 
 from ..configuration.canonical import canonical_json
 from ..configuration.regions import Partition
-from .cdk import Construct, TerraformResourceLifecycle
-from .hcl import Expr, interpolate, new
+
+from .cdk import Construct, TerraformResourceLifecycle, Token
+from .hcl import Expr, Flag, interpolate, negate, new
 from .waivers import waive
 
 # Static-check findings (checkov) every bucket made here accepts, and why.
@@ -38,19 +41,21 @@ SSE_S3_WAIVER = ("CKV_AWS_145", "SSE-S3 unless a customer-managed key is given: 
                                 "lock operators out of their data, so it is the operator's choice.")
 
 
-def tls_only_policy(bucket_arn: str) -> str:
-    """Bucket policy that refuses any request not made over TLS."""
-    return canonical_json({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "DenyInsecureTransport",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:*",
-            "Resource": [bucket_arn, f"{bucket_arn}/*"],
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        }],
-    })
+def tls_only_statement(bucket_arn: str) -> dict[str, Any]:
+    """The statement that refuses any request not made over TLS."""
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [bucket_arn, f"{bucket_arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def tls_only_policy(bucket_arn: str, *more: dict[str, Any]) -> str:
+    """Bucket policy that refuses any request not made over TLS, with `more` statements after it."""
+    return canonical_json({"Version": "2012-10-17", "Statement": [tls_only_statement(bucket_arn), *more]})
 
 
 def sse_algorithm(kms_key_arn: str | Expr | None) -> str:
@@ -64,8 +69,11 @@ class PrivateBucket(Construct):
     """`aws_s3_bucket.<name>` and the resources that lock it down, all named `<name>`."""
 
     def __init__(self, scope: Construct, name: str, bucket_name: str, partition: Partition, *,
-                 lifecycle: TerraformResourceLifecycle | None = None, kms_key_arn: str | Expr | None = None):
-        """`kms_key_arn`: SSE-KMS with that key (a module's variable: when it is not null); else SSE-S3."""
+                 lifecycle: TerraformResourceLifecycle | None = None, kms_key_arn: str | Expr | None = None,
+                 policy: bool = True, public_policy: Flag = False):
+        """`kms_key_arn`: SSE-KMS with that key (a module's variable: when it is not null); else SSE-S3.
+        `policy`: False when the caller writes the bucket's policy (with `tls_only_statement` first);
+        `public_policy`: that policy may grant public reads (ACLs stay blocked)."""
         super().__init__(scope, f"bucket_{name}")
         self.bucket = new(S3Bucket, self, name, bucket=bucket_name, force_destroy=False, lifecycle=lifecycle,
                           tags={"Name": bucket_name})
@@ -81,8 +89,11 @@ class PrivateBucket(Construct):
             bucket_key_enabled=True)])
         new(S3BucketOwnershipControls, self, f"ownership.{name}", bucket=self.bucket.id,
             rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"))
-        public_access = new(
+        closed = Token.as_any(f"${{{negate(public_policy)}}}") if isinstance(public_policy, Expr) else not public_policy
+        self.public_access = new(
             S3BucketPublicAccessBlock, self, f"public_access.{name}", bucket=self.bucket.id, block_public_acls=True,
-            block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True)
-        new(S3BucketPolicy, self, f"policy.{name}", bucket=self.bucket.id,
-            policy=tls_only_policy(partition.arn("s3", bucket_name)), depends_on=[public_access])
+            block_public_policy=closed, ignore_public_acls=True, restrict_public_buckets=closed)
+        self.arn = partition.arn("s3", bucket_name)
+        if policy:
+            new(S3BucketPolicy, self, f"policy.{name}", bucket=self.bucket.id, policy=tls_only_policy(self.arn),
+                depends_on=[self.public_access])

@@ -113,7 +113,22 @@ def local_value(scope: Construct, name: str, expression: Any) -> TerraformLocal:
 
 
 def negate(flag: Flag) -> Flag:
-    return Expr(f"!({flag})") if isinstance(flag, Expr) else not flag
+    if not isinstance(flag, Expr):
+        return not flag
+    if flag.startswith("!(") and flag.endswith(")") and _closes_at_end(flag[1:]):
+        return Expr(flag[2:-1])  # !(!(x)) is x
+    return Expr(f"!({flag})")
+
+
+def _closes_at_end(text: str) -> bool:
+    """Whether the "(" that starts `text` is closed by its last character (strings have no parentheses
+    here that matter: a flag is a comparison of variables and literals)."""
+    depth = 0
+    for index, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0:
+            return index == len(text) - 1
+    return False
 
 
 def both(first: Flag, second: Flag) -> Flag:

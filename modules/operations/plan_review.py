@@ -15,7 +15,6 @@ reviewed (operations/review_record.py), for `main.py apply --reviewed`.
 """
 from __future__ import annotations
 
-import fnmatch
 import json
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -26,11 +25,10 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple
 from ..configuration.topology import STACK_FILE, Tier, stack_name
 from . import deploy, review_record, static_checks, terraform
 from .drift import RULE_TYPES, Drift, resource_drift
+from .grants import POLICY_ATTRIBUTES, grant_attention
 from .markdown import cell
 
 WORLD = ("0.0.0.0/0", "::/0")
-POLICY_ATTRIBUTES = {"aws_iam_role_policy": "policy", "aws_iam_policy": "policy", "aws_iam_role": "assume_role_policy",
-                     "aws_s3_bucket_policy": "policy"}
 # Losing or recreating these loses data, addresses or identities others depend on; `main.py apply`
 # refuses to replace or delete them unless told (operations/guard.py).
 PRECIOUS = ("aws_instance", "aws_route53_zone", "aws_lb", "aws_lb_target_group", "aws_vpc", "aws_subnet",
@@ -136,12 +134,7 @@ def attention_for(address: str, kind: str, action: str, before: Any, after: Any)
     if kind in RULE_TYPES and action != "delete":
         items += _rule_attention(address, before or {}, after or {})
     if kind in POLICY_ATTRIBUTES and action != "delete":
-        attribute = POLICY_ATTRIBUTES[kind]
-        granted = allowed(before, attribute)
-        added = sorted(f"{action} on {resource}" for action, resource in allowed(after, attribute)
-                       if not any(covers(old, (action, resource)) for old in granted))
-        if added:
-            items.append(f"`{address}`: IAM grants added: " + ", ".join(f"`{a}`" for a in added))
+        items += grant_attention(address, kind, action, before, after)
     if kind in PRECIOUS and action in ("replace", "delete"):
         items.append(f"`{address}`: {kind} will be {'replaced' if action == 'replace' else 'destroyed'}")
     return items
@@ -171,33 +164,6 @@ def _ports(rule: dict[str, Any]) -> str:
     if str(protocol) == "-1":
         return "all traffic"
     return f"{protocol} {rule.get('from_port')}-{rule.get('to_port')}"
-
-
-def covers(grant: tuple[str, str], wanted: tuple[str, str]) -> bool:
-    """Whether an (action, resource) grant, wildcards included, already allows `wanted`."""
-    return (fnmatch.fnmatchcase(wanted[0].lower(), grant[0].lower())
-            and fnmatch.fnmatchcase(wanted[1], grant[1]))
-
-
-def allowed(values: Any, attribute: str) -> set[tuple[str, str]]:
-    """The (action, resource) pairs a policy document attribute allows (empty when absent)."""
-    text = (values or {}).get(attribute)
-    if not isinstance(text, str):
-        return set()
-    document = json.loads(text)
-    statements = document.get("Statement", [])
-    lines = set()
-    for statement in statements if isinstance(statements, list) else [statements]:
-        if statement.get("Effect") != "Allow":
-            continue
-        for action in _as_list(statement.get("Action")):
-            for resource in _as_list(statement.get("Resource", statement.get("Principal"))):
-                lines.add((action, resource if isinstance(resource, str) else json.dumps(resource, sort_keys=True)))
-    return lines
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [] if value is None else [value]
 
 
 @dataclass

@@ -34,10 +34,11 @@ def _kept(name: str) -> bool:
 
 
 def build_cluster(app: Construct, config: ClusterConfig) -> dict[Tier, TierStack]:
-    """Add one stack per tier of `config`'s cluster to `app`."""
+    """Add one stack per tier of `config`'s cluster to `app` (the credentials tier only when configured)."""
     stacks: dict[Tier, TierStack] = {}
     source = FromConfiguration(config)
-    for tier, stack_class in STACKS.items():
+    for tier in config.tiers:
+        stack_class = STACKS[tier]
         stack = stack_class(app, source)
         for dependency in DEPENDENCIES[tier]:
             stack.add_dependency(stacks[dependency])

@@ -13,9 +13,11 @@ from .bootstrap import BootstrapStack
 from .cluster_infra import ClusterInfraStack
 from .compute import ComputeStack
 from .control_plane import ControlPlaneStack
+from .credentials import CredentialsStack
 from .network import NetworkStack
 from .security import SecurityStack
 from .state import StateStack
 
 STACKS: Mapping[Tier, type[TierStack]] = {stack.tier: stack for stack in (
-    StateStack, NetworkStack, ClusterInfraStack, SecurityStack, BootstrapStack, ControlPlaneStack, ComputeStack)}
+    StateStack, NetworkStack, ClusterInfraStack, SecurityStack, CredentialsStack, BootstrapStack, ControlPlaneStack,
+    ComputeStack)}

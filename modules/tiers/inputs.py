@@ -28,6 +28,7 @@ from ..configuration.cluster import ClusterConfig
 from ..configuration.limits import IamProfile
 from ..configuration.machines import MachinePool
 from ..configuration.regions import Partition
+from ..configuration.sts import IssuerHosting
 from ..configuration.topology import Tier, api_targets, stack_name
 from ..constructs.cdk import Construct, DataTerraformRemoteStateS3, LocalBackend, S3Backend, S3BackendEndpointConfig
 from ..constructs.hcl import Expr, Flag, terraform_literal
@@ -46,6 +47,16 @@ class ExistingVpcInputs:
     private_subnets: Mapping[str, str] | Expr  # AZ name -> subnet ID
     public_subnets: Mapping[str, str] | Expr  # AZ name -> subnet ID; may be empty when Internal
     s3_endpoint: Flag  # add the S3 gateway endpoint to the subnets' route tables
+
+
+@dataclass(frozen=True)
+class CredentialsInputs:
+    """The credentials tier's inputs (configuration/sts.py): one row per CredentialsRequest, keyed by its
+    Secret (`<namespace>/<name>`): {role_name, subjects, policy}; the key set; the issuer's hosting."""
+
+    requests: Mapping[str, Mapping[str, Any]] | Expr
+    jwks: str
+    cloudfront: Flag  # behind CloudFront (a private bucket), else two public-read objects
 
 
 class TierInputs(Protocol):
@@ -92,6 +103,8 @@ class TierInputs(Protocol):
     bootstrap_ignition_kms_key_arn: str | None  # that bucket's SSE-KMS key; None: SSE-S3
     bootstrap_ignition_url: str | None  # else: where the bootstrap machine fetches bootstrap.ign
     api_target_groups: Sequence[str] | Expr  # the target groups the machine tiers register in
+    # Short-term credentials (STS).
+    credentials: CredentialsInputs | None  # None: no credentials tier
     # State.
     state_bucket: str
     state_region: str
@@ -163,6 +176,10 @@ class StackInputs:
         self.api_target_groups = list(api_targets(c.external))
         self.state_bucket, self.state_region = c.resolved_state_bucket, c.resolved_state_region
         self.lock_table, self.state_kms_key_arn = c.state.dynamodb_table, c.state.kms_key_arn
+        self.credentials = None if c.credentials is None else CredentialsInputs(
+            {r.key: {"role_name": r.role_name(c.infra_id), "subjects": r.subjects(), "policy": r.policy_document()}
+             for r in c.credentials.requests},
+            c.credentials.jwks(), c.credentials.issuer_hosting is IssuerHosting.CLOUDFRONT)
         self.state_key_prefix = f"{c.state.key_prefix}/{c.cluster_name}"
         self._configure_provider(self.state_region if tier is Tier.STATE else c.region)
         # Records in another account's zone: through a role of that account (cluster-infra only).

@@ -28,7 +28,7 @@ from ..configuration.regions import Partition
 from ..configuration.topology import Tier
 from ..constructs.cdk import Construct, TerraformVariable, Token
 from ..constructs.hcl import Expr, local_value, new
-from .inputs import ExistingVpcInputs
+from .inputs import CredentialsInputs, ExistingVpcInputs
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,14 @@ VARIABLES: dict[str, Variable] = {
     "state_kms_key_arn": optional("KMS key ARN for the state bucket (SSE-KMS); null means SSE-S3."),
     "bootstrap_subnet": optional("private or public; null means public when publish is External, else private."),
     "s3_endpoint": optional("Add the S3 gateway endpoint to the existing subnets' route tables.", "bool", False),
+    # Short-term credentials (README, "Short-term credentials").
+    "credentials_requests": required("map(object({ role_name = string, subjects = list(string), policy = string }))",
+                                     "One entry per CredentialsRequest, keyed <secret namespace>/<secret name>: the "
+                                     "role name, the service accounts (system:serviceaccount:<ns>:<name>) that may "
+                                     "assume it, and its inline policy (JSON)."),
+    "jwks": required("string", "The issuer's key set (keys.json) of the service-account signing public key(s)."),
+    "issuer_hosting": optional("cloudfront (a private bucket behind CloudFront) or public_bucket.",
+                               default="cloudfront"),
     # Outputs of other tiers.
     "vpc_id": required("string", "ID of the cluster VPC (network tier output, or the existing VPC)."),
     "public_subnet_ids": required("list(string)", "Public subnet IDs, in AZ order (network tier output, or the "
@@ -262,6 +270,11 @@ class ModuleInputs:
         by_az = lambda ids: Expr(f"{{ for index, az in {azs} : az => {ids}[index] if index < length({ids}) }}")  # noqa: E731
         return ExistingVpcInputs(self.ref("vpc_id"), by_az(self.ref("private_subnet_ids")),
                                  by_az(self.ref("public_subnet_ids")), Expr(self.ref("s3_endpoint")))
+
+    @property
+    def credentials(self) -> CredentialsInputs:
+        return CredentialsInputs(self.ref("credentials_requests"), self._string("jwks"),
+                                 Expr(f'{self.ref("issuer_hosting")} == "cloudfront"'))
 
     @property
     def bootstrap_public(self) -> Expr:
