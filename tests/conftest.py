@@ -53,6 +53,12 @@ ZONE_ROLE = "arn:aws:iam::111111111111:role/ocp-dns-writer"
 PRESIGNED = ("https://ocp4-ignition.s3.us-east-1.amazonaws.com/bootstrap.ign?X-Amz-Algorithm=AWS4-HMAC-SHA256&"
              "X-Amz-Credential=AKIAEXAMPLE%2F20261201%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Expires=3600&"
              "X-Amz-Signature=0123456789abcdef")
+# Short-term credentials from the fixtures: a release's CredentialsRequests (written for the tests in
+# the public format) and a signing key pair's public half (and an older one, still served).
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+STS: dict[str, Any] = {"requests_dir": str(FIXTURES / "credrequests"),
+                       "public_key": str(FIXTURES / "sts" / "serviceaccount-signer.public"),
+                       "previous_public_keys": [str(FIXTURES / "sts" / "previous-signer.public")]}
 # Every existing-infrastructure option at once, in an External cluster over three AZs
 # (README, "Existing infrastructure"); its bootstrap machine private all the same.
 EXISTING: dict[str, Any] = {
@@ -87,7 +93,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "replicas_4": variant(compute={"replicas": 4}),
     "govcloud": variant(region="us-gov-west-1", availability_zones=GOV_AZS, publish="Internal"),
     "china": variant(region="cn-north-1", availability_zones=CN_AZS),
-    "existing": variant(**EXISTING),
+    "existing": variant(**EXISTING, credentials=STS | {"issuer_hosting": "public_bucket"}),
+    "sts": variant(credentials=STS),
 }
 
 

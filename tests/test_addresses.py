@@ -35,8 +35,8 @@ def moved_from(stack: dict[str, Any]) -> set[str]:
 
 
 def test_no_address_disappears_without_a_moved_block_or_a_changelog_entry(synthesized):
-    now = {name: {tier.value: addresses(synthesized.stack(name, tier.value)) for tier in Tier}
-           for name in sorted(synthesized.configs)}
+    now = {name: {tier.value: addresses(synthesized.stack(name, tier.value)) for tier in config.tiers}
+           for name, config in sorted(synthesized.configs.items())}
     committed = json.loads(INVENTORY.read_text()) if INVENTORY.exists() else {}
     if os.environ.get("OCP_UPDATE_ADDRESSES") == "1":
         merged = {name: {tier: sorted(set(committed.get(name, {}).get(tier, [])) | set(found))

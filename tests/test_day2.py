@@ -237,7 +237,7 @@ def test_what_each_synthesized_tier_reads_is_an_output_of_a_tier_it_depends_on(s
     from modules.configuration.topology import DEPENDENCIES, stack_name, stacks_of
 
     outdir = synthesized.outdir("default")
-    order = [stack_name("ocp4", tier) for tier in Tier]
+    order = [stack_name("ocp4", tier) for tier in synthesized.configs["default"].tiers]
     reads = applying._reads(outdir, order)
     tiers = stacks_of("ocp4", order)
     for stack, pairs in reads.items():

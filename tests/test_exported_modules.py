@@ -15,7 +15,7 @@ from modules.operations.terraform import init, run as terraform
 
 COMMITTED = ROOT / "terraform-modules"
 EXAMPLES = ROOT / "examples"
-TIER_MODULES = ("state", "network", "existing_network", "cluster_infra", "security", "bootstrap", "control_plane",
+TIER_MODULES = ("state", "network", "existing_network", "cluster_infra", "security", "credentials", "bootstrap", "control_plane",
                 "compute")
 
 

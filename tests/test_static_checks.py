@@ -9,8 +9,9 @@ from modules.operations.plan_review import review
 from modules.operations.static_checks import run_checkov, waiver_for, waivers
 
 # Between them these turn on every optional resource: lock table, NACL, endpoints, Ignition bucket,
-# and the existing-infrastructure options (KMS keys, an existing VPC, zone and profile).
-VARIANTS = ("default", "restricted", "internal", "govcloud", "install_dir", "existing")
+# the existing-infrastructure options (KMS keys, an existing VPC, zone and profile), and the
+# credentials tier behind CloudFront (sts) and in a public bucket (existing).
+VARIANTS = ("default", "restricted", "internal", "govcloud", "install_dir", "existing", "sts")
 
 
 @pytest.fixture(scope="module")

@@ -166,7 +166,7 @@ def test_destroy_removes_the_clusters_resources_after_the_machine_tiers_and_befo
                         or subprocess.CompletedProcess(args, 0, "", ""))
     outdir = tmp_path / "out"
     outdir.mkdir()
-    (outdir / "manifest.json").write_text('{"stacks": {%s}}' % ", ".join(f'"ocp4-{t.value}": {{}}' for t in Tier))
+    (outdir / "manifest.json").write_text('{"stacks": {%s}}' % ", ".join(f'"ocp4-{t.value}": {{}}' for t in parse_config(variant()).tiers))
     monkeypatch.setattr(teardown, "ClusterRemoval", FakeRemoval)
     monkeypatch.setattr(teardown, "remove", lambda aws, found, log: events.append(("cleanup", len(found))))
     config = parse_config(variant())

@@ -141,7 +141,7 @@ def observe(emulator: Any, config: ClusterConfig, handed: Handed) -> dict[str, A
         {"Name": "attachment.instance-id", "Values": [ident]}])["Volumes"]] for name, ident in machines.items()}
     state_bucket = config.resolved_state_bucket
     objects = {key: s3.head_object(Bucket=state_bucket, Key=key) for key in
-               [config.state_key(tier) for tier in Tier if tier is not Tier.STATE]}
+               [config.state_key(tier) for tier in config.tiers if tier is not Tier.STATE]}
     objects["bootstrap.ign"] = s3.head_object(Bucket=f"{config.infra_id}-bootstrap", Key="bootstrap.ign")
     bootstrap_role = iam.get_role(RoleName=f"{config.infra_id}-bootstrap-role")["Role"]
     bootstrap_profile = iam.get_instance_profile(InstanceProfileName=f"{config.infra_id}-bootstrap-profile")

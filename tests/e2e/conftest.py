@@ -16,15 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_install_dir, variant
+from conftest import STS, make_install_dir, variant
 from e2e.consumer import ConsumerRecord, read_remote_state, run_consumer
 from e2e.brownfield import handed_state, hand_over, observe
+from e2e.credentials import observe_credentials
 from e2e.day2 import Refusals, day2_document, refuse_the_changed_review, run_day2
 from emulator import Emulator
 from e2e.flow import FlowRecord, run_flow
 from e2e.reliability import ReliabilityRecord, run_reliability
 from e2e.review import TARGET, ChangedReview, changed_document, converged, review_changed
-from modules.operations import deploy, drift, plan_review, terraform
+from modules.operations import deploy, drift, plan_review, sts_manifests, terraform
 from modules.configuration import parse_config
 
 # Two flows fit the time budget (each runs ~40 terraform commands, and every one
@@ -34,7 +35,7 @@ from modules.configuration import parse_config
 # subnet, private zone (of another account), instance profiles and KMS key that
 # e2e/brownfield.py hands over, with an additional group on the workers.
 FLOWS = {
-    "external": {},
+    "external": {"credentials": STS},  # and its credentials tier (STS), behind CloudFront
     "brownfield": {"publish": "Internal", "availability_zones": ["us-east-1a"]},
 }
 BROWNFIELD = "brownfield"
@@ -62,6 +63,10 @@ def after_external_apply(record: FlowRecord, emulator: Emulator) -> None:
                                                                                emulator.env))
         record.extras["remote_state"] = remote_state.result()
     record.extras["network_outputs"] = {key: value["value"] for key, value in json.loads(shown.stdout).items()}
+    record.extras["credentials"] = observe_credentials(emulator, record.config)
+    # `main.py sts-manifests`, from the applied tier's state
+    record.extras["sts_manifests"] = sts_manifests.sts_manifests(record.config, record.outdir,
+                                                                 record.outdir.parent / "installer", emulator.env)
     record.extras["unchanged_review"] = unchanged
     record.plans_after_apply = converged(unchanged)
 
@@ -80,7 +85,12 @@ def after_brownfield_destroy(record: FlowRecord, emulator: Emulator) -> None:
 
 
 AFTER_APPLY = {"external": after_external_apply, BROWNFIELD: after_brownfield_apply}
-AFTER_DESTROY = {BROWNFIELD: after_brownfield_destroy}
+def after_external_destroy(record: FlowRecord, emulator: Emulator) -> None:
+    record.extras["providers_after"] = emulator.client("iam").list_open_id_connect_providers()[
+        "OpenIDConnectProviderList"]
+
+
+AFTER_DESTROY = {BROWNFIELD: after_brownfield_destroy, "external": after_external_destroy}
 
 
 def reliability_job(config, outdir, changed_outdir, emulator: Emulator) -> ReliabilityRecord:

@@ -16,11 +16,23 @@ from typing import Any, Callable
 from e2e.inventory import inventory
 from e2e.teardown import Planted, exists, plant
 from modules.configuration import ClusterConfig, Tier
-from modules.configuration.topology import stack_name
+from modules.configuration.topology import DEPENDENCIES, stack_name
 from modules.operations import applying, deploy, teardown, terraform
 
 MACHINE_TIERS = ("bootstrap", "control-plane", "compute")
-OTHER_TIERS = ("network", "cluster-infra", "security")
+OTHER_TIERS = ("network", "cluster-infra", "security", "credentials")  # credentials: when configured
+
+
+# The tiers whose plans the bootstrap tier's destroy could change: the ones it reads (their groups,
+# target groups and subnets held its rules, registrations and machine) and the control plane, whose
+# masters share those target groups. No other tier reads the bootstrap tier or is read by it, and a
+# plan reads only its own state and the states it reads.
+TOUCHED_BY_BOOTSTRAP = (*DEPENDENCIES[Tier.BOOTSTRAP], Tier.CONTROL_PLANE)
+
+
+def tiers_of(record: "FlowRecord") -> list[str]:
+    """The flow's tiers but state: the credentials tier only when its cluster has one."""
+    return [t for t in MACHINE_TIERS + OTHER_TIERS if t != "credentials" or record.config.credentials is not None]
 
 
 @dataclass
@@ -125,10 +137,10 @@ def run_flow(record: FlowRecord, emulator: Any, after_apply: Callable[[FlowRecor
     started = time.monotonic()
     deploy.destroy(outdir, name, ["bootstrap"], log=quiet, env=env)
     record.after_bootstrap_destroy = inventory(emulator)
-    bootstrap = stack_name(name, Tier.BOOTSTRAP)
     if not config.bootstrap.ignition_is_local:  # one flow proves it: the one day 2 does not run in
-        record.plans_after_bootstrap_destroy = plans(record, [s for s in stacks if s != bootstrap], env)
-    teardown_of_a_cluster_that_ran(record, emulator, [t for t in MACHINE_TIERS + OTHER_TIERS if t != "bootstrap"])
+        record.plans_after_bootstrap_destroy = plans(record, [stack_name(name, tier) for tier in TOUCHED_BY_BOOTSTRAP],
+                                                     env)
+    teardown_of_a_cluster_that_ran(record, emulator, [t for t in tiers_of(record) if t != "bootstrap"])
     record.timings["destroy"] = time.monotonic() - started
     record.after_destroy = inventory(emulator)
     record.state_destroy = terraform.run(["destroy", "-input=false", "-no-color", "-auto-approve"],

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from e2e.conftest import SELECTED
+from e2e.flow import tiers_of
 
 pytestmark = pytest.mark.e2e
 
@@ -25,8 +26,7 @@ def test_the_dry_run_lists_every_planted_resource_and_no_decoy_and_changes_nothi
     assert set(record.planted.cluster.values()) <= listed(record.dry_run)
     assert not set(record.planted.decoys.values()) & listed(record.dry_run)
     # Terraform's part: every remaining tier, each with what its state holds.
-    assert set(record.dry_run.terraform) == {f"ocp4-{t}" for t in
-                                             ("compute", "control-plane", "security", "cluster-infra", "network")}
+    assert set(record.dry_run.terraform) == {f"ocp4-{t}" for t in tiers_of(record) if t != "bootstrap"}
     network = 'aws_ec2_tag.subnet["us-east-1a/private/cluster"]' if record.config.existing_vpc else "aws_vpc.cluster"
     assert network in record.dry_run.terraform["ocp4-network"]
     assert 'aws_instance.worker["0"]' in record.dry_run.terraform["ocp4-compute"]
