@@ -207,12 +207,42 @@ def test_a_request_that_cannot_be_honoured_is_refused_with_its_file_and_field(tm
         "credentials.requests_dir: 0000_63_broken.yml: not valid YAML at line 3"]
 
 
+def test_a_refused_request_stops_synthesis_before_anything_is_written(tmp_path, monkeypatch, capsys):
+    import main
+
+    folder = tmp_path / "requests"
+    shutil.copytree(FIXTURES / "credrequests", folder)
+    (folder / "0000_60_gcp.yaml").write_text(
+        "kind: CredentialsRequest\nmetadata: {name: gcp-only}\nspec:\n  providerSpec: {kind: GCPProviderSpec}\n")
+    document = variant(credentials={**STS, "requests_dir": str(folder)})
+    (tmp_path / "cluster.json").write_text(json.dumps(document))
+    monkeypatch.setenv("OCP_CLUSTER_CONFIG", str(tmp_path / "cluster.json"))
+    monkeypatch.setenv("CDKTF_OUTDIR", str(tmp_path / "out"))
+    assert main.main(["synth"]) == main.INVALID_CONFIG
+    assert "0000_60_gcp.yaml, document 1 (gcp-only): spec.providerSpec.kind" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
 def test_the_private_key_is_refused_and_never_read_further(tmp_path):
     key = tmp_path / "serviceaccount-signer.private"
     key.write_text("-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n")
     found = problems(FIXTURES / "credrequests", public_key=str(key))
     assert found == [f"credentials.public_key: {key} holds a private key; expected the public key only "
                      "(serviceaccount-signer.public)"]
+
+
+def test_cloudfront_hosting_is_refused_outside_the_aws_partition():
+    from conftest import GOV_AZS
+
+    try:
+        parse_config(variant(region="us-gov-west-1", availability_zones=GOV_AZS, publish="Internal", credentials=STS))
+    except ConfigError as error:
+        assert error.problems == ["credentials.issuer_hosting: 'cloudfront' is not available in the aws-us-gov "
+                                  "partition for the issuer; expected 'public_bucket'"]
+    else:
+        raise AssertionError("CloudFront hosting accepted in GovCloud")
+    parse_config(variant(region="us-gov-west-1", availability_zones=GOV_AZS, publish="Internal",
+                         credentials={**STS, "issuer_hosting": "public_bucket"}))
 
 
 def test_two_requests_for_one_secret_are_refused(tmp_path):
@@ -294,3 +324,27 @@ def test_a_widened_grant_and_a_changed_trust_are_attention_items():
     same = attention_for("aws_iam_role.operator[\"ns/s\"]", "aws_iam_role", "update",
                          {"assume_role_policy": json.dumps(trust)}, {"assume_role_policy": json.dumps(trust)})
     assert same == []
+
+
+def test_a_bucket_policy_opened_to_everyone_or_losing_a_deny_is_under_attention():
+    arn = "arn:aws:s3:::ocp4-x7k2q-oidc/*"
+    tls = {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": arn,
+           "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+    read = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": arn,
+            "Principal": {"AWS": ["arn:aws:iam::111111111111:root", "arn:aws:iam::222222222222:root"]}}
+    before = {"policy": json.dumps({"Version": "2012-10-17", "Statement": [tls, read]})}
+    # The same document again: a principal list is compared as it is, not read as a pattern.
+    assert attention_for("aws_s3_bucket_policy.oidc", "aws_s3_bucket_policy", "update", before, before) == []
+    public = {**read, "Principal": "*"}
+    after = {"policy": json.dumps({"Version": "2012-10-17", "Statement": [public]})}
+    items = attention_for("aws_s3_bucket_policy.oidc", "aws_s3_bucket_policy", "update", before, after)
+    assert items[0].startswith("`aws_s3_bucket_policy.oidc`: IAM grants added: `s3:GetObject on "
+                               "arn:aws:s3:::ocp4-x7k2q-oidc/* to \"*\"`")
+    assert items[1].startswith("`aws_s3_bucket_policy.oidc`: Deny statements removed: ") and "SecureTransport" in items[1]
+    # NotAction allows everything but what it names: as wide as "*".
+    wide = {"policy": json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]})}
+    narrow = {"policy": json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"}]})}
+    assert attention_for("aws_iam_role_policy.x", "aws_iam_role_policy", "update", narrow, wide) == [
+        "`aws_iam_role_policy.x`: IAM grants added: `* on *`"]

@@ -207,7 +207,7 @@ def test_the_network_tiers_plan_time_checks_name_each_bad_subnet(tmp_path: Path)
     result = terraform(["test", "-no-color", "-filter=tests/checks.tftest.hcl"], tmp_path, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     runs = [line for line in result.stdout.splitlines() if line.strip().startswith("run ")]
-    assert len(runs) == 6 and all(line.endswith("pass") for line in runs), result.stdout
+    assert len(runs) == 8 and all(line.endswith("pass") for line in runs), result.stdout
     # The message a user reads: the subnet, its role and AZ, where it is instead.
     failed = terraform(["test", "-no-color", "-filter=tests/message.tftest.hcl"], tmp_path, check=False)
     assert failed.returncode == 1

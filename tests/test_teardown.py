@@ -197,3 +197,20 @@ class FakeRemoval:
 
     def discover(self, states=None):
         return list(self.found)
+
+
+def test_in_a_handed_private_zone_only_the_ingress_record_is_the_clusters():
+    """A zone given as private_zone_id is the DNS team's: their records under the cluster's domain
+    (an ACME challenge, a console alias) stay; the ingress operator's `*.apps` goes."""
+    import dataclasses
+
+    zone = "Z0PRIVATE0123"
+    answers = dataclasses.replace(ANSWERS, records={zone: [
+        record("ocp4.example.com.", "SOA"), record("\\052.apps.ocp4.example.com."),
+        record("_acme-challenge.ocp4.example.com.", "TXT"), record("console.ocp4.example.com.")]})
+    owned = Scope("ocp4-x7k2q", "ocp4.example.com", VPC, (zone,))
+    handed = dataclasses.replace(owned, handed_zone_ids=(zone,))
+    records = lambda scope: {f.id for f in plan_removal(answers, scope, set()) if f.kind == "record"}  # noqa: E731
+    assert records(owned) == {"*.apps.ocp4.example.com CNAME", "_acme-challenge.ocp4.example.com TXT",
+                              "console.ocp4.example.com CNAME"}
+    assert records(handed) == {"*.apps.ocp4.example.com CNAME"}

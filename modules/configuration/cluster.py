@@ -48,6 +48,7 @@ class ExistingVpc:
     vpc_id: str
     subnets: Mapping[str, ExistingSubnets]  # AZ name -> its subnets, for every AZ of the cluster
     s3_endpoint: bool = False  # add the S3 gateway endpoint to the subnets' route tables
+    role_tags: bool = True  # tag the subnets' load-balancer roles too (false: the network team does)
 
 
 @dataclass(frozen=True)

@@ -268,6 +268,8 @@ SSH_CIDR = Cidr("an IPv4 CIDR such as 203.0.113.0/24, or null for the VPC CIDR")
 PUBLISH = OneOf(tuple(p.value for p in Publish))
 IAM_PROFILE = OneOf(tuple(p.value for p in IamProfile))
 ZONE_ID = Pattern("Z[A-Z0-9]{1,31}", "a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ, or null to look it up")
+PRIVATE_ZONE_ID = Pattern(ZONE_ID.regex, "a Route 53 private hosted zone ID such as Z0123456789ABCDEFGHIJ, or null to "
+                                         "create the cluster's zone")
 BUCKET = Pattern("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "an S3 bucket name: 3 to 63 lowercase letters, digits, '.' and "
                  "'-', starting and ending with a letter or digit", forbid=r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+",
                  forbid_reason="a bucket name that is not formatted as an IP address")
@@ -355,7 +357,7 @@ LIMITS: tuple[Field, ...] = (
     # Existing infrastructure.
     Field("existing_vpc.vpc_id", "vpc_id", VPC_ID, ("vpc-0123abcd", "vpc-0123456789abcdef0", "vpc-0123", "vpc-XYZ",
                                                      "subnet-0123abcd")),
-    Field("private_zone_id", "private_zone_id", ZONE_ID, ("Z1", "Z0123456789ABCDEFGHIJ", "Z" + "A" * 32, "z123")),
+    Field("private_zone_id", "private_zone_id", PRIVATE_ZONE_ID, ("Z1", "Z0123456789ABCDEFGHIJ", "Z" + "A" * 32, "z123")),
     Field("private_zone_role_arn", None, ROLE_ARN),
     Field("iam_permissions_boundary", "iam_permissions_boundary", POLICY_ARN,
           ("arn:aws:iam::123456789012:policy/boundary", "arn:aws:iam::aws:policy/PowerUserAccess",

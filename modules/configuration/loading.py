@@ -185,7 +185,7 @@ def _read_cluster(r: Reader, base_dir: Path, filled: frozenset[str]) -> ClusterC
         "restricted_network": r.take("restricted_network", (bool,), "true or false", False),
         "nat_gateways": r.take("nat_gateways", (bool,), "true or false", True),
         "public_zone_id": r.limited("public_zone_id", limits.ZONE_ID, None),
-        "private_zone_id": r.limited("private_zone_id", limits.ZONE_ID, None),
+        "private_zone_id": r.limited("private_zone_id", limits.PRIVATE_ZONE_ID, None),
         "private_zone_role_arn": r.limited("private_zone_role_arn", limits.ROLE_ARN, None),
         "iam_permissions_boundary": r.limited("iam_permissions_boundary", limits.POLICY_ARN, None),
         "iam_path": r.limited("iam_path", limits.IAM_PATH, None),
@@ -306,12 +306,13 @@ def _state(r: Reader, cluster_region: Any) -> Any:
 
 
 def _existing_vpc(r: Reader) -> Any:
-    raw = r.take("existing_vpc", (dict,), "a mapping with vpc_id, subnets and s3_endpoint, or null", None)
+    raw = r.take("existing_vpc", (dict,), "a mapping with vpc_id, subnets, s3_endpoint and role_tags, or null", None)
     if not isinstance(raw, dict):
         return raw
     e = Reader(raw, "existing_vpc.", r.problems)
     vpc_id = e.limited("vpc_id", limits.VPC_ID)
     s3_endpoint = e.take("s3_endpoint", (bool,), "true or false", False)
+    role_tags = e.take("role_tags", (bool,), "true or false", True)
     by_az = e.take("subnets", (dict,), "a mapping of each availability zone to its private and public subnet IDs")
     subnets: Any = MISSING
     if isinstance(by_az, dict):
@@ -331,7 +332,7 @@ def _existing_vpc(r: Reader) -> Any:
             else:
                 subnets = MISSING
     e.finish()
-    parts = (vpc_id, subnets, s3_endpoint)
+    parts = (vpc_id, subnets, s3_endpoint, role_tags)
     return MISSING if MISSING in parts else ExistingVpc(*parts)
 
 
@@ -434,6 +435,11 @@ def _existing_infrastructure_checks(r: Reader, v: dict[str, Any]) -> None:
             if v[key] != default:
                 r.problems.append(f"{key}: {show(v[key])} shapes a VPC the project creates, and existing_vpc is "
                                   f"given; expected {show(default)} (the existing VPC's own setup applies)")
+    credentials = v["credentials"]
+    if credentials is not None and credentials.issuer_hosting is IssuerHosting.CLOUDFRONT and partition.name != "aws":
+        # No CloudFront in GovCloud; in China it needs an ICP-registered domain of the operator's own.
+        r.problems.append(f"credentials.issuer_hosting: 'cloudfront' is not available in the {partition.name} "
+                          "partition for the issuer; expected 'public_bucket'")
     if v["private_zone_role_arn"] is not None and v["private_zone_id"] is None:
         r.problems.append("private_zone_role_arn: writes records into an existing private zone; expected "
                           "private_zone_id as well, or null")

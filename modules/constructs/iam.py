@@ -17,7 +17,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from ..configuration.canonical import canonical_json
 from ..configuration.limits import IamProfile
 from ..configuration.regions import Partition
-from .cdk import Construct
+from .cdk import Construct, Postcondition, TerraformResourceLifecycle
 from .hcl import Expr, address, attribute, interpolate, is_null, is_set, local_value, new, optional_count
 
 
@@ -115,6 +115,10 @@ class MachineRole(Construct):
         lookup = optional_count(is_set(existing_profile))
         if lookup is not None:
             existing = new(DataAwsIamInstanceProfile, self, f"existing.{name}", name=interpolate(existing_profile),
+                           lifecycle=TerraformResourceLifecycle(postcondition=[Postcondition(
+                               condition='${self.role_arn != ""}',
+                               error_message=f"Instance profile ${{self.name}}, given for the {name} machines, has "
+                                             "no role: add one, or let the project create the profile.")]),
                            **lookup)
         self.role, self.policy, self.profile = role, policy_resource, profile
         self.profile_name = _either(profile, "name", existing, "name")

@@ -67,6 +67,9 @@ class Scope:
     cluster_domain: str
     vpc_id: str | None
     zone_ids: tuple[str, ...]
+    # Zones handed over (private_zone_id): others' records may be in them under the cluster's
+    # domain, so only the ingress operator's `*.apps` record is the cluster's there.
+    handed_zone_ids: tuple[str, ...] = ()
 
     @property
     def tag(self) -> str:
@@ -164,6 +167,8 @@ def plan_removal(answers: Answers, scope: Scope, managed: set[str]) -> list[Foun
             # The provider's ID of a record: zone, name, type, and the set identifier of a routing policy.
             ident = "_".join([zone, name, kind] + ([record["SetIdentifier"]] if record.get("SetIdentifier") else []))
             if kind in ("SOA", "NS") or not scope.holds_name(record["Name"]) or ident in managed:
+                continue
+            if zone in scope.handed_zone_ids and name != f"*.apps.{scope.cluster_domain}":
                 continue
             found.append(Found("record", f"{name} {kind}", f"zone {zone}",
                                (("zone", zone), ("set", json.dumps(record, sort_keys=True)))))

@@ -10,50 +10,72 @@ credentials tier's roles, that is which service accounts get the role
 """
 from __future__ import annotations
 
-import fnmatch
 import json
+import re
 from typing import Any
 
 POLICY_ATTRIBUTES = {"aws_iam_role_policy": "policy", "aws_iam_policy": "policy", "aws_iam_role": "assume_role_policy",
                      "aws_s3_bucket_policy": "policy"}
-Grant = tuple[str, str, str]  # action, resource (or principal), condition as canonical JSON ("" for none)
+# action, resource, principal (canonical JSON, "" in an identity policy), condition (canonical JSON, "" for none)
+Grant = tuple[str, str, str, str]
+ANY = "*"
 
 
 def grant_attention(address: str, kind: str, action: str, before: Any, after: Any) -> list[str]:
     attribute = POLICY_ATTRIBUTES[kind]
-    granted = allowed(before, attribute)
-    added = sorted(_describe(grant) for grant in allowed(after, attribute)
-                   if not any(covers(old, grant) for old in granted))
+    old, new = _document(before, attribute), _document(after, attribute)
+    granted = allowed(old)
+    added = sorted(_describe(grant) for grant in allowed(new) if not any(covers(have, grant) for have in granted))
     items = [f"`{address}`: IAM grants added: " + ", ".join(f"`{a}`" for a in added)] if added else []
-    if kind == "aws_iam_role" and action == "update" and _document(before, attribute) != _document(after, attribute):
+    dropped = sorted(_denials(old) - _denials(new))
+    if dropped:
+        items.append(f"`{address}`: Deny statements removed: " + ", ".join(f"`{d}`" for d in dropped))
+    if kind == "aws_iam_role" and action == "update" and old != new:
         items.append(f"`{address}`: the trust policy changes (who may assume the role): "
-                     f"{json.dumps(_document(after, attribute), sort_keys=True)}")
+                     f"{json.dumps(new, sort_keys=True)}")
     return items
 
 
-def covers(grant: Grant, wanted: Grant) -> bool:
-    """Whether a grant, wildcards included, already allows `wanted`: same or wider action and resource,
-    and no condition, or the same one."""
-    return (fnmatch.fnmatchcase(wanted[0].lower(), grant[0].lower()) and fnmatch.fnmatchcase(wanted[1], grant[1])
-            and grant[2] in ("", wanted[2]))
+def covers(have: Grant, wanted: Grant) -> bool:
+    """Whether a grant already allows `wanted`: a same or wider action and resource (IAM's `*` and `?`
+    wildcards), the same principal or any, and no condition or the same one."""
+    return (_matches(have[0].lower(), wanted[0].lower()) and _matches(have[1], wanted[1])
+            and have[2] in (wanted[2], json.dumps(ANY)) and have[3] in ("", wanted[3]))
 
 
-def allowed(values: Any, attribute: str) -> set[Grant]:
-    """The grants a policy document attribute allows (empty when absent)."""
-    document = _document(values, attribute)
-    if document is None:
-        return set()
-    statements = document.get("Statement", [])
-    lines = set()
-    for statement in statements if isinstance(statements, list) else [statements]:
+def _matches(pattern: str, value: str) -> bool:
+    return re.fullmatch(re.escape(pattern).replace(r"\*", ".*").replace(r"\?", "."), value) is not None
+
+
+def allowed(document: Any) -> set[Grant]:
+    """The grants a policy document allows (empty when absent). `NotAction` and `NotResource` allow
+    everything but what they name: they count as `*`."""
+    grants = set()
+    for statement in _statements(document):
         if statement.get("Effect") != "Allow":
             continue
-        condition = json.dumps(statement["Condition"], sort_keys=True) if statement.get("Condition") else ""
-        for action in _as_list(statement.get("Action")):
-            for resource in _as_list(statement.get("Resource", statement.get("Principal"))):
-                lines.add((action, resource if isinstance(resource, str) else json.dumps(resource, sort_keys=True),
-                           condition))
-    return lines
+        condition = _canonical(statement["Condition"]) if statement.get("Condition") else ""
+        principal = _canonical(statement["Principal"]) if "Principal" in statement else ""
+        actions = [ANY] if "NotAction" in statement else _as_list(statement.get("Action"))
+        resources = [ANY] if "NotResource" in statement else _as_list(statement.get("Resource")) or [""]
+        for action in actions:
+            for resource in resources:
+                grants.add((action, resource if isinstance(resource, str) else _canonical(resource), principal,
+                            condition))
+    return grants
+
+
+def _denials(document: Any) -> set[str]:
+    return {_canonical(statement) for statement in _statements(document) if statement.get("Effect") == "Deny"}
+
+
+def _statements(document: Any) -> list[dict[str, Any]]:
+    statements = (document or {}).get("Statement", [])
+    return [s for s in (statements if isinstance(statements, list) else [statements]) if isinstance(s, dict)]
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
 
 
 def _document(values: Any, attribute: str) -> Any:
@@ -62,8 +84,9 @@ def _document(values: Any, attribute: str) -> Any:
 
 
 def _describe(grant: Grant) -> str:
-    action, resource, condition = grant
-    return f"{action} on {resource}" + (f" if {condition}" if condition else "")
+    action, resource, principal, condition = grant
+    return (f"{action} on {resource or 'the role'}" + (f" to {principal}" if principal else "")
+            + (f" if {condition}" if condition else ""))
 
 
 def _as_list(value: Any) -> list[Any]:

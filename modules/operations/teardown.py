@@ -70,7 +70,9 @@ class ClusterRemoval:
         vpc = output(network, "vpc_id") or resource_attribute(network, "aws_vpc", "id")
         zones = [output(infra, "private_zone_id") or resource_attribute(infra, "aws_route53_zone", "zone_id"),
                  self.config.public_zone_id or self._public_zone()]
-        return Scope(self.config.infra_id, self.config.cluster_domain, vpc, tuple(zone for zone in zones if zone))
+        handed = (self.config.private_zone_id,) if self.config.private_zone_id else ()
+        return Scope(self.config.infra_id, self.config.cluster_domain, vpc, tuple(zone for zone in zones if zone),
+                     handed)
 
     def _public_zone(self) -> str | None:
         answer = self.aws("route53").list_hosted_zones_by_name(DNSName=self.config.base_domain)

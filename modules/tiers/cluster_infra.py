@@ -27,13 +27,16 @@ from cdktf_cdktf_provider_aws.route53_record import Route53Record, Route53Record
 from cdktf_cdktf_provider_aws.route53_zone import Route53Zone, Route53ZoneVpc
 
 from ..configuration.topology import API_TARGETS, Tier, load_balancer_names
-from ..constructs.cdk import Construct
+from ..constructs.cdk import Construct, Postcondition, TerraformResourceLifecycle
 from ..constructs.hcl import (
     absent_note,
     address,
     attribute,
     both,
+    interpolate,
     is_null,
+    is_set,
+    local_value,
     negate,
     new,
     optional_count,
@@ -82,7 +85,27 @@ class ClusterInfraStack(TierStack):
             comment=f"Private zone of OpenShift cluster {inputs.cluster_domain}",
             vpc=[Route53ZoneVpc(vpc_id=self.vpc_id, vpc_region=inputs.region)],
             tags={"Name": f"{inputs.infra_id}-int", f"kubernetes.io/cluster/{inputs.infra_id}": "owned"}, **count)
+        self._check_given_zone()
         return value_or(inputs.private_zone_id, zone, "zone_id")
+
+    def _check_given_zone(self) -> None:
+        """At plan time: a given zone is private, for the cluster's domain or a parent of it (a public
+        one would publish api-int; another domain's would hold records nobody resolves)."""
+        inputs = self.inputs
+        count = optional_count(is_set(inputs.private_zone_id))
+        if count is None:
+            return
+        # A local: in a module the domain is variables, which a token inside `${}` would render bare.
+        local_value(self, "cluster_domain", inputs.cluster_domain)
+        provider = {"provider": inputs.private_zone_provider} if inputs.private_zone_provider else {}
+        name = 'trimsuffix(self.name, ".")'
+        new(DataAwsRoute53Zone, self, "given_private", zone_id=interpolate(inputs.private_zone_id), **provider,
+            lifecycle=TerraformResourceLifecycle(postcondition=[Postcondition(
+                condition=f'${{self.private_zone && ({name} == local.cluster_domain || '
+                          f'endswith(local.cluster_domain, ".${{{name}}}"))}}',
+                error_message="private_zone_id: zone ${self.zone_id} (${self.name}) must be a private zone for "
+                              "${local.cluster_domain} or a parent domain of it, associated with the cluster's VPC.")]),
+            **count)
 
     def _load_balancers(self) -> tuple[Lb, Lb | None]:
         """The internal NLB in the private subnets; the external one in the public subnets, unless Internal."""

@@ -55,7 +55,12 @@ class ExistingNetwork(Construct):
                                                    "local.vpc_cidr)}",
                                          error_message="vpc_cidr ${local.vpc_cidr} is not a CIDR block of VPC "
                                                        "${self.id}, whose blocks are "
-                                                       "${join(\", \", self.cidr_block_associations[*].cidr_block)}.")]))
+                                                       "${join(\", \", self.cidr_block_associations[*].cidr_block)}."),
+                           # The private zone resolves in the VPC only with both (and the nodes need it).
+                           Postcondition(condition="${self.enable_dns_support && self.enable_dns_hostnames}",
+                                         error_message="VPC ${self.id} needs DNS support and DNS host names enabled "
+                                                       "(enable_dns_support, enable_dns_hostnames) for the "
+                                                       "cluster's private zone to resolve.")]))
         self.subnets = {role: self._subnets(role) for role in ("private", "public")}
         self._route_tables()
         self._tags()
@@ -117,16 +122,19 @@ class ExistingNetwork(Construct):
     def _tags(self) -> None:
         """The cluster's tags on every subnet, one resource per (AZ, subnet role, tag)."""
         infra_id = self.inputs.infra_id
+        role_tags = self.existing.role_tags
         if isinstance(self.existing.private_subnets, Expr):
             parts = [f'{{ for az, subnet in {address(self.subnets[role])} : "${{az}}/{role}/{tag}" => '
-                     f'{{ subnet = subnet.id, key = "{key.format(infra_id=infra_id)}", value = "{TAG_VALUES[tag]}" }} }}'
+                     f'{{ subnet = subnet.id, key = "{key.format(infra_id=infra_id)}", value = "{TAG_VALUES[tag]}" }}'
+                     f'{f" if {role_tags}" if tag == "role" else ""} }}'
                      for role, tags in SUBNET_TAGS.items() for tag, key in tags.items()]
             rows: Any = Expr(f"merge({', '.join(parts)})")
         else:
             ids = {"private": self.existing.private_subnets, "public": self.existing.public_subnets}
             rows = {f"{az}/{role}/{tag}": {"subnet": ids[role][az], "key": key.format(infra_id=infra_id),
                                            "value": TAG_VALUES[tag]}
-                    for role, tags in SUBNET_TAGS.items() for az in ids[role] for tag, key in tags.items()}
+                    for role, tags in SUBNET_TAGS.items() for az in ids[role] for tag, key in tags.items()
+                    if tag != "role" or role_tags}
         tags = rows_where(self, "subnet_tags", True, rows)
         new(Ec2Tag, self, "subnet", for_each=tags, resource_id=tags.get_string("subnet"), key=tags.get_string("key"),
             value=tags.get_string("value"))

@@ -47,6 +47,7 @@ class ExistingVpcInputs:
     private_subnets: Mapping[str, str] | Expr  # AZ name -> subnet ID
     public_subnets: Mapping[str, str] | Expr  # AZ name -> subnet ID; may be empty when Internal
     s3_endpoint: Flag  # add the S3 gateway endpoint to the subnets' route tables
+    role_tags: Flag  # tag the subnets' load-balancer roles as well as the cluster
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ class StackInputs:
             c.existing_vpc.vpc_id,
             {az: s.private for az, s in c.existing_vpc.subnets.items()},
             {az: s.public for az, s in c.existing_vpc.subnets.items() if s.public is not None},
-            c.existing_vpc.s3_endpoint)
+            c.existing_vpc.s3_endpoint, c.existing_vpc.role_tags)
         self.zones = {az: i for i, az in enumerate(c.availability_zones)}
         self.zone_list = json.dumps(list(c.availability_zones))
         self.zone_count = len(c.availability_zones)

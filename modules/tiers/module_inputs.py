@@ -110,6 +110,8 @@ VARIABLES: dict[str, Variable] = {
     "state_kms_key_arn": optional("KMS key ARN for the state bucket (SSE-KMS); null means SSE-S3."),
     "bootstrap_subnet": optional("private or public; null means public when publish is External, else private."),
     "s3_endpoint": optional("Add the S3 gateway endpoint to the existing subnets' route tables.", "bool", False),
+    "subnet_role_tags": optional("Tag the subnets kubernetes.io/role/elb and internal-elb (false: they already are; "
+                                 "destroy removes the tags this module adds).", "bool", True),
     # Short-term credentials (README, "Short-term credentials").
     "credentials_requests": required("map(object({ role_name = string, subjects = list(string), policy = string }))",
                                      "One entry per CredentialsRequest, keyed <secret namespace>/<secret name>: the "
@@ -269,7 +271,8 @@ class ModuleInputs:
         # `if`, not a conditional: `{}` and a map of subnets are not of one type to Terraform.
         by_az = lambda ids: Expr(f"{{ for index, az in {azs} : az => {ids}[index] if index < length({ids}) }}")  # noqa: E731
         return ExistingVpcInputs(self.ref("vpc_id"), by_az(self.ref("private_subnet_ids")),
-                                 by_az(self.ref("public_subnet_ids")), Expr(self.ref("s3_endpoint")))
+                                 by_az(self.ref("public_subnet_ids")), Expr(self.ref("s3_endpoint")),
+                                 Expr(self.ref("subnet_role_tags")))
 
     @property
     def credentials(self) -> CredentialsInputs:

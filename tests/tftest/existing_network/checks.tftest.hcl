@@ -5,6 +5,8 @@ mock_provider "aws" {
   mock_data "aws_vpc" {
     defaults = {
       cidr_block_associations = [{ association_id = "vpc-cidr-assoc-1", cidr_block = "10.0.0.0/16", state = "associated" }]
+      enable_dns_support      = true
+      enable_dns_hostnames    = true
     }
   }
   mock_data "aws_region" {
@@ -70,6 +72,17 @@ run "a_fitting_vpc_is_tagged_and_keeps_the_network_outputs" {
   }
 }
 
+run "without_role_tags_only_the_cluster_tag_is_added" {
+  command = plan
+  variables {
+    subnet_role_tags = false
+  }
+  assert {
+    condition     = length(aws_ec2_tag.subnet) == 4 && alltrue([for key, tag in aws_ec2_tag.subnet : tag.key == "kubernetes.io/cluster/ocp4-x7k2q"])
+    error_message = "expected the cluster tag alone on each of the four subnets"
+  }
+}
+
 run "a_subnet_of_another_vpc_fails_the_plan" {
   command = plan
   override_data {
@@ -95,9 +108,18 @@ run "a_subnet_outside_vpc_cidr_fails_the_plan" {
   }
   override_data {
     target = data.aws_vpc.cluster
-    values = { cidr_block_associations = [{ association_id = "a1", cidr_block = "10.0.0.0/16", state = "associated" }, { association_id = "a2", cidr_block = "10.0.0.0/18", state = "associated" }] }
+    values = { cidr_block_associations = [{ association_id = "a1", cidr_block = "10.0.0.0/16", state = "associated" }, { association_id = "a2", cidr_block = "10.0.0.0/18", state = "associated" }], enable_dns_support = true, enable_dns_hostnames = true }
   }
   expect_failures = [data.aws_subnet.private]
+}
+
+run "a_vpc_without_dns_host_names_fails_the_plan" {
+  command = plan
+  override_data {
+    target = data.aws_vpc.cluster
+    values = { cidr_block_associations = [{ association_id = "a1", cidr_block = "10.0.0.0/16", state = "associated" }], enable_dns_support = true, enable_dns_hostnames = false }
+  }
+  expect_failures = [data.aws_vpc.cluster]
 }
 
 run "a_vpc_cidr_the_vpc_does_not_have_fails_the_plan" {

@@ -4,6 +4,8 @@ mock_provider "aws" {
   mock_data "aws_vpc" {
     defaults = {
       cidr_block_associations = [{ association_id = "vpc-cidr-assoc-1", cidr_block = "10.0.0.0/16", state = "associated" }]
+      enable_dns_support      = true
+      enable_dns_hostnames    = true
     }
   }
   mock_data "aws_region" {
