@@ -146,7 +146,9 @@ def start(root: Path) -> Future:
     running = ExitStack()
     emulators = {name: running.enter_context(Emulator()) for name in SELECTED}
     consumer_emulator = running.enter_context(Emulator(background=True))
-    reliability_emulator = running.enter_context(Emulator(background=True))
+    # The reliability job is the longest chain (failure cases, then the changed review and day 2's
+    # refusals): at a lower priority it ran on alone for minutes after the flows were done.
+    reliability_emulator = running.enter_context(Emulator())
     records = {}
     for name in SELECTED:
         changes = FLOWS[name]
