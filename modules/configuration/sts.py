@@ -18,7 +18,7 @@ import base64
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any, Mapping
@@ -121,7 +121,7 @@ class Credentials:
     previous_public_keys: tuple[str, ...] = ()
     issuer_hosting: IssuerHosting = IssuerHosting.CLOUDFRONT
     enable_tech_preview: bool = False
-    requests: tuple[CredentialsRequest, ...] = field(default=(), repr=True)
+    requests: tuple[CredentialsRequest, ...] = ()
     keys: tuple[PublicKey, ...] = ()  # the current key first, then the ones still served during a rotation
 
     def to_document(self) -> dict[str, Any]:
