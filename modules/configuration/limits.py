@@ -379,3 +379,22 @@ LIMITS: tuple[Field, ...] = (
     Field("credentials.issuer_hosting", "issuer_hosting", ISSUER_HOSTING,
           ("cloudfront", "public_bucket", "CloudFront", "s3")),
 )
+
+
+# The exported modules' variables: name -> the limit of the configuration key it carries, and
+# the boundary values it is tested with (tests/test_limits.py; each module's generated suite,
+# operations/module_tests.py). A module takes bootstrap.ign only as a URL (its caller uploads
+# the file), and an existing VPC's subnets as lists.
+VARIABLE_LIMITS: dict[str, Limit] = {
+    **{f.variable: f.limit for f in LIMITS if f.variable is not None},
+    "bootstrap_ignition_url": BOOTSTRAP_IGNITION_URL,
+    "public_subnet_ids": SUBNET_IDS,
+    "private_subnet_ids": SUBNET_IDS,
+}
+VARIABLE_CASES: dict[str, tuple[Any, ...]] = {
+    **{f.variable: tuple(f.cases) for f in LIMITS if f.variable is not None},
+    "bootstrap_ignition_url": ("s3://ocp4-infra/bootstrap.ign", "https://h.example.com/bootstrap.ign?X-Amz-Date=1&a=b",
+                               "http://h.example.com/bootstrap.ign", "s3://", "bootstrap.ign"),
+    **{name: (["subnet-0123abcd"], ["subnet-0123abcd", "subnet-0123abcd"], ["sg-0123abcd"],
+              ["subnet-1", "subnet-2", "subnet-3", "subnet-4"]) for name in ("public_subnet_ids", "private_subnet_ids")},
+}

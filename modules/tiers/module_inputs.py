@@ -22,7 +22,7 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider
 
 from ..configuration.cluster import ClusterConfig
 from ..configuration.ignition import machine_config_url
-from ..configuration.limits import BOOTSTRAP_IGNITION_URL, LIMITS, SUBNET_IDS, Limit, Publish
+from ..configuration.limits import VARIABLE_LIMITS, Publish
 from ..configuration.machines import BootstrapConfig, ComputeConfig, ControlPlaneConfig
 from ..configuration.regions import Partition
 from ..configuration.topology import Tier
@@ -38,16 +38,6 @@ class Variable:
     default: Any = None
     required: bool = True
     nullable: bool = False
-
-
-# Variable name -> the limit of the configuration key it carries; a module takes bootstrap.ign
-# only as a URL (its caller uploads the file).
-LIMITED: dict[str, Limit] = {
-    **{f.variable: f.limit for f in LIMITS if f.variable is not None},
-    "bootstrap_ignition_url": BOOTSTRAP_IGNITION_URL,
-    "public_subnet_ids": SUBNET_IDS,
-    "private_subnet_ids": SUBNET_IDS,
-}
 
 
 def required(type_: str, description: str) -> Variable:
@@ -205,7 +195,7 @@ class ModuleInputs:
                 options["nullable"] = spec.nullable
             variable = TerraformVariable(self._inputs, name, **options)
             variable.override_logical_id(name)
-            limit = LIMITED.get(name)
+            limit = VARIABLE_LIMITS.get(name)
             if limit is not None:
                 condition = limit.condition(f"var.{name}")
                 if spec.nullable:

@@ -1,5 +1,5 @@
-# The existing_network module's plan-time checks, against a mocked provider (no AWS).
-# Run by tests/test_existing.py: `terraform test -filter=tests/checks.tftest.hcl`.
+# The existing_network module's plan-time checks, against a mocked provider (no AWS): a
+# fitting VPC, and each way a handed VPC or subnet can be wrong. `terraform test` in the module.
 
 mock_provider "aws" {
   mock_data "aws_vpc" {
