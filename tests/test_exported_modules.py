@@ -15,55 +15,88 @@ from modules.operations.terraform import init, run as terraform
 
 COMMITTED = ROOT / "terraform-modules"
 EXAMPLES = ROOT / "examples"
-TIER_MODULES = ("state", "network", "existing_network", "cluster_infra", "security", "credentials", "bootstrap", "control_plane",
-                "compute")
+TIER_MODULES = ("state", "network", "existing_network", "cluster_infra", "security", "credentials", "bootstrap",
+                "control_plane", "compute")
+STANDARD_FILES = {"versions.tf", "variables.tf", "main.tf", "outputs.tf", "README.md"}
 
 
 @pytest.fixture(scope="session")
-def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def rendered() -> dict[str, Any]:
+    """Every module as the export renders it before writing HCL (its JSON-syntax document)."""
+    from modules.operations.export import render_modules
+
+    return render_modules()
+
+
+@pytest.fixture(scope="session")
+def exported(tmp_path_factory: pytest.TempPathFactory, rendered: dict[str, Any]) -> Path:
     """A fresh export from the constructs as they are now."""
     from modules.operations.export import export_modules
 
     out = tmp_path_factory.mktemp("export") / "terraform-modules"
-    export_modules(out)
+    export_modules(out, rendered)
     return out
 
 
-def module(folder: Path, name: str) -> dict[str, Any]:
-    return json.loads((folder / name / "main.tf.json").read_text())
+def module(rendered: dict[str, Any], name: str) -> dict[str, Any]:
+    return rendered[name].document
 
 
 def test_the_committed_modules_are_what_the_constructs_export(exported: Path) -> None:
     fresh = sorted(p.relative_to(exported) for p in exported.rglob("*") if p.is_file())
     committed = sorted(p.relative_to(COMMITTED) for p in COMMITTED.rglob("*")
-                       if p.is_file() and ".terraform" not in p.parts)
+                       if p.is_file() and ".terraform" not in "/".join(p.parts))
     assert fresh == committed, "run `python main.py export-modules` and commit terraform-modules/"
     stale = [str(path) for path in fresh if (exported / path).read_text() != (COMMITTED / path).read_text()]
     assert not stale, f"stale exported modules {stale}: run `python main.py export-modules` and commit the result"
 
 
-def test_one_module_per_tier_without_provider_or_backend(exported: Path) -> None:
+def test_each_module_has_the_standard_structure_and_no_json(exported: Path) -> None:
     assert sorted(p.name for p in exported.iterdir()) == sorted(TIER_MODULES)
     for name in TIER_MODULES:
-        document = module(exported, name)
-        assert "provider" not in document
-        assert document["terraform"] == {
-            "required_version": ">= 1.3",
-            "required_providers": {"aws": {"source": "hashicorp/aws", "version": ">= 5.0, < 6.0"}}}
-        assert '"//":' not in json.dumps(document), "cdktf metadata left in the module"
+        folder = exported / name
+        assert {p.name for p in folder.iterdir() if p.is_file()} == STANDARD_FILES, name
+        assert sorted(p.name for p in (folder / "tests").iterdir())[-1] == "validations.tftest.hcl", name
+        assert not list(folder.rglob("*.json")), name
+        versions = (folder / "versions.tf").read_text()
+        expected = ">= 5.81, < 7.0" if name == "credentials" else ">= 5.0, < 7.0"
+        assert f'version = "{expected}"' in versions and 'required_version = ">= 1.3"' in versions, name
+        assert not re.search(r'^\s*(provider|backend)\b', "".join(
+            (folder / f).read_text() for f in ("main.tf", "versions.tf")), re.MULTILINE), name
 
 
-def test_every_input_and_output_is_typed_and_described(exported: Path) -> None:
+def test_expressions_read_as_hcl_not_as_json_strings(exported: Path) -> None:
+    """No `"${...}"` around a whole expression, no quoted references, no JSON inside a string."""
+    sole = re.compile(r'=\s*"\$\{(?:(?!\}[^"]*\$\{).)*\}"\s*,?$')  # one interpolation and nothing else
+    for path in exported.rglob("*.tf"):
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            where = f"{path.relative_to(exported)}:{number}: {line.strip()}"
+            assert not sole.search(line), where
+            assert '\\"' not in line, where  # escaped quotes: JSON written as a string
+            assert not re.search(r'(depends_on|ignore_changes)\s*=\s*\[\s*"', line), where
+    bootstrap = (exported / "bootstrap" / "main.tf").read_text()
+    assert "assume_role_policy = jsonencode({" in bootstrap and "user_data = jsonencode({" in bootstrap
+    assert "vpc_id = var.vpc_id" in re.sub(r"\s+=", " =", bootstrap)
+
+
+def test_fmt_leaves_the_modules_and_examples_as_they_are() -> None:
+    result = terraform(["fmt", "-check", "-recursive", "-no-color", "."], ROOT / "terraform-modules", check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    result = terraform(["fmt", "-check", "-recursive", "-no-color", "."], EXAMPLES, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_input_and_output_is_typed_and_described(rendered: dict[str, Any]) -> None:
     for name in TIER_MODULES:
-        document = module(exported, name)
+        document = module(rendered, name)
         for key, variable in document["variable"].items():
             assert variable.get("type") and variable.get("description"), f"{name}: variable {key}"
         for key, output in document["output"].items():
             assert output.get("description"), f"{name}: output {key}"
 
 
-def test_inputs_are_the_tiers_and_the_configurations(exported: Path) -> None:
-    inputs = {name: set(module(exported, name)["variable"]) for name in TIER_MODULES}
+def test_inputs_are_the_tiers_and_the_configurations(rendered: dict[str, Any]) -> None:
+    inputs = {name: set(module(rendered, name)["variable"]) for name in TIER_MODULES}
     assert inputs["network"] == {"infra_id", "availability_zones", "vpc_cidr", "subnet_bits", "nat_gateways",
                                  "network_acl", "restricted_network"}
     assert {"vpc_id", "public_subnet_ids", "private_subnet_ids", "publish", "public_zone_id"} <= inputs["cluster_infra"]
@@ -71,16 +104,16 @@ def test_inputs_are_the_tiers_and_the_configurations(exported: Path) -> None:
     assert {"target_group_arns", "master_security_group_id", "bootstrap_ignition_url"} <= inputs["bootstrap"]
     assert {"worker_replicas", "worker_instance_profile_name", "private_subnet_ids"} <= inputs["compute"]
     # Defaults are the configuration's.
-    network = module(exported, "network")["variable"]
+    network = module(rendered, "network")["variable"]
     assert network["vpc_cidr"]["default"] == "10.0.0.0/16" and network["subnet_bits"]["default"] == 12
     assert "default" not in network["availability_zones"]
-    assert module(exported, "compute")["variable"]["worker_replicas"]["default"] == 3
-    assert module(exported, "cluster_infra")["variable"]["public_zone_id"]["default"] is None
+    assert module(rendered, "compute")["variable"]["worker_replicas"]["default"] == 3
+    assert module(rendered, "cluster_infra")["variable"]["public_zone_id"]["default"] is None
 
 
-def test_per_az_rule_and_machine_resources_iterate_over_inputs(exported: Path) -> None:
+def test_per_az_rule_and_machine_resources_iterate_over_inputs(rendered: dict[str, Any]) -> None:
     """One module serves 1, 2 or 3 AZs and any worker count: nothing is fixed at export time."""
-    network = module(exported, "network")["resource"]
+    network = module(rendered, "network")["resource"]
     for kind, name in (("aws_subnet", "public"), ("aws_subnet", "private"), ("aws_route_table", "private"),
                        ("aws_route_table_association", "private"), ("aws_nat_gateway", "nat"),
                        ("aws_eip", "nat"), ("aws_route", "private_nat")):
@@ -89,22 +122,22 @@ def test_per_az_rule_and_machine_resources_iterate_over_inputs(exported: Path) -
     subnet = network["aws_subnet"]["private"]["cidr_block"]
     assert subnet == "${cidrsubnet(var.vpc_cidr, local.subnet_newbits, (each.value + 3))}"
 
-    security = module(exported, "security")["resource"]
+    security = module(rendered, "security")["resource"]
     rules = security["aws_vpc_security_group_ingress_rule"]["cluster"]["for_each"]
     assert len(rules) == 47 and "MasterIngressEtcd" in rules  # the rule table, keyed by rule name
 
-    workers = module(exported, "compute")["resource"]["aws_instance"]["worker"]
+    workers = module(rendered, "compute")["resource"]["aws_instance"]["worker"]
     assert "range(var.worker_replicas)" in workers["for_each"]
     assert "length(var.private_subnet_ids)" in workers["for_each"]
-    attachments = module(exported, "control_plane")["resource"]["aws_lb_target_group_attachment"]["master"]
+    attachments = module(rendered, "control_plane")["resource"]["aws_lb_target_group_attachment"]["master"]
     assert "keys(var.target_group_arns)" in attachments["for_each"]
 
 
-def test_switches_are_inputs_not_export_time_choices(exported: Path) -> None:
-    infra = module(exported, "cluster_infra")["resource"]
+def test_switches_are_inputs_not_export_time_choices(rendered: dict[str, Any]) -> None:
+    infra = module(rendered, "cluster_infra")["resource"]
     assert infra["aws_lb"]["external"]["count"] == '${var.publish == "External" ? 1 : 0}'
     assert 'var.publish == "External"' in infra["aws_lb_target_group"]["api"]["for_each"]
-    security = module(exported, "security")
+    security = module(rendered, "security")
     policy = security["resource"]["aws_iam_role_policy"]["master"]["policy"]
     assert policy == "${local.master_policies[var.iam_profile]}"
     assert set(security["locals"]["master_policies"]) == {"least_privilege", "documented"}
@@ -112,40 +145,65 @@ def test_switches_are_inputs_not_export_time_choices(exported: Path) -> None:
     assert "ec2.${data.aws_partition.current.dns_suffix}" in role
 
 
-def test_variable_validations_reject_bad_values(exported: Path) -> None:
+def test_variable_validations_reject_bad_values(rendered: dict[str, Any]) -> None:
     checks = {
         name: [v["condition"] for v in variable.get("validation", [])]
-        for name, variable in module(exported, "network")["variable"].items()}
+        for name, variable in module(rendered, "network")["variable"].items()}
     assert any("cidrhost(var.vpc_cidr" in c for c in checks["vpc_cidr"])
     assert any("distinct(var.availability_zones)" in c for c in checks["availability_zones"])
     assert all(c.startswith("${") and c.endswith("}") for cs in checks.values() for c in cs)
 
 
-def test_each_module_readme_lists_its_inputs_and_outputs(exported: Path) -> None:
-    row = re.compile(r"^\| `([a-z0-9_]+)` \|", re.MULTILINE)
+def test_each_module_readme_has_terraform_docs_tables_of_its_inputs_outputs_and_resources(
+        exported: Path, rendered: dict[str, Any]) -> None:
     for name in TIER_MODULES:
         text = (exported / name / "README.md").read_text()
-        inputs_part, outputs_part = text.split("## Outputs")
-        document = module(exported, name)
-        assert row.findall(inputs_part) == sorted(document["variable"])
-        assert row.findall(outputs_part) == sorted(document["output"])
-        for part, columns in ((inputs_part, 5), (outputs_part, 2)):  # every row has the header's columns
+        document = module(rendered, name)
+        headings = re.findall(r"^## (.+)$", text, re.MULTILINE)
+        assert headings == ["Usage", "Requirements", "Providers", "Modules", "Resources", "Inputs", "Outputs"], name
+        assert re.findall(r'<a name="input_([a-z0-9_]+)">', text) == sorted(document["variable"])
+        assert re.findall(r'<a name="output_([a-z0-9_]+)">', text) == sorted(document["output"])
+        resources = {f"{t}.{n}" for kind in ("resource", "data") for t, named in document.get(kind, {}).items()
+                     for n in named}
+        assert set(re.findall(r"^\| \[([a-z0-9_]+\.[a-z0-9_]+)\]\(https://registry", text, re.MULTILINE)) == resources
+        for part, columns in ((text.split("## Inputs")[1].split("## Outputs")[0], 5), (text.split("## Outputs")[1], 2)):
             for line in part.splitlines():
                 if line.startswith("|"):
                     assert len(re.split(r"(?<!\\)\|", line)) - 2 == columns, line
+        usage = text.split("```hcl")[1].split("```")[0]
+        required = [key for key, spec in document["variable"].items() if "default" not in spec]
+        assert re.findall(r"^  ([a-z0-9_]+) +=", usage, re.MULTILINE) == ["source", *required], name
+    assert "module.network.vpc_id" in (exported / "cluster_infra" / "README.md").read_text()
 
 
 @pytest.mark.terraform
-def test_modules_and_examples_validate_offline(exported: Path, tmp_path: Path) -> None:
-    shutil.copytree(exported, tmp_path / "terraform-modules")
+def test_every_module_passes_its_own_tests_and_every_example_validates_offline(tmp_path: Path) -> None:
+    """`terraform test` in each committed module (mocked provider: no AWS), which validates the
+    module first; `terraform validate` of each example, which validates every module it calls."""
+    shutil.copytree(COMMITTED, tmp_path / "terraform-modules", ignore=shutil.ignore_patterns(".terraform*"))
     shutil.copytree(EXAMPLES, tmp_path / "examples", ignore=shutil.ignore_patterns(".terraform*"))
-    folders = [tmp_path / "terraform-modules" / name for name in TIER_MODULES]
-    folders += [tmp_path / "examples" / "consumer", tmp_path / "examples" / "remote-state"]
-    for folder in folders:  # init one at a time (shared plugin cache); validate side by side
+    modules = [tmp_path / "terraform-modules" / name for name in TIER_MODULES]
+    examples = sorted(p for p in (tmp_path / "examples").iterdir() if p.is_dir())
+    for folder in modules + examples:  # init one at a time (shared plugin cache); run side by side
         init(folder, backend=False)
+
+    def check(folder: Path) -> tuple[Path, Any]:
+        if folder.parent.name == "examples":
+            return folder, terraform(["validate", "-json", "-no-color"], folder, check=False)
+        return folder, terraform(["test", "-no-color"], folder, check=False)
+
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(lambda f: terraform(["validate", "-json", "-no-color"], f, check=False), folders))
-    for folder, result in zip(folders, results):
-        report = json.loads(result.stdout)
-        assert report["valid"] and report["error_count"] == 0, f"{folder.name}: {report['diagnostics']}"
-        assert report["warning_count"] == 0, f"{folder.name}: {report['diagnostics']}"
+        results = list(pool.map(check, modules + examples))
+    for folder, result in results:
+        if folder.parent.name == "examples":
+            report = json.loads(result.stdout)
+            assert report["valid"] and report["error_count"] == 0, f"{folder.name}: {report['diagnostics']}"
+            assert report["warning_count"] == 0, f"{folder.name}: {report['diagnostics']}"
+            continue
+        assert result.returncode == 0, f"{folder.name}: {result.stdout[-3000:]}{result.stderr[-3000:]}"
+        runs = [line.strip() for line in result.stdout.splitlines() if line.strip().startswith("run ")]
+        suites = list((folder / "tests").glob("*.tftest.hcl"))
+        expected = sum(text.count('\nrun "') for text in (s.read_text() for s in suites))
+        assert len(runs) == expected and all(line.endswith("pass") for line in runs), result.stdout
+        assert "Warning" not in result.stdout + result.stderr, result.stdout + result.stderr
+    assert {p.name for p in examples} >= {"consumer", "remote-state", "existing-vpc"}

@@ -2,15 +2,20 @@
 
 Every limited configuration key that a module also takes is driven through its
 boundary values twice: through the Python loader (`parse_config`), and through
-`terraform plan` of the exported module's own variable block (copied verbatim
+`terraform plan` of the exported module's own `variables.tf` (copied verbatim
 from terraform-modules/, so what is judged is what users call). The verdicts
-must agree, value by value. A variable block alone needs no provider and no
-init, so each plan takes a few tens of milliseconds.
+must agree, value by value. Variables alone need no provider and no init, and
+one plan judges one value of every variable of a module at once, so each
+module takes as many plans (of about 0.1 s) as its longest list of values.
+The modules' shipped suites (`tests/validations.tftest.hcl`) drive the first
+refused values again through `terraform test`.
 """
 from __future__ import annotations
 
 import copy
 import json
+import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +24,7 @@ import pytest
 from conftest import ROOT, variant
 from modules.configuration import ConfigError, parse_config
 from modules.configuration.limits import LIMITS, Field, Range
+from modules.operations.module_tests import EXAMPLES
 from modules.operations.terraform import run as terraform
 
 MODULES = ROOT / "terraform-modules"
@@ -48,37 +54,71 @@ def python_refuses(path: str, value: Any) -> bool:
     return False
 
 
-def exported_variable(name: str) -> dict[str, Any]:
-    for document in sorted(MODULES.glob("*/main.tf.json")):
-        variables = json.loads(document.read_text()).get("variable", {})
-        if name in variables:
-            return variables[name]
+def declaring_module(name: str) -> str:
+    """The first exported module (by name) whose variables.tf declares variable `name`."""
+    for variables in sorted(MODULES.glob("*/variables.tf")):
+        if re.search(rf'^variable "{name}" {{', variables.read_text(), re.MULTILINE):
+            return variables.parent.name
     raise AssertionError(f"no exported module declares variable {name!r}")
 
 
-def terraform_refuses(folder: Path, name: str, value: Any) -> bool:
-    (folder / "case.tfvars.json").write_text(json.dumps({name: value}))
-    result = terraform(["plan", "-input=false", "-no-color", "-var-file=case.tfvars.json"], folder, check=False)
-    assert result.returncode == 0 or "Invalid value for variable" in result.stderr, result.stderr
-    return result.returncode != 0
+def terraform_verdicts(folder: Path, values: dict[str, Any]) -> dict[str, bool]:
+    """Variable -> refused, from one `terraform plan` of the module's variables.tf alone: each
+    value sits on its own line of the var file, and each refusal points at its line."""
+    required = {name: EXAMPLES[name] for name in re.findall(r'^variable "([a-z0-9_]+)"', (folder / "variables.tf")
+                                                            .read_text(), re.MULTILINE) if name in EXAMPLES}
+    lines = [*values, *(name for name in required if name not in values)]
+    merged = {**required, **values}
+    (folder / "case.tfvars.json").write_text(
+        "{\n" + ",\n".join(f"{json.dumps(name)}: {json.dumps(merged[name])}" for name in lines) + "\n}\n")
+    result = terraform(["plan", "-input=false", "-no-color", "-json", "-var-file=case.tfvars.json"], folder, check=False)
+    refused = set()
+    for line in result.stdout.splitlines():
+        event = json.loads(line)
+        if event.get("type") != "diagnostic" or event["diagnostic"]["severity"] != "error":
+            continue
+        diagnostic = event["diagnostic"]
+        assert diagnostic["summary"] == "Invalid value for variable", diagnostic
+        refused.add(lines[diagnostic["range"]["start"]["line"] - 2])  # line 1 is "{"
+    assert (result.returncode != 0) == bool(refused), result.stdout
+    return {name: name in refused for name in values}
+
+
+BY_MODULE: dict[str, list[Field]] = {}
+for _field in PARITY:
+    BY_MODULE.setdefault(declaring_module(_field.variable), []).append(_field)
 
 
 @pytest.mark.terraform
-@pytest.mark.parametrize("field", PARITY, ids=[f.path for f in PARITY])
-def test_the_loader_and_the_module_agree_on_every_boundary_value(field: Field, tmp_path: Path) -> None:
-    (tmp_path / "main.tf.json").write_text(json.dumps({"variable": {field.variable: exported_variable(field.variable)}}))
-    verdicts = {json.dumps(value): (python_refuses(field.path, value), terraform_refuses(tmp_path, field.variable, value))
-                for value in boundary_values(field)}
-    disagreements = {value: f"loader {'refuses' if ours else 'accepts'}, module {'refuses' if theirs else 'accepts'}"
-                     for value, (ours, theirs) in verdicts.items() if ours != theirs}
+@pytest.mark.parametrize("module", sorted(BY_MODULE))
+def test_the_loader_and_the_module_agree_on_every_boundary_value(module: str, tmp_path: Path) -> None:
+    """For the limited keys whose variable `module` declares: the k-th boundary value of each in one plan."""
+    shutil.copy(MODULES / module / "variables.tf", tmp_path)
+    fields = BY_MODULE[module]
+    columns = {field.path: boundary_values(field) for field in fields}
+    disagreements = {}
+    for index in range(max(len(values) for values in columns.values())):
+        cases = {field: columns[field.path][index] for field in fields if index < len(columns[field.path])}
+        theirs = terraform_verdicts(tmp_path, {field.variable: value for field, value in cases.items()})
+        for field, value in cases.items():
+            ours = python_refuses(field.path, value)
+            assert ours == (field.limit.problem(value) is not None), (field.path, value)  # the loader is the table
+            if ours != theirs[field.variable]:
+                disagreements[f"{field.path}={json.dumps(value)}"] = (
+                    f"loader {'refuses' if ours else 'accepts'}, module {'refuses' if theirs[field.variable] else 'accepts'}")
     assert not disagreements, disagreements
-    # The cases must exercise the limit: something accepted, something refused.
-    assert {ours for ours, _ in verdicts.values()} == {True, False}, verdicts
+
+
+def test_every_boundary_list_has_something_accepted_and_something_refused() -> None:
+    for field in PARITY:
+        verdicts = {field.limit.problem(value) is None for value in boundary_values(field)}
+        assert verdicts == {True, False}, field.path
 
 
 def test_every_limited_key_has_cases_and_every_module_input_its_validation() -> None:
     for field in PARITY:
         assert len(boundary_values(field)) >= 4, field.path
-        variable = exported_variable(field.variable)
-        assert len(variable.get("validation", [])) == 1, field.variable
-        assert field.limit.describe() in variable["validation"][0]["error_message"]
+        text = (MODULES / declaring_module(field.variable) / "variables.tf").read_text()
+        block = re.search(rf'^variable "{field.variable}" {{\n(.*?)^}}', text, re.MULTILINE | re.DOTALL).group(1)
+        assert block.count("validation {") == 1, field.variable
+        assert json.dumps(field.limit.describe())[1:-1] in block

@@ -1,0 +1,61 @@
+"""The HCL writer (modules/operations/hcl_writer.py): notation changes, never meaning."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from modules.operations.hcl_writer import block, expression, key, string, template_parts
+
+
+def test_a_string_that_is_one_interpolation_becomes_the_expression():
+    assert string("${aws_vpc.cluster.id}") == "aws_vpc.cluster.id"
+    assert string('${var.x == "a" ? "b" : "c"}') == 'var.x == "a" ? "b" : "c"'
+    assert string("${{ for k, v in var.m : k => v }}") == "{ for k, v in var.m : k => v }"
+
+
+def test_other_templates_stay_templates_and_only_their_literal_parts_are_escaped():
+    assert string("${var.infra_id}-vpc") == '"${var.infra_id}-vpc"'
+    assert string("${a}${b}") == '"${a}${b}"'
+    assert string('say "hi" \\ ${lookup(m, "k")}') == '"say \\"hi\\" \\\\ ${lookup(m, "k")}"'
+    assert string("$${not.interpolated}") == '"$${not.interpolated}"'
+    assert string("${~ x}") == '"${~ x}"'  # a strip marker is kept as written
+
+
+def test_compact_json_becomes_jsonencode_only_when_it_gives_back_the_same_bytes():
+    policy = json.dumps({"Statement": [{"Action": "s3:GetObject", "Resource": "${aws_s3_bucket.b.arn}/*"}],
+                         "Version": "2012-10-17"}, sort_keys=True, separators=(",", ":"))
+    rendered = string(policy)
+    assert rendered.startswith("jsonencode({") and 'Resource = "${aws_s3_bucket.b.arn}/*"' in rendered
+    assert string('{"b":1,"a":2}').startswith('"')  # unsorted: jsonencode would reorder it
+    assert string('{"a": 1}').startswith('"')  # spaced: jsonencode would compact it
+    assert string('{"url":"https://h/?a=1&b=2"}').startswith('"')  # jsonencode escapes & as \u0026
+
+
+def test_multi_line_text_is_a_heredoc_that_ends_as_the_text_does():
+    assert string("a\n\tb\n") == "<<EOT\na\n\tb\nEOT"
+    assert string("a\nb") == "chomp(<<EOT\na\nb\nEOT\n)"
+    assert string("EOT\nx\n") == "<<EOTX\nEOT\nx\nEOTX"
+
+
+def test_keys_values_and_blocks():
+    assert key("Name") == "Name" and key("kubernetes.io/role/elb") == '"kubernetes.io/role/elb"'
+    assert key("true") == '"true"' and key("cluster/${var.id}") == '"cluster/${var.id}"'
+    assert expression([1, None, True, "x"]) == '[1, null, true, "x"]'
+    assert expression({}) == "{}"
+    lines = block("resource", ("aws_instance", "m"), {
+        "ami": "${var.ami}", "for_each": "${var.machines}", "root_block_device": {"volume_size": 120},
+        "lifecycle": {"ignore_changes": ["ami"], "postcondition": [{"condition": "${self.id != \"\"}",
+                                                                    "error_message": "no id"}]},
+        "depends_on": ["aws_vpc.cluster"]}, 0, ("resource", "aws_instance"),
+        frozenset({("resource", "aws_instance", "root_block_device")}))
+    assert lines == [
+        'resource "aws_instance" "m" {', "  for_each = var.machines", "", "  ami = var.ami", "",
+        "  root_block_device {", "    volume_size = 120", "  }", "", "  depends_on = [aws_vpc.cluster]", "",
+        "  lifecycle {", "    ignore_changes = [ami]", "", "    postcondition {", '      condition = self.id != ""',
+        '      error_message = "no id"', "    }", "  }", "}"]
+
+
+def test_an_unterminated_interpolation_is_an_error_not_a_guess():
+    with pytest.raises(ValueError, match="unterminated"):
+        template_parts("${var.x")
