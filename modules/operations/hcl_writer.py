@@ -11,10 +11,19 @@ notation and never the meaning:
 - other strings are quoted templates, or heredocs when they span lines; their
   interpolations are copied as written;
 - a string that is a compact JSON document becomes `jsonencode({...})` when
-  `jsonencode` gives back exactly those bytes (sorted keys, no `<`, `>`, `&`,
-  which it would escape);
+  `jsonencode` gives back exactly its literal text (sorted keys, no `<`, `>`, `&`,
+  which it would escape); its interpolations stay quoted, so each is still a JSON
+  string (Terraform now escapes the value where the JSON syntax pasted it in raw);
+- what the JSON syntax reads literally (a variable's description and default) stays
+  literal: `${` and `%{` in it are escaped;
 - references the JSON syntax quotes (`depends_on`, `ignore_changes`,
   `provider`, a variable's `type`) are written bare.
+
+Why not a library: the project's runtime packages are fixed (cdktf, its aws bindings,
+constructs); python-hcl2's writer would be a new one and still need the block knowledge
+below, and hclwrite is Go. So this file is kept small, total on what the modules hold,
+and tested on its own (tests/test_hcl_writer.py) and end to end: the HCL is planned beside
+the JSON it came from (tests/test_exported_modules.py).
 
 Which keys are nested blocks is the provider schema's knowledge, not the JSON's:
 the caller passes it (`BlockPaths`, read from the bindings in constructs/cdk.py).
@@ -30,7 +39,7 @@ from typing import Any, Iterable, Mapping
 BlockPaths = frozenset[tuple[str, ...]]
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
-_KEYWORDS = {"true", "false", "null", "for", "in", "if", "endif", "else", "endfor"}
+_KEYWORDS = {"true", "false", "null"}  # a bare key that reads as a literal value
 _META_FIRST = ("count", "for_each", "provider")
 _META_LAST = ("depends_on", "lifecycle")
 _LAST_ARGUMENTS = {"tags", "tags_all"}
@@ -41,6 +50,8 @@ _LANGUAGE_BLOCKS = {("resource", 2): {"lifecycle"}, ("data", 2): {"lifecycle"},
                     ("data", 3, "lifecycle"): {"precondition", "postcondition"},
                     ("variable", 1): {"validation"}, ("output", 1): {"precondition"},
                     ("terraform", 1): {"required_providers", "backend", "cloud"}}
+# Arguments the JSON syntax reads as literal strings, not templates.
+_LITERAL = {("variable",): {"description", "default"}, ("output",): {"description"}}
 # Arguments in the order the style guide and terraform-docs users expect, before the others.
 _LEADING = {("variable",): ("description", "type", "default", "nullable", "sensitive"),
             ("output",): ("description", "value", "sensitive")}
@@ -135,8 +146,10 @@ def _sole_interpolation(parts: list[tuple[bool, str]]) -> str | None:
 
 
 def _as_json_document(text: str) -> Any | None:
-    """The object or list `text` encodes, when `jsonencode` of it gives back `text` exactly."""
-    if not text.startswith(("{", "[")) or any(char in text for char in "<>&"):
+    """The object or list `text` encodes, when `jsonencode` of it gives back `text` exactly:
+    keys sorted, no spaces, and nothing Terraform's encoder writes otherwise (it escapes `<`,
+    `>`, `&`, U+2028 and U+2029, and writes 1.0 as 1)."""
+    if not text.startswith(("{", "[")) or any(char in text for char in "<>&\u2028\u2029"):
         return None
     try:
         document = json.loads(text)
@@ -145,60 +158,87 @@ def _as_json_document(text: str) -> Any | None:
     if not document or json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False) != text:
         return None
     try:
-        _check_templates(document)
+        _check_document(document)
     except ValueError:
         return None
     return document
 
 
-def _check_templates(value: Any) -> None:
+def _check_document(value: Any) -> None:
+    """Raise ValueError for a float, or a string that is not a well-formed template."""
+    if isinstance(value, float):
+        raise ValueError(value)
     if isinstance(value, str):
         template_parts(value)
     elif isinstance(value, list):
         for item in value:
-            _check_templates(item)
+            _check_document(item)
     elif isinstance(value, dict):
         for key, item in value.items():
-            _check_templates(key)
-            _check_templates(item)
+            _check_document(key)
+            _check_document(item)
 
 
-def _heredoc(text: str, level: int) -> str:
+def _heredoc(text: str, parts: list[tuple[bool, str]], level: int) -> str | None:
+    """`text` as a heredoc, or None when one cannot say exactly the same."""
     body = text[:-1] if text.endswith("\n") else text
     marker = "EOT"
-    while marker in body.split("\n"):
+    while marker in (line.strip() for line in body.split("\n")):  # HCL ends a heredoc on an indented marker too
         marker += "X"
     heredoc = f"<<{marker}\n{body}\n{marker}"
-    # A heredoc ends with a newline; chomp() removes the one the text did not have.
-    return heredoc if text.endswith("\n") else f"chomp({heredoc}\n{INDENT * level})"
+    if text.endswith("\n"):
+        return heredoc
+    # A heredoc ends with a newline; chomp() removes the one the text does not have, and
+    # nothing else only when the text ends in literal text that is not a line break.
+    if parts[-1][0] or text.endswith("\r"):
+        return None
+    return f"chomp({heredoc}\n{INDENT * level})"
 
 
-def string(text: str, level: int = 0) -> str:
-    """A JSON-syntax string as an HCL expression."""
+def _quoted(parts: list[tuple[bool, str]]) -> str:
+    return '"' + "".join(source if directive else _escape(source) for directive, source in parts) + '"'
+
+
+def literal(text: str) -> str:
+    """A string the JSON syntax reads literally (a variable's description and default): `${`
+    and `%{` are escaped, so HCL reads no template in it either."""
+    return '"' + _escape(text).replace("${", "$${").replace("%{", "%%{") + '"'
+
+
+def string(text: str, level: int = 0, *, in_document: bool = False) -> str:
+    """A JSON-syntax string as an HCL expression. In a JSON document (`jsonencode({...})`),
+    every string stays a quoted template: the JSON syntax pasted an interpolation's value into
+    a JSON string, so it must stay a string (`"${var.port}"` is "6443", never 6443)."""
     parts = template_parts(text)
+    if in_document:
+        return _quoted(parts)
     sole = _sole_interpolation(parts)
     if sole is not None:
         return sole
     document = _as_json_document(text)
     if document is not None:
-        return f"jsonencode({expression(document, level)})"
+        return f"jsonencode({expression(document, level, in_document=True)})"
     if any(not directive and "\n" in source.rstrip("\n") for directive, source in parts):
-        return _heredoc(text, level)
-    return '"' + "".join(source if directive else _escape(source) for directive, source in parts) + '"'
+        heredoc = _heredoc(text, parts, level)
+        if heredoc is not None:
+            return heredoc
+    return _quoted(parts)
 
 
 # --------------------------------------------------------------------------- expressions
 
 
-def key(name: str) -> str:
-    """An object key: bare when it is an identifier, else a quoted template."""
+def key(name: str, *, as_literal: bool = False) -> str:
+    """An object key: bare when it is an identifier, else a quoted template (or literal)."""
     if _IDENTIFIER.match(name) and name not in _KEYWORDS:
         return name
-    return '"' + "".join(source if directive else _escape(source) for directive, source in template_parts(name)) + '"'
+    return literal(name) if as_literal else _quoted(template_parts(name))
 
 
-def expression(value: Any, level: int = 0) -> str:
-    """A JSON value (Terraform's JSON syntax) as an HCL expression at indentation `level`."""
+def expression(value: Any, level: int = 0, *, in_document: bool = False, as_literal: bool = False) -> str:
+    """A JSON value (Terraform's JSON syntax) as an HCL expression at indentation `level`;
+    `in_document`: inside `jsonencode`; `as_literal`: where the JSON syntax reads no templates."""
+    nested = {"in_document": in_document, "as_literal": as_literal}
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -206,9 +246,9 @@ def expression(value: Any, level: int = 0) -> str:
     if isinstance(value, (int, float)):
         return json.dumps(value)
     if isinstance(value, str):
-        return string(value, level)
+        return literal(value) if as_literal else string(value, level, in_document=in_document)
     if isinstance(value, list):
-        items = [expression(item, level + 1) for item in value]
+        items = [expression(item, level + 1, **nested) for item in value]
         inline = "[" + ", ".join(items) + "]"
         if not any(isinstance(item, (dict, list)) for item in value) and "\n" not in inline \
                 and len(inline) <= _INLINE_LIST:
@@ -219,7 +259,7 @@ def expression(value: Any, level: int = 0) -> str:
         if not value:
             return "{}"
         pad = INDENT * (level + 1)
-        return "{\n" + "".join(f"{pad}{key(name)} = {expression(item, level + 1)}\n"
+        return "{\n" + "".join(f"{pad}{key(name, as_literal=as_literal)} = {expression(item, level + 1, **nested)}\n"
                                for name, item in value.items()) + INDENT * level + "}"
     raise TypeError(f"not a JSON value: {value!r}")
 
@@ -260,6 +300,8 @@ def body(items: Mapping[str, Any], level: int, path: tuple[str, ...], blocks: Bl
                 lines += block(name, (), item, level, path + (name,), blocks)
         elif name in _REFERENCES or name == "provider" or (path[:1] == ("variable",) and name == "type"):
             lines.append(f"{INDENT * level}{name} = {_bare(value)}")
+        elif name in _LITERAL.get(path, ()):
+            lines.append(f"{INDENT * level}{name} = {expression(value, level, as_literal=True)}")
         else:
             lines.append(f"{INDENT * level}{name} = {expression(value, level)}")
     return lines

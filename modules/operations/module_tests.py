@@ -25,7 +25,7 @@ VALIDATIONS = "validations.tftest.hcl"
 # keeps that part of its mocked provider beside its hand-written suites.
 MOCKS = "validations.mocks.hcl"
 # Refused values per variable in a shipped suite: each run costs a plan. Every boundary value
-# is driven through the module's variable blocks by tests/test_limits.py.
+# goes through the modules' variables.tf in tests/test_limits.py.
 SHIPPED_CASES = 2
 
 # A valid value of every required input (what another tier's output would be, in its format).
@@ -83,6 +83,10 @@ def validations(module: Module, suites: Path) -> str:
         "}",
     ]
     columns = [[(name, value) for value in refused_cases(name)] for name in validated]
+    missing = [name for name, column in zip(validated, columns) if not column]
+    if missing:  # a validation no run would exercise
+        raise ValueError(f"{module.name}: no refused boundary value for {', '.join(missing)} "
+                         "(configuration/limits.py, VARIABLE_CASES)")
     for index, row in enumerate(zip_longest(*columns), start=1):
         cases = [case for case in row if case is not None]
         lines += ["", f'run "refused_values_{index}" {{', "  command = plan", "", "  variables {",

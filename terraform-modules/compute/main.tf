@@ -17,7 +17,7 @@ resource "aws_instance" "worker" {
       config = {
         merge = [
           {
-            source = local.worker_ignition_url
+            source = "${local.worker_ignition_url}"
           },
         ]
       }
@@ -25,7 +25,7 @@ resource "aws_instance" "worker" {
         tls = {
           certificateAuthorities = [
             {
-              source = var.ignition_ca
+              source = "${var.ignition_ca}"
             },
           ]
         }

@@ -164,7 +164,7 @@ resource "aws_s3_bucket_policy" "oidc" {
         Action = "s3:GetObject"
         Condition = {
           StringEquals = {
-            "AWS:SourceArn" = one(aws_cloudfront_distribution.issuer[*].arn)
+            "AWS:SourceArn" = "${one(aws_cloudfront_distribution.issuer[*].arn)}"
           }
         }
         Effect = "Allow"
