@@ -66,16 +66,23 @@ def test_each_module_has_the_standard_structure_and_no_json(exported: Path) -> N
 
 
 def test_expressions_read_as_hcl_not_as_json_strings(exported: Path) -> None:
-    """No `"${...}"` around a whole expression, no quoted references, no JSON inside a string."""
+    """No `"${...}"` around a whole expression (but inside `jsonencode`, where the JSON syntax
+    made the value a JSON string), no quoted references, no JSON inside a string."""
     sole = re.compile(r'=\s*"\$\{(?:(?!\}[^"]*\$\{).)*\}"\s*,?$')  # one interpolation and nothing else
     for path in exported.rglob("*.tf"):
+        document_end = None  # the closing line of the jsonencode({ ... }) the line is in
         for number, line in enumerate(path.read_text().splitlines(), start=1):
             where = f"{path.relative_to(exported)}:{number}: {line.strip()}"
-            assert not sole.search(line), where
+            if document_end is None and line.rstrip().endswith("jsonencode({"):
+                document_end = " " * (len(line) - len(line.lstrip())) + "})"
+            elif line == document_end:
+                document_end = None
+            assert document_end is not None or not sole.search(line), where
             assert '\\"' not in line, where  # escaped quotes: JSON written as a string
             assert not re.search(r'(depends_on|ignore_changes)\s*=\s*\[\s*"', line), where
     bootstrap = (exported / "bootstrap" / "main.tf").read_text()
     assert "assume_role_policy = jsonencode({" in bootstrap and "user_data = jsonencode({" in bootstrap
+    assert 'source = "${var.bootstrap_ignition_url}"' in re.sub(r"\s+=", " =", bootstrap)  # a string in the JSON
     assert "vpc_id = var.vpc_id" in re.sub(r"\s+=", " =", bootstrap)
 
 
@@ -207,3 +214,43 @@ def test_every_module_passes_its_own_tests_and_every_example_validates_offline(t
         assert len(runs) == expected and all(line.endswith("pass") for line in runs), result.stdout
         assert "Warning" not in result.stdout + result.stderr, result.stdout + result.stderr
     assert {p.name for p in examples} >= {"consumer", "remote-state", "existing-vpc"}
+
+
+@pytest.mark.terraform
+def test_the_hcl_plans_exactly_what_the_json_it_was_written_from_plans(rendered: dict[str, Any], tmp_path: Path) -> None:
+    """The writer changes notation, never meaning: one root calls each module twice, from the JSON
+    cdktf synthesized and from the committed HCL, with the same inputs, and one offline plan
+    (a provider that asks AWS nothing) must plan the same resources with the same values.
+    existing_network is left out: its data sources need AWS (its suites mock them)."""
+    from conftest import OFFLINE_OVERRIDE
+    from modules.operations.module_tests import EXAMPLES
+
+    names = [name for name in TIER_MODULES if name != "existing_network"]
+    calls = {}
+    for name in names:
+        (tmp_path / "json" / name).mkdir(parents=True)
+        (tmp_path / "json" / name / "main.tf.json").write_text(json.dumps(rendered[name].document))
+        shutil.copytree(COMMITTED / name, tmp_path / "hcl" / name, ignore=shutil.ignore_patterns("tests", "*.md"))
+        variables = rendered[name].document["variable"]
+        inputs = {key: EXAMPLES[key] for key, spec in variables.items() if "default" not in spec}
+        if "public_zone_id" in variables:
+            inputs["public_zone_id"] = "Z0123456789ABCDEFGHIJ"  # a lookup would ask AWS
+        for syntax in ("json", "hcl"):
+            calls[f"{name}_{syntax}"] = {"source": f"./{syntax}/{name}", **inputs}
+    root = {"module": calls, "provider": {"aws": {"region": "us-east-1", **OFFLINE_OVERRIDE["provider"]["aws"]}},
+            "terraform": OFFLINE_OVERRIDE["terraform"]}
+    (tmp_path / "main.tf.json").write_text(json.dumps(root))
+    init(tmp_path)
+    terraform(["plan", "-refresh=false", "-input=false", "-no-color", "-out=both.tfplan"], tmp_path)
+    shown = json.loads(terraform(["show", "-json", "both.tfplan"], tmp_path).stdout)
+    planned: dict[str, dict[str, Any]] = {}
+    for change in shown["resource_changes"]:
+        module_name, _, address = change["address"].removeprefix("module.").partition(".")
+        planned.setdefault(module_name, {})[address] = (change["change"]["actions"], change["change"]["after"],
+                                                        change["change"]["after_unknown"])
+    for name in names:
+        from_json, from_hcl = planned.get(f"{name}_json", {}), planned.get(f"{name}_hcl", {})
+        assert from_json, name
+        assert sorted(from_hcl) == sorted(from_json), name
+        different = [address for address in from_json if from_hcl[address] != from_json[address]]
+        assert not different, {address: (from_json[address], from_hcl[address]) for address in different[:3]}

@@ -30,12 +30,30 @@ def test_compact_json_becomes_jsonencode_only_when_it_gives_back_the_same_bytes(
     assert string('{"b":1,"a":2}').startswith('"')  # unsorted: jsonencode would reorder it
     assert string('{"a": 1}').startswith('"')  # spaced: jsonencode would compact it
     assert string('{"url":"https://h/?a=1&b=2"}').startswith('"')  # jsonencode escapes & as \u0026
+    assert string('{"a":1.0}').startswith('"')  # jsonencode writes 1
+    assert string('{"a":"\u2028"}').startswith('"')  # and escapes U+2028
+
+
+def test_an_interpolation_inside_a_document_stays_a_string():
+    """The JSON syntax pasted the value into a JSON string: a port stays "6443", never 6443."""
+    assert string('{"port":"${var.port}"}') == 'jsonencode({\n  port = "${var.port}"\n})'
+
+
+def test_what_the_json_syntax_reads_literally_stays_literal():
+    lines = block("variable", ("x",), {"description": "Costs ${5}, 100%{", "default": ["${a}"],
+                                       "type": "list(string)"}, 0, ("variable",), frozenset())
+    assert lines == ['variable "x" {', '  description = "Costs $${5}, 100%%{"', "  type = list(string)",
+                     '  default = ["$${a}"]', "}"]
 
 
 def test_multi_line_text_is_a_heredoc_that_ends_as_the_text_does():
     assert string("a\n\tb\n") == "<<EOT\na\n\tb\nEOT"
     assert string("a\nb") == "chomp(<<EOT\na\nb\nEOT\n)"
     assert string("EOT\nx\n") == "<<EOTX\nEOT\nx\nEOTX"
+    assert string("a\n  EOT\nb\n") == "<<EOTX\na\n  EOT\nb\nEOTX"  # an indented marker ends a heredoc too
+    # chomp() would also strip newlines the interpolation or a trailing \r brings: quoted instead.
+    assert string("a\nb ${var.x}") == '"a\\nb ${var.x}"'
+    assert string("a\nb\r") == '"a\\nb\\r"'
 
 
 def test_keys_values_and_blocks():
