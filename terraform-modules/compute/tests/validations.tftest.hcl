@@ -14,10 +14,6 @@ variables {
   worker_security_group_id     = "sg-0fedcba9876543210"
 }
 
-run "the_baseline_values_are_accepted" {
-  command = plan
-}
-
 run "refused_values_1" {
   command = plan
 

@@ -8,10 +8,6 @@ variables {
   infra_id           = "ocp4-x7k2q"
 }
 
-run "the_baseline_values_are_accepted" {
-  command = plan
-}
-
 run "refused_values_1" {
   command = plan
 

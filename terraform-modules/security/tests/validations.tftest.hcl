@@ -8,10 +8,6 @@ variables {
   vpc_id   = "vpc-0123456789abcdef0"
 }
 
-run "the_baseline_values_are_accepted" {
-  command = plan
-}
-
 run "refused_values_1" {
   command = plan
 
