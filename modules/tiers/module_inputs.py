@@ -40,6 +40,27 @@ class Variable:
     nullable: bool = False
 
 
+def _is_one_try(condition: str) -> bool:
+    """Whether `condition` is a single `try(..., false)` (false, not an error, on null)."""
+    if not (condition.startswith("try(") and condition.endswith(", false)")):
+        return False
+    depth, i = 0, 0
+    while i < len(condition):
+        char = condition[i]
+        if char == '"':  # skip a string (a pattern's parentheses are not the expression's)
+            i += 1
+            while condition[i] != '"':
+                i += 2 if condition[i] == "\\" else 1
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return i == len(condition) - 1
+        i += 1
+    return False
+
+
 def required(type_: str, description: str) -> Variable:
     return Variable(type_, description)
 
@@ -200,7 +221,7 @@ class ModuleInputs:
                 condition = limit.condition(f"var.{name}")
                 if spec.nullable:
                     # `||` evaluates both sides in Terraform: the check must not fail on null itself.
-                    condition = f"var.{name} == null || try({condition}, false)"
+                    condition = f"var.{name} == null || {condition if _is_one_try(condition) else f'try({condition}, false)'}"
                 message = f"{name} must be {limit.describe()}."
                 # JSON syntax: a string is a template, so the expression goes in ${}.
                 variable.add_validation(condition=f"${{{condition}}}", error_message=message)

@@ -29,7 +29,7 @@ variable "bootstrap_instance_profile" {
   nullable    = true
 
   validation {
-    condition     = var.bootstrap_instance_profile == null || try(try(can(regex("^(?:[A-Za-z0-9+=,.@_-]+)$", var.bootstrap_instance_profile)) && length(var.bootstrap_instance_profile) <= 128, false), false)
+    condition     = var.bootstrap_instance_profile == null || try(can(regex("^(?:[A-Za-z0-9+=,.@_-]+)$", var.bootstrap_instance_profile)) && length(var.bootstrap_instance_profile) <= 128, false)
     error_message = "bootstrap_instance_profile must be an existing instance profile name (A-Z a-z 0-9 +=,.@_-), or null to create one."
   }
 }
@@ -53,7 +53,7 @@ variable "bootstrap_ssh_cidr" {
   nullable    = true
 
   validation {
-    condition     = var.bootstrap_ssh_cidr == null || try(try(can(regex("^[0-9.]+/[0-9]+$", var.bootstrap_ssh_cidr)) && cidrsubnet(var.bootstrap_ssh_cidr, 0, 0) == var.bootstrap_ssh_cidr, false), false)
+    condition     = var.bootstrap_ssh_cidr == null || try(can(regex("^[0-9.]+/[0-9]+$", var.bootstrap_ssh_cidr)) && cidrsubnet(var.bootstrap_ssh_cidr, 0, 0) == var.bootstrap_ssh_cidr, false)
     error_message = "bootstrap_ssh_cidr must be an IPv4 CIDR such as 203.0.113.0/24, or null for the VPC CIDR."
   }
 }
@@ -77,7 +77,7 @@ variable "iam_path" {
   nullable    = true
 
   validation {
-    condition     = var.iam_path == null || try(try(can(regex("^(?:/([A-Za-z0-9+=,.@_-]+/)*)$", var.iam_path)) && length(var.iam_path) <= 512, false), false)
+    condition     = var.iam_path == null || try(can(regex("^(?:/([A-Za-z0-9+=,.@_-]+/)*)$", var.iam_path)) && length(var.iam_path) <= 512, false)
     error_message = "iam_path must be an IAM path: '/', or names between slashes such as /openshift/."
   }
 }
@@ -89,7 +89,7 @@ variable "iam_permissions_boundary" {
   nullable    = true
 
   validation {
-    condition     = var.iam_permissions_boundary == null || try(try(can(regex("^(?:arn:aws(-cn|-us-gov)?:iam::([0-9]{12}|aws):policy(/[A-Za-z0-9+=,.@_-]+)+)$", var.iam_permissions_boundary)) && length(var.iam_permissions_boundary) <= 2048, false), false)
+    condition     = var.iam_permissions_boundary == null || try(can(regex("^(?:arn:aws(-cn|-us-gov)?:iam::([0-9]{12}|aws):policy(/[A-Za-z0-9+=,.@_-]+)+)$", var.iam_permissions_boundary)) && length(var.iam_permissions_boundary) <= 2048, false)
     error_message = "iam_permissions_boundary must be an IAM policy ARN such as arn:aws:iam::123456789012:policy/ocp-boundary."
   }
 }

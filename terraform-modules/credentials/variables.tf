@@ -12,7 +12,7 @@ variable "iam_path" {
   nullable    = true
 
   validation {
-    condition     = var.iam_path == null || try(try(can(regex("^(?:/([A-Za-z0-9+=,.@_-]+/)*)$", var.iam_path)) && length(var.iam_path) <= 512, false), false)
+    condition     = var.iam_path == null || try(can(regex("^(?:/([A-Za-z0-9+=,.@_-]+/)*)$", var.iam_path)) && length(var.iam_path) <= 512, false)
     error_message = "iam_path must be an IAM path: '/', or names between slashes such as /openshift/."
   }
 }
@@ -24,7 +24,7 @@ variable "iam_permissions_boundary" {
   nullable    = true
 
   validation {
-    condition     = var.iam_permissions_boundary == null || try(try(can(regex("^(?:arn:aws(-cn|-us-gov)?:iam::([0-9]{12}|aws):policy(/[A-Za-z0-9+=,.@_-]+)+)$", var.iam_permissions_boundary)) && length(var.iam_permissions_boundary) <= 2048, false), false)
+    condition     = var.iam_permissions_boundary == null || try(can(regex("^(?:arn:aws(-cn|-us-gov)?:iam::([0-9]{12}|aws):policy(/[A-Za-z0-9+=,.@_-]+)+)$", var.iam_permissions_boundary)) && length(var.iam_permissions_boundary) <= 2048, false)
     error_message = "iam_permissions_boundary must be an IAM policy ARN such as arn:aws:iam::123456789012:policy/ocp-boundary."
   }
 }
