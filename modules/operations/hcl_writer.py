@@ -12,16 +12,17 @@ notation and never the meaning:
   interpolations are copied as written;
 - a string that is a compact JSON document becomes `jsonencode({...})` when
   `jsonencode` gives back exactly its literal text (sorted keys, no `<`, `>`, `&`,
-  which it would escape); its interpolations stay quoted, so each is still a JSON
-  string (Terraform now escapes the value where the JSON syntax pasted it in raw);
+  which it would escape); each of its strings stays a string: a template, or
+  `tostring(x)` for one that was a sole interpolation (HCL, like the JSON syntax,
+  would take `"${x}"` for the value of x itself, a number for a number), and
+  Terraform now escapes an interpolated value where the JSON syntax pasted it in raw;
 - what the JSON syntax reads literally (a variable's description and default) stays
   literal: `${` and `%{` in it are escaped;
 - references the JSON syntax quotes (`depends_on`, `ignore_changes`,
   `provider`, a variable's `type`) are written bare.
 
-Why not a library: the project's runtime packages are fixed (cdktf, its aws bindings,
-constructs); python-hcl2's writer would be a new one and still need the block knowledge
-below, and hclwrite is Go. So this file is kept small, total on what the modules hold,
+Why not a library: python-hcl2's writer would be a dependency for the export alone and
+would still need the block knowledge and the unwrapping rules below; hclwrite is Go. So this file is kept small, total on what the modules hold,
 and tested on its own (tests/test_hcl_writer.py) and end to end: the HCL is planned beside
 the JSON it came from (tests/test_exported_modules.py).
 
@@ -51,7 +52,9 @@ _LANGUAGE_BLOCKS = {("resource", 2): {"lifecycle"}, ("data", 2): {"lifecycle"},
                     ("variable", 1): {"validation"}, ("output", 1): {"precondition"},
                     ("terraform", 1): {"required_providers", "backend", "cloud"}}
 # Arguments the JSON syntax reads as literal strings, not templates.
-_LITERAL = {("variable",): {"description", "default"}, ("output",): {"description"}}
+_LITERAL = {("variable",): {"description", "default"}, ("output",): {"description"},
+            ("terraform",): {"required_version"}, ("terraform", "required_providers"): {"aws"},
+            ("module",): {"source", "version"}, ("provider",): {"alias"}}
 # Arguments in the order the style guide and terraform-docs users expect, before the others.
 _LEADING = {("variable",): ("description", "type", "default", "nullable", "sensitive"),
             ("output",): ("description", "value", "sensitive")}
@@ -207,12 +210,12 @@ def literal(text: str) -> str:
 
 def string(text: str, level: int = 0, *, in_document: bool = False) -> str:
     """A JSON-syntax string as an HCL expression. In a JSON document (`jsonencode({...})`),
-    every string stays a quoted template: the JSON syntax pasted an interpolation's value into
-    a JSON string, so it must stay a string (`"${var.port}"` is "6443", never 6443)."""
+    every string stays a string: the JSON syntax pasted an interpolation's value into a JSON
+    string, so `"${var.port}"` there is "6443", never 6443, and is written `tostring(var.port)`."""
     parts = template_parts(text)
-    if in_document:
-        return _quoted(parts)
     sole = _sole_interpolation(parts)
+    if in_document:
+        return f"tostring({sole})" if sole is not None else _quoted(parts)
     if sole is not None:
         return sole
     document = _as_json_document(text)

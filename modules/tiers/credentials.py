@@ -103,13 +103,15 @@ class CredentialsStack(TierStack):
             url = public
         else:
             self.distribution = self._distribution(count)
-            hosted = f"https://{attribute(self.distribution, 'domain_name')}"
+            domain = attribute(self.distribution, "domain_name")
             if cloudfront is True:
-                url = hosted
-            else:  # a module: both URLs as locals of their own (a token inside `${}` renders bare)
-                local_value(self.locals, "issuer_url_cloudfront", hosted)
+                url = f"https://{domain}"
+            else:  # a module: the parts as locals of their own (a token inside `${}` renders bare)
+                # The distribution's name is null without one, and null cannot go into a template:
+                # the template sits in the branch a conditional does not take then.
+                local_value(self.locals, "issuer_domain_cloudfront", domain)
                 local_value(self.locals, "issuer_url_bucket", public)
-                url = f"${{{cloudfront} ? local.issuer_url_cloudfront : local.issuer_url_bucket}}"
+                url = f'${{{cloudfront} ? "https://${{local.issuer_domain_cloudfront}}" : local.issuer_url_bucket}}'
         local_value(self.locals, "issuer_url", url)
         # IAM keys a web identity's claims by the issuer without its scheme.
         local_value(self.locals, "issuer_host", '${trimprefix(local.issuer_url, "https://")}')

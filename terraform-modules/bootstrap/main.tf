@@ -160,7 +160,7 @@ resource "aws_instance" "bootstrap" {
     ignition = {
       config = {
         replace = {
-          source = "${var.bootstrap_ignition_url}"
+          source = tostring(var.bootstrap_ignition_url)
         }
       }
       version = "3.1.0"

@@ -17,7 +17,7 @@ resource "aws_instance" "worker" {
       config = {
         merge = [
           {
-            source = "${local.worker_ignition_url}"
+            source = tostring(local.worker_ignition_url)
           },
         ]
       }
@@ -25,7 +25,7 @@ resource "aws_instance" "worker" {
         tls = {
           certificateAuthorities = [
             {
-              source = "${var.ignition_ca}"
+              source = tostring(var.ignition_ca)
             },
           ]
         }

@@ -17,7 +17,7 @@ resource "aws_instance" "master" {
       config = {
         merge = [
           {
-            source = "${local.master_ignition_url}"
+            source = tostring(local.master_ignition_url)
           },
         ]
       }
@@ -25,7 +25,7 @@ resource "aws_instance" "master" {
         tls = {
           certificateAuthorities = [
             {
-              source = "${var.ignition_ca}"
+              source = tostring(var.ignition_ca)
             },
           ]
         }

@@ -1,5 +1,6 @@
 # The security module's rule table: one ingress rule per AWS::EC2::SecurityGroupIngress of
-# 03_cluster_security.yaml, keyed by its logical ID (the names of SPEC 2.4's tables), plus the
+# 03_cluster_security.yaml, keyed by its logical ID (SPEC 2.4's tables, with the second names
+# the template settles: WorkerIngressMaster*, and WorkerIngressWorkerKube), plus the
 # groups' inline rules of the template (ICMP, SSH, API, machine config server), which have no
 # logical ID and take names of the same form; ports as the documentation's port table has them.
 # Written by hand; offline with a mocked provider: `terraform test`.
