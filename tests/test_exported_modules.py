@@ -66,24 +66,18 @@ def test_each_module_has_the_standard_structure_and_no_json(exported: Path) -> N
 
 
 def test_expressions_read_as_hcl_not_as_json_strings(exported: Path) -> None:
-    """No `"${...}"` around a whole expression (but inside `jsonencode`, where the JSON syntax
-    made the value a JSON string), no quoted references, no JSON inside a string."""
+    """No `"${...}"` around a whole expression, no quoted references, no JSON inside a string."""
     sole = re.compile(r'=\s*"\$\{(?:(?!\}[^"]*\$\{).)*\}"\s*,?$')  # one interpolation and nothing else
     for path in exported.rglob("*.tf"):
-        document_end = None  # the closing line of the jsonencode({ ... }) the line is in
         for number, line in enumerate(path.read_text().splitlines(), start=1):
             where = f"{path.relative_to(exported)}:{number}: {line.strip()}"
-            if document_end is None and line.rstrip().endswith("jsonencode({"):
-                document_end = " " * (len(line) - len(line.lstrip())) + "})"
-            elif line == document_end:
-                document_end = None
-            assert document_end is not None or not sole.search(line), where
+            assert not sole.search(line), where
             assert '\\"' not in line, where  # escaped quotes: JSON written as a string
             assert not re.search(r'(depends_on|ignore_changes)\s*=\s*\[\s*"', line), where
-    bootstrap = (exported / "bootstrap" / "main.tf").read_text()
+    bootstrap = re.sub(r"\s+=", " =", (exported / "bootstrap" / "main.tf").read_text())
     assert "assume_role_policy = jsonencode({" in bootstrap and "user_data = jsonencode({" in bootstrap
-    assert 'source = "${var.bootstrap_ignition_url}"' in re.sub(r"\s+=", " =", bootstrap)  # a string in the JSON
-    assert "vpc_id = var.vpc_id" in re.sub(r"\s+=", " =", bootstrap)
+    assert "source = tostring(var.bootstrap_ignition_url)" in bootstrap  # a string in the JSON, as before
+    assert "vpc_id = var.vpc_id" in bootstrap
 
 
 def test_fmt_leaves_the_modules_and_examples_as_they_are() -> None:
@@ -216,17 +210,33 @@ def test_every_module_passes_its_own_tests_and_every_example_validates_offline(t
     assert {p.name for p in examples} >= {"consumer", "remote-state", "existing-vpc"}
 
 
+# Inputs that turn on what the defaults leave off, so both branches are compared.
+ALTERNATES = {
+    "network": {"network_acl": True, "restricted_network": True, "nat_gateways": False, "subnet_bits": 8},
+    "cluster_infra": {"publish": "Internal", "public_subnet_ids": []},
+    "security": {"iam_profile": "documented", "iam_path": "/openshift/",
+                 "iam_permissions_boundary": "arn:aws:iam::123456789012:policy/boundary"},
+    "credentials": {"issuer_hosting": "public_bucket"},
+    "bootstrap": {"publish": "Internal", "bootstrap_ssh_cidr": "203.0.113.0/24",
+                  "root_volume_kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
+    "compute": {"worker_replicas": 1, "worker_additional_security_group_ids": ["sg-0123abcd"],
+                "worker_ignition_url": "https://api-int.ocp4.example.com:22623/config/worker"},
+    "state": {"lock_table": "ocp4-x7k2q-lock"},
+}
+
+
 @pytest.mark.terraform
 def test_the_hcl_plans_exactly_what_the_json_it_was_written_from_plans(rendered: dict[str, Any], tmp_path: Path) -> None:
-    """The writer changes notation, never meaning: one root calls each module twice, from the JSON
-    cdktf synthesized and from the committed HCL, with the same inputs, and one offline plan
-    (a provider that asks AWS nothing) must plan the same resources with the same values.
-    existing_network is left out: its data sources need AWS (its suites mock them)."""
+    """The writer changes notation, never meaning: one root calls each module from the JSON
+    cdktf synthesized and from the committed HCL, with the same inputs (the defaults, and
+    where a module has switches, once more with them turned), and one offline plan (a provider
+    that asks AWS nothing) must plan the same resources with the same values and the same
+    outputs. existing_network is left out: its data sources need AWS (its suites mock them)."""
     from conftest import OFFLINE_OVERRIDE
     from modules.operations.module_tests import EXAMPLES
 
     names = [name for name in TIER_MODULES if name != "existing_network"]
-    calls = {}
+    calls, outputs, pairs = {}, {}, []
     for name in names:
         (tmp_path / "json" / name).mkdir(parents=True)
         (tmp_path / "json" / name / "main.tf.json").write_text(json.dumps(rendered[name].document))
@@ -235,10 +245,15 @@ def test_the_hcl_plans_exactly_what_the_json_it_was_written_from_plans(rendered:
         inputs = {key: EXAMPLES[key] for key, spec in variables.items() if "default" not in spec}
         if "public_zone_id" in variables:
             inputs["public_zone_id"] = "Z0123456789ABCDEFGHIJ"  # a lookup would ask AWS
-        for syntax in ("json", "hcl"):
-            calls[f"{name}_{syntax}"] = {"source": f"./{syntax}/{name}", **inputs}
-    root = {"module": calls, "provider": {"aws": {"region": "us-east-1", **OFFLINE_OVERRIDE["provider"]["aws"]}},
-            "terraform": OFFLINE_OVERRIDE["terraform"]}
+        cases = {name: inputs} | ({f"{name}_alt": {**inputs, **ALTERNATES[name]}} if name in ALTERNATES else {})
+        for case, values in cases.items():
+            assert set(values) <= set(variables), case
+            for syntax in ("json", "hcl"):
+                calls[f"{case}_{syntax}"] = {"source": f"./{syntax}/{name}", **values}
+                outputs[f"{case}_{syntax}"] = {"value": f"${{module.{case}_{syntax}}}"}
+            pairs.append(case)
+    root = {"module": calls, "output": outputs, "terraform": OFFLINE_OVERRIDE["terraform"],
+            "provider": {"aws": {"region": "us-east-1", **OFFLINE_OVERRIDE["provider"]["aws"]}}}
     (tmp_path / "main.tf.json").write_text(json.dumps(root))
     init(tmp_path)
     terraform(["plan", "-refresh=false", "-input=false", "-no-color", "-out=both.tfplan"], tmp_path)
@@ -248,9 +263,13 @@ def test_the_hcl_plans_exactly_what_the_json_it_was_written_from_plans(rendered:
         module_name, _, address = change["address"].removeprefix("module.").partition(".")
         planned.setdefault(module_name, {})[address] = (change["change"]["actions"], change["change"]["after"],
                                                         change["change"]["after_unknown"])
-    for name in names:
-        from_json, from_hcl = planned.get(f"{name}_json", {}), planned.get(f"{name}_hcl", {})
-        assert from_json, name
-        assert sorted(from_hcl) == sorted(from_json), name
+    output_changes = {key: (change["after"], change["after_unknown"]) for key, change in shown["output_changes"].items()}
+    for case in pairs:
+        from_json, from_hcl = planned.get(f"{case}_json", {}), planned.get(f"{case}_hcl", {})
+        assert from_json, case
+        assert sorted(from_hcl) == sorted(from_json), case
         different = [address for address in from_json if from_hcl[address] != from_json[address]]
         assert not different, {address: (from_json[address], from_hcl[address]) for address in different[:3]}
+        assert output_changes[f"{case}_hcl"] == output_changes[f"{case}_json"], case
+        assert output_changes[f"{case}_json"][0] or output_changes[f"{case}_json"][1], case  # outputs were planned
+    assert len(pairs) == len(names) + len(ALTERNATES)

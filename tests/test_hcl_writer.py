@@ -35,8 +35,15 @@ def test_compact_json_becomes_jsonencode_only_when_it_gives_back_the_same_bytes(
 
 
 def test_an_interpolation_inside_a_document_stays_a_string():
-    """The JSON syntax pasted the value into a JSON string: a port stays "6443", never 6443."""
-    assert string('{"port":"${var.port}"}') == 'jsonencode({\n  port = "${var.port}"\n})'
+    """The JSON syntax pasted the value into a JSON string: a port stays "6443", never 6443.
+    HCL would read "${var.port}" as the number itself, so a sole interpolation is tostring()."""
+    assert string('{"port":"${var.port}"}') == "jsonencode({\n  port = tostring(var.port)\n})"
+    assert string('{"url":"${var.host}/x"}') == 'jsonencode({\n  url = "${var.host}/x"\n})'
+
+
+def test_the_terraform_and_module_blocks_are_literal():
+    lines = block("module", ("m",), {"source": "./x/$${y}"}, 0, ("module",), frozenset())
+    assert lines == ['module "m" {', '  source = "./x/$$${y}"', "}"]
 
 
 def test_what_the_json_syntax_reads_literally_stays_literal():
