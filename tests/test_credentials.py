@@ -2,8 +2,9 @@
 
 The fixtures (tests/fixtures/credrequests) are written for these tests in the
 public CredentialsRequest format, shaped like a release's: several operators,
-two documents in one file, one marked for deletion, one tech preview, policy
-conditions. tests/fixtures/sts holds public keys only.
+two documents in one file, one marked for deletion, policy conditions; and one
+taken from its operator's repository as a release carries it (the Cluster API
+request, tech preview: CAPI below). tests/fixtures/sts holds public keys only.
 
 Every expected value here is written out from ccoctl's source
 (openshift/cloud-credential-operator, pkg/cmd/provisioning/), with the file it
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from cryptography.hazmat.primitives import serialization
 
 from conftest import FIXTURES, STS, variant
@@ -57,13 +59,114 @@ def config():
 # --------------------------------------------------------------------------- reading the requests
 
 
+# The Cluster API request as a release carries it: openshift/cluster-capi-operator,
+# manifests/0000_30_cluster-api_00_credentials-request.yaml at 02e8b3d77682cead90bf86f3efe26dae1649f95d
+# (its AWS document), annotated `release.openshift.io/feature-set: "TechPreviewNoUpgrade"`.
+CAPI = "0000_30_cluster-api_00_credentials-request.yaml"
+CAPI_NAME = "openshift-cluster-api-aws"
+
+
 def test_the_requests_are_read_as_ccoctl_reads_them(config):
-    # GetListOfCredentialsRequests (utils.go): *.yaml files of the folder, every document; skipped:
-    # release.openshift.io/delete: "true", and release.openshift.io/feature-gate unless tech preview.
+    # GetListOfCredentialsRequests (utils.go): the *.yaml and *.yml files of the folder in name order, every
+    # document; left out: the ingress copy marked release.openshift.io/delete: "true", and the Cluster API
+    # request (feature-set TechPreviewNoUpgrade) unless tech preview is enabled.
     assert [r.name for r in config.credentials.requests] == [
         "openshift-machine-api-aws", "openshift-image-registry", "openshift-ingress", "aws-ebs-csi-driver-operator"]
     with_preview = config_with(enable_tech_preview=True)
-    assert [r.name for r in with_preview.credentials.requests][-1] == "openshift-cluster-api-aws"
+    assert [r.name for r in with_preview.credentials.requests] == [
+        CAPI_NAME, "openshift-machine-api-aws", "openshift-image-registry", "openshift-ingress",
+        "aws-ebs-csi-driver-operator"]
+    capi = with_preview.credentials.requests[0]
+    assert (capi.key, capi.service_accounts) == ("openshift-cluster-api/capa-manager-bootstrap-credentials",
+                                                 ("cluster-capi-operator",))
+    assert {"ec2:RunInstances", "iam:PassRole"} <= set(capi.statements[0].actions)
+
+
+FEATURE_SET, FEATURE_GATE, DELETE = ("release.openshift.io/feature-set", "release.openshift.io/feature-gate",
+                                     "release.openshift.io/delete")
+# The Cluster API request's annotations -> (is its role made without tech preview, with it). Expected from
+# ccoctl's master, pkg/cmd/provisioning/utils.go, GetListOfCredentialsRequests: delete "true" is skipped; a
+# feature-set annotation with any value is skipped unless --enable-tech-preview, and with it kept only when
+# it is TechPreviewNoUpgrade. The feature-gate key, as this project reads it (README, "Short-term credentials"):
+# a feature set's name there is a 4.11-era request and read as ccoctl release-4.11 read it; a feature gate's
+# name (what releases since 4.12 put there) is ignored, as ccoctl's master ignores the key.
+SKIP_CASES = {
+    "no annotation": ({}, True, True),
+    "feature-set TechPreviewNoUpgrade": ({FEATURE_SET: "TechPreviewNoUpgrade"}, False, True),
+    # The value cluster-capi-operator's 0000_30_cluster-api_01_credentials-request.yaml carries at ee984fd4.
+    "feature-set CustomNoUpgrade,TechPreviewNoUpgrade": ({FEATURE_SET: "CustomNoUpgrade,TechPreviewNoUpgrade"},
+                                                         False, False),
+    "feature-set DevPreviewNoUpgrade": ({FEATURE_SET: "DevPreviewNoUpgrade"}, False, False),
+    "feature-set empty": ({FEATURE_SET: ""}, False, False),
+    "deleted": ({DELETE: "true"}, False, False),
+    "deleted and tech preview": ({DELETE: "true", FEATURE_SET: "TechPreviewNoUpgrade"}, False, False),
+    "delete false": ({DELETE: "false"}, True, True),
+    "4.11-era feature-gate TechPreviewNoUpgrade": ({FEATURE_GATE: "TechPreviewNoUpgrade"}, False, True),
+    "4.11-era feature-gate CustomNoUpgrade": ({FEATURE_GATE: "CustomNoUpgrade"}, False, False),
+    # The value the same file carries at 0d978efd: feature gates, not a feature set.
+    "feature-gate naming gates": ({FEATURE_GATE: "ClusterAPIMachineManagement,ClusterAPIMachineManagementAWS"},
+                                  True, True),
+}
+
+
+@pytest.mark.parametrize("case", SKIP_CASES)
+def test_a_request_is_made_or_skipped_as_ccoctl_does(case, tmp_path):
+    annotations, without_preview, with_preview = SKIP_CASES[case]
+    folder = tmp_path / "requests"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "credrequests" / "0000_30_machine-api-operator_00_credentials-request.yaml", folder)
+    document = yaml.safe_load((FIXTURES / "credrequests" / CAPI).read_text())
+    document["metadata"]["annotations"] = {**{k: v for k, v in document["metadata"]["annotations"].items()
+                                              if k != FEATURE_SET}, **annotations}
+    (folder / CAPI).write_text(yaml.safe_dump(document))
+    made = {}
+    for preview in (False, True):
+        parsed = parse_config(variant(credentials={**STS, "requests_dir": str(folder), "enable_tech_preview": preview}))
+        names = [r.name for r in parsed.credentials.requests]
+        assert "openshift-machine-api-aws" in names
+        made[preview] = CAPI_NAME in names
+    assert (made[False], made[True]) == (without_preview, with_preview)
+
+
+def test_the_skip_reason_names_the_annotation_and_the_switch():
+    from modules.configuration.sts import skip_reason
+
+    assert skip_reason({FEATURE_SET: "TechPreviewNoUpgrade"}, False) == (
+        "release.openshift.io/feature-set: TechPreviewNoUpgrade (a feature set's request; "
+        "credentials.enable_tech_preview is false)")
+    assert skip_reason({FEATURE_SET: "CustomNoUpgrade"}, True) == (
+        "release.openshift.io/feature-set: CustomNoUpgrade (only TechPreviewNoUpgrade requests are made with "
+        "tech preview)")
+    assert skip_reason({FEATURE_SET: "TechPreviewNoUpgrade"}, True) is None
+
+
+def test_a_role_made_before_this_fix_is_deleted_and_the_review_shows_what_it_granted():
+    """0.7.0 and older made the Cluster API role from a current release's folder; the next plan deletes
+    its role and inline policy. The review names the role's destruction (Attention) and every grant lost."""
+    from modules.operations.plan_review import review_tier
+
+    capi = next(r for r in config_with(enable_tech_preview=True).credentials.requests if r.name == CAPI_NAME)
+    provider = "arn:aws:iam::123456789012:oidc-provider/d111111abcdef8.cloudfront.net"
+    key = json.dumps(capi.key)
+    plan = {"resource_changes": [
+        {"address": f"aws_iam_role_policy.operator[{key}]", "mode": "managed", "type": "aws_iam_role_policy",
+         "name": "operator", "change": {"actions": ["delete"], "after": None, "after_unknown": {},
+                                        "before": {"policy": capi.policy_document(), "name": capi.role_name(INFRA)}}},
+        {"address": f"aws_iam_role.operator[{key}]", "mode": "managed", "type": "aws_iam_role", "name": "operator",
+         "change": {"actions": ["delete"], "after": None, "after_unknown": {}, "before": {
+             "name": capi.role_name(INFRA),
+             "assume_role_policy": trust_policy(provider, "d111111abcdef8.cloudfront.net", capi)}}}]}
+    review = review_tier("ocp4-credentials", plan)
+    assert review.counts["destroy"] == 2
+    assert review.attention == [f"`aws_iam_role.operator[{key}]`: aws_iam_role will be destroyed"]
+    policy_lost, trust_lost = review.revoked
+    assert policy_lost.startswith(f"`aws_iam_role_policy.operator[{key}]`: ")
+    for grant in ("`ec2:RunInstances on *`", "`iam:PassRole on *`",
+                  '`kms:CreateGrant on * if {"Bool": {"kms:GrantIsForAWSResource": true}}`'):
+        assert grant in policy_lost, policy_lost
+    assert trust_lost.startswith(f"`aws_iam_role.operator[{key}]`: `sts:AssumeRoleWithWebIdentity on the role to "
+                                 f'{{"Federated": "{provider}"}}')
+    assert "system:serviceaccount:openshift-cluster-api:cluster-capi-operator" in trust_lost
 
 
 def test_role_names_follow_ccoctl_and_are_cut_at_64(config, tmp_path):

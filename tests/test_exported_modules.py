@@ -273,3 +273,31 @@ def test_the_hcl_plans_exactly_what_the_json_it_was_written_from_plans(rendered:
         assert output_changes[f"{case}_hcl"] == output_changes[f"{case}_json"], case
         assert output_changes[f"{case}_json"][0] or output_changes[f"{case}_json"][1], case  # outputs were planned
     assert len(pairs) == len(names) + len(ALTERNATES)
+
+
+@pytest.mark.terraform
+def test_the_state_bucket_and_lock_table_refuse_a_destroy(tmp_path: Path) -> None:
+    """`prevent_destroy` on the state module's bucket and table, which its own suite cannot show
+    (terraform test destroys what it applied): a destroy plan of a state that holds both fails
+    on each, offline (no refresh, a provider that asks AWS nothing)."""
+    from conftest import OFFLINE_OVERRIDE
+
+    shutil.copytree(COMMITTED / "state", tmp_path / "state", ignore=shutil.ignore_patterns("tests", "*.md"))
+    root = {"module": {"state": {"source": "./state", "state_bucket": "ocp4-x7k2q-state", "lock_table": "ocp4-x7k2q-lock"}},
+            "terraform": OFFLINE_OVERRIDE["terraform"],
+            "provider": {"aws": {"region": "us-east-1", **OFFLINE_OVERRIDE["provider"]["aws"]}}}
+    (tmp_path / "main.tf.json").write_text(json.dumps(root))
+    provider = 'provider["registry.terraform.io/hashicorp/aws"]'
+    held = [("aws_s3_bucket", "state", {"id": "ocp4-x7k2q-state", "bucket": "ocp4-x7k2q-state"}, {}),
+            ("aws_dynamodb_table", "lock", {"id": "ocp4-x7k2q-lock", "name": "ocp4-x7k2q-lock"}, {"index_key": 0})]
+    state = {"version": 4, "terraform_version": "1.11.4", "serial": 1, "lineage": "prevent-destroy", "outputs": {},
+             "resources": [{"module": "module.state", "mode": "managed", "type": kind, "name": name, "provider": provider,
+                            "instances": [{"schema_version": 0, "attributes": attributes, **key}]}
+                           for kind, name, attributes, key in held]}
+    (tmp_path / "terraform.tfstate").write_text(json.dumps(state))
+    init(tmp_path)
+    result = terraform(["plan", "-destroy", "-refresh=false", "-input=false", "-no-color"], tmp_path, check=False)
+    assert result.returncode == 1, result.stdout
+    refused = re.findall(r"Resource (\S+) has\s+lifecycle\.prevent_destroy set", result.stderr)
+    assert sorted(refused) == ["module.state.aws_dynamodb_table.lock[0]", "module.state.aws_s3_bucket.state"], \
+        result.stderr

@@ -27,16 +27,37 @@ import yaml
 
 from .canonical import canonical_json
 
-TECH_PREVIEW_ANNOTATION = "release.openshift.io/feature-gate"  # ccoctl's constants.go
-TECH_PREVIEW_VALUE = "TechPreviewNoUpgrade"
-DELETE_ANNOTATION = "release.openshift.io/delete"
-TOKEN_FILE = "/var/run/secrets/openshift/serviceaccount/token"  # OidcTokenPath
-CLIENT_IDS = ("openshift", "sts.amazonaws.com")
-DISCOVERY_KEY, JWKS_KEY = ".well-known/openid-configuration", "keys.json"
-MAX_ROLE_NAME = 64  # IAM's limit; ccoctl cuts the name there, no hash
-OWNER_TAG_PREFIX = "openshift.io/cloud-credential-operator"  # ccoctl's tag: <prefix>/<name> = owned
-AUTHENTICATION_MANIFEST = "cluster-authentication-02-config.yaml"
-MANIFESTS_DIR = "manifests"
+# Every constant below is ccoctl's, read on openshift/cloud-credential-operator's master: the file
+# and line beside each, in pkg/cmd/provisioning/ (utils.go at b4c932d9f, aws/create-iam-roles.go at
+# b75f97581, aws/create_identity_provider.go at 54782d1e3; constants.go as last read, commit not
+# recorded by the copy we read).
+#
+# Which requests ccoctl leaves out: utils.go:137-152, GetListOfCredentialsRequests. A request whose
+# release.openshift.io/delete is "true" (:137), and one that carries the tech-preview annotation with
+# any value unless --enable-tech-preview (:143-147), or, with it, with a value other than
+# TechPreviewNoUpgrade (:148-151). The annotation is the constant featureGateAnnotation, whose value
+# cloud-credential-operator d3ce03b5c ("update to release.openshift.io/feature-set to match OCP 4.12",
+# 2022-09-08) changed from release.openshift.io/feature-gate to the key below.
+FEATURE_SET_ANNOTATION = "release.openshift.io/feature-set"
+TECH_PREVIEW_FEATURE_SET = "TechPreviewNoUpgrade"  # utils.go:148, configv1.TechPreviewNoUpgrade
+DELETE_ANNOTATION = "release.openshift.io/delete"  # utils.go:137, skipped when its value is "true"
+# The key ccoctl read up to release-4.11, when it held a feature set. Releases since 4.12 mark tech
+# preview with the key above and put feature gates' names here (cluster-capi-operator's Cluster API
+# request: "ClusterAPIMachineManagement,ClusterAPIMachineManagementAWS"). ccoctl's master ignores the
+# key; we read it as release-4.11's ccoctl did only when it holds a feature set's name (a 4.11-era
+# request), which can only leave a role out, never add one (README, "Short-term credentials").
+LEGACY_FEATURE_GATE_ANNOTATION = "release.openshift.io/feature-gate"
+FEATURE_SETS = ("TechPreviewNoUpgrade", "CustomNoUpgrade", "DevPreviewNoUpgrade")  # openshift/api, config/v1 FeatureSet
+TOKEN_FILE = "/var/run/secrets/openshift/serviceaccount/token"  # constants.go:17, OidcTokenPath
+CLIENT_IDS = ("openshift", "sts.amazonaws.com")  # aws/create_identity_provider.go:343-344, ClientIDList
+DISCOVERY_KEY = ".well-known/openid-configuration"  # constants.go:9, DiscoveryDocumentURI
+JWKS_KEY = "keys.json"  # constants.go:11, KeysURI
+MAX_ROLE_NAME = 64  # aws/create-iam-roles.go:104-105, roleName[0:64] (IAM's limit; cut, no hash)
+# aws/create_identity_provider.go:220 and :222 (ccoctlAWSResourceTagKeyPrefix, ownedCcoctlAWSResourceTagValue);
+# the tag is "<prefix>/<name>" = owned (aws/create-iam-roles.go:193).
+OWNER_TAG_PREFIX = "openshift.io/cloud-credential-operator"
+AUTHENTICATION_MANIFEST = "cluster-authentication-02-config.yaml"  # utils.go:71, CreateClusterAuthentication
+MANIFESTS_DIR = "manifests"  # constants.go:13, ManifestsDirName
 
 
 class IssuerHosting(str, Enum):
@@ -72,7 +93,7 @@ class CredentialsRequest:
         return f"{self.secret_namespace}/{self.secret_name}"
 
     def role_name(self, prefix: str) -> str:
-        """`<prefix>-<secret namespace>-<secret name>`, cut to 64 characters (create-iam-roles.go)."""
+        """`<prefix>-<secret namespace>-<secret name>`, cut to 64 characters (aws/create-iam-roles.go:90, :104-105)."""
         return f"{prefix}-{self.secret_namespace}-{self.secret_name}"[:MAX_ROLE_NAME]
 
     def subjects(self) -> list[str]:
@@ -89,7 +110,8 @@ class CredentialsRequest:
         return json.dumps({"Version": "2012-10-17", "Statement": statements}, separators=(",", ":"))
 
     def secret_manifest(self, role_arn: str) -> str:
-        """`<namespace>-<secret name>-credentials.yaml`, as ccoctl's secretManifestsTemplate writes it."""
+        """`<namespace>-<secret name>-credentials.yaml`, as ccoctl's secretManifestsTemplate writes it
+        (aws/create-iam-roles.go:27-38, the file name :341, mode 0600 :353)."""
         return (f"apiVersion: v1\nstringData:\n  credentials: |-\n    [default]\n    sts_regional_endpoints = regional\n"
                 f"    role_arn = {role_arn}\n    web_identity_token_file = {TOKEN_FILE}\nkind: Secret\nmetadata:\n"
                 f"  name: {self.secret_name}\n  namespace: {self.secret_namespace}\ntype: Opaque")
@@ -130,13 +152,13 @@ class Credentials:
                 "enable_tech_preview": self.enable_tech_preview}
 
     def jwks(self) -> str:
-        """keys.json: json.MarshalIndent(..., "", "    ") of the key set, no trailing newline."""
+        """keys.json: json.MarshalIndent(..., "", "    ") of the key set, no trailing newline (utils.go:95)."""
         return json.dumps({"keys": [key.jwk() for key in self.keys]}, indent=4)
 
 
 def discovery_document(issuer_url: str) -> str:
-    """`.well-known/openid-configuration`, ccoctl's DiscoveryDocumentTemplate to the byte (its mixed
-    tab and space indentation, and "sub" twice, included)."""
+    """`.well-known/openid-configuration`, ccoctl's DiscoveryDocumentTemplate (constants.go:19-39) to
+    the byte (its mixed tab and space indentation, and "sub" twice, included)."""
     return ("{\n\t\"issuer\": \"%s\",\n\t\"jwks_uri\": \"%s/%s\",\n"
             "    \"response_types_supported\": [\n        \"id_token\"\n    ],\n"
             "    \"subject_types_supported\": [\n        \"public\"\n    ],\n"
@@ -146,14 +168,14 @@ def discovery_document(issuer_url: str) -> str:
 
 
 def authentication_manifest(issuer_url: str) -> str:
-    """cluster-authentication-02-config.yaml (utils.go, CreateClusterAuthentication)."""
+    """cluster-authentication-02-config.yaml (utils.go:64-69, CreateClusterAuthentication)."""
     return (f"apiVersion: config.openshift.io/v1\nkind: Authentication\nmetadata:\n  name: cluster\nspec:\n"
             f"  serviceAccountIssuer: {issuer_url}")
 
 
 def trust_policy(provider_arn: str, issuer_host: str, request: CredentialsRequest) -> str:
     """The role's trust policy: web identity from the provider, `<issuer host>:sub` one of the request's
-    service accounts (create-iam-roles.go's template, as a canonical document)."""
+    service accounts (aws/create-iam-roles.go:25 and :246-262, as a canonical document)."""
     return canonical_json({"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Principal": {"Federated": provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity",
         "Condition": {"StringEquals": {f"{issuer_host}:sub": request.subjects()}}}]})
@@ -270,6 +292,25 @@ def read_requests(folder: Path, prefix: str, *, tech_preview: bool,
     return tuple(requests)
 
 
+def skip_reason(annotations: Mapping[str, Any], tech_preview: bool) -> str | None:
+    """Why ccoctl would make no role for a request with these annotations, or None when it would.
+
+    As ccoctl's master: marked for deletion; or carrying the feature-set annotation (any value)
+    without tech preview enabled, or with a value other than TechPreviewNoUpgrade. Besides, a
+    4.11-era request (the feature-gate key holding a feature set's name) is read the same way."""
+    if annotations.get(DELETE_ANNOTATION) == "true":
+        return f"{DELETE_ANNOTATION}: \"true\" (the release deletes it)"
+    for key in (FEATURE_SET_ANNOTATION, LEGACY_FEATURE_GATE_ANNOTATION):
+        if key not in annotations or (key == LEGACY_FEATURE_GATE_ANNOTATION and annotations[key] not in FEATURE_SETS):
+            continue
+        value = annotations[key]
+        if not tech_preview:
+            return f"{key}: {value} (a feature set's request; credentials.enable_tech_preview is false)"
+        if value != TECH_PREVIEW_FEATURE_SET:
+            return f"{key}: {value} (only {TECH_PREVIEW_FEATURE_SET} requests are made with tech preview)"
+    return None
+
+
 def _request(document: Any, source: str, tech_preview: bool, problems: list[str]) -> CredentialsRequest | None:
     def bad(field_path: str, what: str) -> None:
         problems.append(f"credentials.requests_dir: {source}: {field_path} {what}")
@@ -280,10 +321,7 @@ def _request(document: Any, source: str, tech_preview: bool, problems: list[str]
         return None
     metadata = document.get("metadata") if isinstance(document.get("metadata"), Mapping) else {}
     annotations = metadata.get("annotations") if isinstance(metadata.get("annotations"), Mapping) else {}
-    if annotations.get(DELETE_ANNOTATION) == "true":
-        return None
-    if TECH_PREVIEW_ANNOTATION in annotations and (
-            not tech_preview or annotations[TECH_PREVIEW_ANNOTATION] != TECH_PREVIEW_VALUE):
+    if skip_reason(annotations, tech_preview) is not None:
         return None
     name = metadata.get("name")
     if not isinstance(name, str) or not name:

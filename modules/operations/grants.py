@@ -1,4 +1,5 @@
-"""What a plan grants: IAM permissions added or widened, and trust policies that change.
+"""What a plan grants: IAM permissions added or widened, and trust policies that change; and
+what it takes away.
 
 A role's inline policy and a bucket policy grant (action, resource) pairs, each
 perhaps under a condition; a role's trust policy grants who may assume it. The
@@ -34,6 +35,18 @@ def grant_attention(address: str, kind: str, action: str, before: Any, after: An
         items.append(f"`{address}`: the trust policy changes (who may assume the role): "
                      f"{json.dumps(new, sort_keys=True)}")
     return items
+
+
+def grants_removed(address: str, kind: str, before: Any, after: Any) -> list[str]:
+    """What a plan takes away: the grants the state allows that the plan no longer does (all of them
+    when the policy or role is deleted). Not a risk, so not Attention; the review lists them so that
+    a reviewer sees which permissions a cluster's operators lose (a role the release no longer asks
+    for, a request left out as tech preview)."""
+    attribute = POLICY_ATTRIBUTES[kind]
+    kept = allowed(_document(after, attribute))
+    removed = sorted(_describe(grant) for grant in allowed(_document(before, attribute))
+                     if not any(covers(have, grant) for have in kept))
+    return [f"`{address}`: " + ", ".join(f"`{r}`" for r in removed)] if removed else []
 
 
 def covers(have: Grant, wanted: Grant) -> bool:

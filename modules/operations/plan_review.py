@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple
 from ..configuration.topology import STACK_FILE, Tier, stack_name
 from . import deploy, review_record, static_checks, terraform
 from .drift import RULE_TYPES, Drift, resource_drift
-from .grants import POLICY_ATTRIBUTES, grant_attention
+from .grants import POLICY_ATTRIBUTES, grant_attention, grants_removed
 from .markdown import cell
 
 WORLD = ("0.0.0.0/0", "::/0")
@@ -65,6 +65,7 @@ class TierReview:
     counts: dict[str, int] = field(default_factory=lambda: {"add": 0, "change": 0, "replace": 0, "destroy": 0})
     changes: list[Change] = field(default_factory=list)
     attention: list[str] = field(default_factory=list)
+    revoked: list[str] = field(default_factory=list)  # IAM grants the plan takes away (grants.grants_removed)
     note: str | None = None
     outputs: dict[str, str] = field(default_factory=dict)  # output name -> action
     reported: dict[str, int] | None = None  # Terraform's change_summary, when the plan was run here
@@ -118,6 +119,8 @@ def review_tier(stack: str, plan: dict[str, Any]) -> TierReview:
         review.changes.append(Change(change["address"], change["type"], action, attributes, forced))
         review.attention += attention_for(change["address"], change["type"], action, body.get("before"),
                                           body.get("after"))
+        if change["type"] in POLICY_ATTRIBUTES:
+            review.revoked += grants_removed(change["address"], change["type"], body.get("before"), body.get("after"))
         if review.changes[-1].stops_machine:
             review.attention.append(f"`{change['address']}`: updated in place, which stops the machine "
                                     f"({', '.join(review.changes[-1].stops_machine)})")
@@ -203,12 +206,16 @@ class Review:
                 "changes": {tier.stack: [asdict(c) for c in tier.changes] for tier in self.tiers},
                 "output_changes": {tier.stack: tier.outputs for tier in self.tiers if tier.outputs},
                 "drift": {tier.stack: [asdict(d) for d in tier.drift] for tier in self.tiers if tier.drift},
+                "grants_removed": {tier.stack: tier.revoked for tier in self.tiers if tier.revoked},
                 "unmanaged_rules": self.outside,
                 "notes": {tier.stack: tier.note for tier in self.tiers if tier.note}}
 
     def markdown(self) -> str:
         lines = ["# Plan review", "", "## Attention", ""]
         lines += [f"- {item}" for item in self.attention] or ["None."]
+        revoked = [item for tier in self.tiers for item in tier.revoked]
+        if revoked:
+            lines += ["", "## IAM grants removed", ""] + [f"- {item}" for item in revoked]
         notes = [tier.note for tier in self.tiers if tier.note]
         if notes:
             lines += ["", "## Notes", ""] + [f"- {note}" for note in notes]

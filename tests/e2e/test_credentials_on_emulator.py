@@ -8,6 +8,7 @@ external flow's unchanged review (test_review_on_emulator.py).
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -54,6 +55,19 @@ def test_every_role_has_its_trust_and_inline_policy_as_listed_through_iam(record
         role = roles[request.role_name("ocp4-x7k2q")]
         assert role["trust"] == json.loads(trust_policy(arn, host, request)), request.key
         assert role["policies"] == {request.role_name("ocp4-x7k2q"): json.loads(request.policy_document())}
+
+
+def test_the_tech_preview_request_in_the_folder_gets_no_role_and_no_secret(record):
+    """The folder holds the Cluster API request as the release carries it (feature-set TechPreviewNoUpgrade,
+    tests/fixtures/credrequests/0000_30_cluster-api_00_credentials-request.yaml) and the flow leaves tech
+    preview off: as ccoctl, no role for it in IAM and no Secret for it among the manifests."""
+    assert "0000_30_cluster-api_00_credentials-request.yaml" in os.listdir(record.config.credentials.requests_dir)
+    assert record.config.credentials.enable_tech_preview is False
+    assert len(record.extras["credentials"]["roles"]) == 4  # machine API, registry, ingress, EBS CSI
+    assert not [name for name in record.extras["credentials"]["roles"] if "cluster-api" in name]
+    written = {path.name for path in record.extras["sts_manifests"]}
+    assert "openshift-cluster-api-capa-manager-bootstrap-credentials-credentials.yaml" not in written
+    assert not [name for name in written if "capa" in name]
 
 
 def test_sts_manifests_name_the_applied_roles_and_issuer(record):

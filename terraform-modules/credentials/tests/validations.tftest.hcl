@@ -26,10 +26,6 @@ variables {
   })
 }
 
-run "the_baseline_values_are_accepted" {
-  command = plan
-}
-
 run "refused_values_1" {
   command = plan
 

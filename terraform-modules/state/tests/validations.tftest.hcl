@@ -7,10 +7,6 @@ variables {
   state_bucket = "ocp4-x7k2q-tfstate"
 }
 
-run "the_baseline_values_are_accepted" {
-  command = plan
-}
-
 run "refused_values_1" {
   command = plan
 
