@@ -29,10 +29,14 @@
                                        write the Secrets and the Authentication config of manual mode
                                        with AWS STS into DIR/manifests/, from the applied credentials
                                        tier (README, "Short-term credentials")
+    python main.py machinesets --out DIR
+                                       write one worker MachineSet per AZ, as the installer writes them
+                                       for the configured release, into DIR/openshift/, from the applied
+                                       network and security tiers (README, "MachineSets")
     python main.py export-modules [--out DIR]
                                        write every tier as a reusable Terraform module (default
                                        terraform-modules/, the committed copy)
-    (apply, destroy, replace, plan-review, sts-manifests: with several clusters, --cluster NAME)
+    (apply, destroy, replace, plan-review, sts-manifests, machinesets: with several clusters, --cluster NAME)
 
 Exit status, for every command: 0 done (plan-review: nothing would change), 1 failed (Terraform,
 AWS or checkov; plan-review --fail-on attention: attention items), 2 plan-review only: changes to
@@ -105,7 +109,11 @@ def parser() -> Parser:
     review.add_argument("--fail-on", choices=("attention",), help="exit 1 on attention items")
     manifests = commands.add_parser("sts-manifests", help="write manual mode's Secrets and Authentication config")
     manifests.add_argument("--out", metavar="DIR", required=True, help="the installer's folder: writes DIR/manifests/")
-    for command in (apply, destroy, replace, review, manifests):
+    machinesets = commands.add_parser("machinesets", help="write worker MachineSets that resolve on this "
+                                                          "infrastructure")
+    machinesets.add_argument("--out", metavar="DIR", required=True,
+                             help="the installer's folder: writes DIR/openshift/ (or a folder for `oc apply -f`)")
+    for command in (apply, destroy, replace, review, manifests, machinesets):
         command.add_argument("--cluster", metavar="NAME", help="which cluster of a fleet")
     export = commands.add_parser("export-modules", help="write every tier as a reusable Terraform module")
     export.add_argument("--out", metavar="DIR", help="default: terraform-modules/ (the committed copy)")
@@ -139,8 +147,8 @@ def main(argv: list[str] | None = None) -> int:
         if command == "plan-review":
             return plan_review(args, configs, cluster)
         config = next(config for config in configs if config.cluster_name == cluster)
-        if command == "sts-manifests":
-            return sts_manifests(config, Path(args.out))
+        if command in ("sts-manifests", "machinesets"):
+            return write_manifests(command, config, Path(args.out))
         if command == "apply":
             if args.reviewed and args.tiers:
                 raise UsageError("--reviewed applies the whole review: name no tier")
@@ -236,14 +244,16 @@ def apply(args: argparse.Namespace, config: ClusterConfig, tiers: list[str], out
     return OK
 
 
-def sts_manifests(config: ClusterConfig, folder: Path) -> int:
-    from modules.operations import cluster_resources, deploy, sts_manifests as manifests
+def write_manifests(command: str, config: ClusterConfig, folder: Path) -> int:
+    """sts-manifests or machinesets: files for the installer, rendered from the applied tiers' state."""
+    from modules.operations import cluster_resources, deploy, machinesets, sts_manifests
     from modules.operations.fingerprint import resolve_outdir
 
+    make = sts_manifests.sts_manifests if command == "sts-manifests" else machinesets.machinesets
     try:
-        written = manifests.sts_manifests(config, resolve_outdir(), folder)
+        written = make(config, resolve_outdir(), folder)
     except (deploy.DeployError, cluster_resources.AwsError) as error:
-        print(f"sts-manifests failed: {error}", file=sys.stderr)
+        print(f"{command} failed: {error}", file=sys.stderr)
         return FAILED
     for path in written:
         print(f"wrote {path}")

@@ -30,7 +30,8 @@ GO_RUNTIME = {"GOGC": "800"}
 # Jobs off the critical path (the flows' apply-review-destroy chain is the longest)
 # run terraform at a lower CPU priority, so on 2 cores they take what the flows leave.
 BACKGROUND_NICENESS = 10
-SERVICES = ("cloudfront", "dynamodb", "ec2", "elb", "elbv2", "iam", "route53", "s3", "sts")
+SERVICES = ("cloudfront", "dynamodb", "ec2", "elb", "elbv2", "iam", "resourcegroupstaggingapi", "route53", "s3",
+            "sts")
 
 
 def free_port() -> int:

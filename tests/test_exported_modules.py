@@ -16,7 +16,7 @@ from modules.operations.terraform import init, run as terraform
 COMMITTED = ROOT / "terraform-modules"
 EXAMPLES = ROOT / "examples"
 TIER_MODULES = ("state", "network", "existing_network", "cluster_infra", "security", "credentials", "bootstrap",
-                "control_plane", "compute")
+                "control_plane", "compute", "ingress")
 STANDARD_FILES = {"versions.tf", "variables.tf", "main.tf", "outputs.tf", "README.md"}
 
 
@@ -60,7 +60,8 @@ def test_each_module_has_the_standard_structure_and_no_json(exported: Path) -> N
         assert not list(folder.rglob("*.json")), name
         versions = (folder / "versions.tf").read_text()
         expected = ">= 5.81, < 7.0" if name == "credentials" else ">= 5.0, < 7.0"
-        assert f'version = "{expected}"' in versions and 'required_version = ">= 1.3"' in versions, name
+        terraform = ">= 1.5" if name == "ingress" else ">= 1.3"  # its `check` block
+        assert f'version = "{expected}"' in versions and f'required_version = "{terraform}"' in versions, name
         assert not re.search(r'^\s*(provider|backend)\b', "".join(
             (folder / f).read_text() for f in ("main.tf", "versions.tf")), re.MULTILINE), name
 
@@ -99,11 +100,17 @@ def test_every_input_and_output_is_typed_and_described(rendered: dict[str, Any])
 def test_inputs_are_the_tiers_and_the_configurations(rendered: dict[str, Any]) -> None:
     inputs = {name: set(module(rendered, name)["variable"]) for name in TIER_MODULES}
     assert inputs["network"] == {"infra_id", "availability_zones", "vpc_cidr", "subnet_bits", "nat_gateways",
-                                 "network_acl", "restricted_network"}
+                                 "network_acl", "restricted_network", "openshift_version"}
     assert {"vpc_id", "public_subnet_ids", "private_subnet_ids", "publish", "public_zone_id"} <= inputs["cluster_infra"]
     assert {"vpc_id", "vpc_cidr", "iam_profile"} <= inputs["security"]
     assert {"target_group_arns", "master_security_group_id", "bootstrap_ignition_url"} <= inputs["bootstrap"]
     assert {"worker_replicas", "worker_instance_profile_name", "private_subnet_ids"} <= inputs["compute"]
+    # The release decides names, grants and the machines' groups; the -lb group comes from security.
+    assert all("openshift_version" in inputs[name] for name in ("network", "security", "control_plane", "compute"))
+    assert all("lb_security_group_id" in inputs[name] and "default" not in module(rendered, name)["variable"][
+        "lb_security_group_id"] for name in ("control_plane", "compute"))
+    assert "openshift_version" not in inputs["existing_network"]  # the network team's subnets keep their names
+    assert {"cluster_private_zone_id", "ingress_service", "ingress_load_balancer"} <= inputs["ingress"]
     # Defaults are the configuration's.
     network = module(rendered, "network")["variable"]
     assert network["vpc_cidr"]["default"] == "10.0.0.0/16" and network["subnet_bits"]["default"] == 12
@@ -140,8 +147,13 @@ def test_switches_are_inputs_not_export_time_choices(rendered: dict[str, Any]) -
     assert 'var.publish == "External"' in infra["aws_lb_target_group"]["api"]["for_each"]
     security = module(rendered, "security")
     policy = security["resource"]["aws_iam_role_policy"]["master"]["policy"]
-    assert policy == "${local.master_policies[var.iam_profile]}"
-    assert set(security["locals"]["master_policies"]) == {"least_privilege", "documented"}
+    assert policy == ('${local.master_policies[var.iam_profile == "least_privilege" ? '
+                      '"least_privilege${local.releases[var.openshift_version].master_grants}" : var.iam_profile]}')
+    assert set(security["locals"]["master_policies"]) == {"least_privilege", "documented",
+                                                          "least_privilege+elasticloadbalancing:SetSecurityGroups"}
+    assert security["resource"]["aws_iam_role_policy"]["worker"]["policy"] == "${local.worker_policies[var.iam_profile]}"
+    assert security["resource"]["aws_security_group"]["lb"]["count"] == \
+        "${local.releases[var.openshift_version].lb_group ? 1 : 0}"
     role = security["resource"]["aws_iam_role"]["master"]["assume_role_policy"]
     assert "ec2.${data.aws_partition.current.dns_suffix}" in role
 
@@ -212,14 +224,15 @@ def test_every_module_passes_its_own_tests_and_every_example_validates_offline(t
 
 # Inputs that turn on what the defaults leave off, so both branches are compared.
 ALTERNATES = {
-    "network": {"network_acl": True, "restricted_network": True, "nat_gateways": False, "subnet_bits": 8},
+    "network": {"network_acl": True, "restricted_network": True, "nat_gateways": False, "subnet_bits": 8,
+                "openshift_version": "4.15"},
     "cluster_infra": {"publish": "Internal", "public_subnet_ids": []},
-    "security": {"iam_profile": "documented", "iam_path": "/openshift/",
+    "security": {"iam_profile": "documented", "iam_path": "/openshift/", "openshift_version": "4.15",
                  "iam_permissions_boundary": "arn:aws:iam::123456789012:policy/boundary"},
     "credentials": {"issuer_hosting": "public_bucket"},
     "bootstrap": {"publish": "Internal", "bootstrap_ssh_cidr": "203.0.113.0/24",
                   "root_volume_kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
-    "compute": {"worker_replicas": 1, "worker_additional_security_group_ids": ["sg-0123abcd"],
+    "compute": {"worker_replicas": 1, "worker_additional_security_group_ids": ["sg-0123abcd"], "openshift_version": "4.15",
                 "worker_ignition_url": "https://api-int.ocp4.example.com:22623/config/worker"},
     "state": {"lock_table": "ocp4-x7k2q-lock"},
 }
@@ -231,11 +244,11 @@ def test_the_hcl_plans_exactly_what_the_json_it_was_written_from_plans(rendered:
     cdktf synthesized and from the committed HCL, with the same inputs (the defaults, and
     where a module has switches, once more with them turned), and one offline plan (a provider
     that asks AWS nothing) must plan the same resources with the same values and the same
-    outputs. existing_network is left out: its data sources need AWS (its suites mock them)."""
+    outputs. existing_network and ingress are left out: their data sources need AWS (their suites mock them)."""
     from conftest import OFFLINE_OVERRIDE
     from modules.operations.module_tests import EXAMPLES
 
-    names = [name for name in TIER_MODULES if name != "existing_network"]
+    names = [name for name in TIER_MODULES if name not in ("existing_network", "ingress")]
     calls, outputs, pairs = {}, {}, []
     for name in names:
         (tmp_path / "json" / name).mkdir(parents=True)

@@ -208,7 +208,8 @@ def terraform_calls(monkeypatch):
     return calls
 
 
-PROD = {f"prod-{tier.value}" for tier in Tier if tier is not Tier.CREDENTIALS}  # prod has no credentials block
+# prod has no credentials or ingress block
+PROD = {f"prod-{tier.value}" for tier in Tier if tier not in (Tier.CREDENTIALS, Tier.INGRESS)}
 
 
 def test_apply_and_destroy_of_prod_touch_only_prods_stacks(prod_and_prod_eu, terraform_calls):

@@ -104,16 +104,21 @@ def test_rule_resource_reads_optional_columns(synthesized):
 
 def test_every_group_declares_allow_all_egress(synthesized):
     _, rows = rule_rows(synthesized, direction="egress")
-    assert {as_tuple(row) for row in rows.values()} == {(M, "-1", None, None, ANY), (W, "-1", None, None, ANY)}
+    lb = "${aws_security_group.lb.id}"  # the cloud provider's group of the default release (4.22)
+    assert {as_tuple(row) for row in rows.values()} == {(M, "-1", None, None, ANY), (W, "-1", None, None, ANY),
+                                                        (lb, "-1", None, None, ANY)}
 
 
 def test_groups_have_no_inline_rules_and_live_in_the_cluster_vpc(synthesized):
     groups = synthesized.resources("default", "security", "aws_security_group")
-    assert set(groups) == {"master", "worker"}
+    assert set(groups) == {"master", "worker", "lb"}
     for role, group in groups.items():
         assert "ingress" not in group and "egress" not in group
         assert group["vpc_id"] == "${data.terraform_remote_state.network.outputs.vpc_id}"
-        assert group["tags"]["Name"] == f"ocp4-x7k2q-{role}-sg"
+    # Names as 03_cluster_security.yaml's groups; Name tags as the default release's MachineSets filter.
+    assert {role: (g["name"], g["tags"]["Name"]) for role, g in groups.items()} == {
+        "master": ("ocp4-x7k2q-master-sg", "ocp4-x7k2q-master-sg"),
+        "worker": ("ocp4-x7k2q-worker-sg", "ocp4-x7k2q-node"), "lb": ("ocp4-x7k2q-lb", "ocp4-x7k2q-lb")}
 
 
 def test_network_outputs_come_from_the_network_state(synthesized):
@@ -213,7 +218,8 @@ def test_profiles_wrap_their_roles_and_outputs_name_them(synthesized):
         assert profiles[role]["role"] == f"${{aws_iam_role.{role}.name}}"
         assert profiles[role]["name"] == f"ocp4-x7k2q-{role}-profile"
     assert set(stack["output"]) == {f"{role}_{what}" for role in ("master", "worker") for what in
-                                    ("security_group_id", "instance_profile_name", "role_name", "role_arn")}
+                                    ("security_group_id", "instance_profile_name", "role_name", "role_arn")} | {
+        "lb_security_group_id"}
 
 
 def test_reading_another_tier_takes_no_lock_table(synthesized):

@@ -34,6 +34,7 @@ module "network" {
   infra_id           = var.infra_id
   availability_zones = var.availability_zones
   vpc_cidr           = var.vpc_cidr
+  openshift_version  = var.openshift_version
 }
 
 module "cluster_infra" {
@@ -49,10 +50,11 @@ module "cluster_infra" {
 }
 
 module "security" {
-  source   = "../../terraform-modules/security"
-  infra_id = var.infra_id
-  vpc_id   = module.network.vpc_id
-  vpc_cidr = module.network.vpc_cidr
+  source            = "../../terraform-modules/security"
+  infra_id          = var.infra_id
+  vpc_id            = module.network.vpc_id
+  vpc_cidr          = module.network.vpc_cidr
+  openshift_version = var.openshift_version
 }
 
 module "bootstrap" {
@@ -77,8 +79,10 @@ module "control_plane" {
   ignition_ca                  = var.ignition_ca
   private_subnet_ids           = module.network.private_subnet_ids
   master_security_group_id     = module.security.master_security_group_id
+  lb_security_group_id         = module.security.lb_security_group_id
   master_instance_profile_name = module.security.master_instance_profile_name
   target_group_arns            = module.cluster_infra.target_group_arns
+  openshift_version            = var.openshift_version
 }
 
 module "compute" {
@@ -91,7 +95,9 @@ module "compute" {
   worker_replicas              = var.worker_replicas
   private_subnet_ids           = module.network.private_subnet_ids
   worker_security_group_id     = module.security.worker_security_group_id
+  lb_security_group_id         = module.security.lb_security_group_id
   worker_instance_profile_name = module.security.worker_instance_profile_name
+  openshift_version            = var.openshift_version
 }
 
 output "api_server_dns_name" {

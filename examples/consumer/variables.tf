@@ -23,6 +23,12 @@ variable "availability_zones" {
   type        = list(string)
 }
 
+variable "openshift_version" {
+  description = "The OpenShift release the infrastructure is for (the repository README, \"OpenShift releases\")."
+  type        = string
+  default     = "4.22"
+}
+
 variable "vpc_cidr" {
   description = "IPv4 CIDR of the VPC."
   type        = string

@@ -13,6 +13,7 @@ from .ignition import machine_config_url
 from .limits import IamProfile, Publish
 from .machines import BootstrapConfig, ComputeConfig, ControlPlaneConfig
 from .regions import Partition, partition_of
+from .releases import DEFAULT_RELEASE, RELEASES, Release
 from .sts import Credentials
 from .topology import Tier
 
@@ -52,6 +53,16 @@ class ExistingVpc:
 
 
 @dataclass(frozen=True)
+class IngressConfig:
+    """The `*.apps` records as code (the ingress tier): alias records in the private zone and, when
+    External, the public zone, to the load balancer of the router's Service once it exists."""
+
+    # The router's Service, as the cloud provider tags its load balancer (kubernetes.io/service-name).
+    service: str = "openshift-ingress/router-default"
+    load_balancer: str | None = None  # a load balancer of the cluster named instead (kubernetes.io/cluster tag)
+
+
+@dataclass(frozen=True)
 class ClusterConfig:
     cluster_name: str
     infra_id: str
@@ -64,6 +75,7 @@ class ClusterConfig:
     subnet_bits: int = 12
     publish: Publish = Publish.EXTERNAL
     iam_profile: IamProfile = IamProfile.LEAST_PRIVILEGE
+    openshift_version: str = DEFAULT_RELEASE  # the release the infrastructure is for (releases.RELEASES)
     network_acl: bool = False
     restricted_network: bool = False
     nat_gateways: bool = True
@@ -74,6 +86,7 @@ class ClusterConfig:
     iam_permissions_boundary: str | None = None  # on every role the project creates
     iam_path: str | None = None  # of every role and instance profile the project creates; None: "/"
     credentials: Credentials | None = None  # the credentials tier (STS); None: no such tier
+    ingress: IngressConfig | None = None  # the ingress tier (`*.apps` records); None: no such tier
     tags: Mapping[str, str] = field(default_factory=dict)
     state: StateConfig = field(default_factory=StateConfig)
     aws_endpoints: Mapping[str, str] = field(default_factory=dict)
@@ -87,6 +100,10 @@ class ClusterConfig:
     @property
     def partition(self) -> Partition:
         return partition_of(self.region)
+
+    @property
+    def release(self) -> Release:
+        return RELEASES[self.openshift_version]
 
     @property
     def external(self) -> bool:
@@ -117,8 +134,9 @@ class ClusterConfig:
 
     @property
     def tiers(self) -> tuple[Tier, ...]:
-        """The cluster's tiers, in apply order: every one, the credentials tier only when configured."""
-        return tuple(t for t in Tier if t is not Tier.CREDENTIALS or self.credentials is not None)
+        """The cluster's tiers, in apply order: every one, the credentials and ingress tiers only when configured."""
+        optional = {Tier.CREDENTIALS: self.credentials, Tier.INGRESS: self.ingress}
+        return tuple(t for t in Tier if t not in optional or optional[t] is not None)
 
     @property
     def oidc_bucket(self) -> str:

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Sequence
 
+from .releases import RELEASES
+
 
 class Publish(str, Enum):
     """How the API is published, as in install-config.yaml's `publish`."""
@@ -35,8 +37,9 @@ class IamProfile(str, Enum):
 
 # Services whose endpoint the provider and the S3 backend can be pointed at
 # (emulators, private API endpoints). Names are the provider's `endpoints` keys.
-ENDPOINT_SERVICES = ("cloudfront", "dynamodb", "ec2", "elb", "elbv2", "iam", "route53", "s3",  # elb: classic,
-                     "sts")  # for teardown
+# elb: classic load balancers (teardown); resourcegroupstaggingapi: how the ingress tier finds the router's.
+ENDPOINT_SERVICES = ("cloudfront", "dynamodb", "ec2", "elb", "elbv2", "iam", "resourcegroupstaggingapi", "route53",
+                     "s3", "sts")
 
 
 def _hcl_string(text: str) -> str:
@@ -233,8 +236,10 @@ TAG_KEY_LENGTH, TAG_VALUE_LENGTH = 128, 256  # AWS's limits on tags
 _PARTITIONS = "aws(-cn|-us-gov)?"
 _REGION = "[a-z]{2}(-[a-z]+)+-[0-9]"
 _EC2_ID = "([0-9a-f]{8}|[0-9a-f]{17})"
-# AWS's default quota is 5 security groups per network interface; the bootstrap machine has 2 of the
-# project's own, masters and workers 1: three more fit every pool.
+# AWS's default quota is 5 security groups per network interface. The bootstrap machine has 2 of the
+# project's own (its group and the masters'); masters and workers have 2 from OpenShift 4.16 on (their
+# group and the cloud provider's `<infra_id>-lb`, configuration/releases.py), 1 before: three more fit
+# every pool, and a worker MachineSet then names 5 groups.
 MAX_ADDITIONAL_SECURITY_GROUPS = 3
 
 
@@ -267,6 +272,12 @@ SUBNET_BITS = Range(5, 13)
 SSH_CIDR = Cidr("an IPv4 CIDR such as 203.0.113.0/24, or null for the VPC CIDR")
 PUBLISH = OneOf(tuple(p.value for p in Publish))
 IAM_PROFILE = OneOf(tuple(p.value for p in IamProfile))
+# A string: YAML reads an unquoted 4.20 as the number 4.2 (quote it: "4.20").
+OPENSHIFT_VERSION = OneOf(tuple(RELEASES))
+INGRESS_SERVICE = Pattern("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?/[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?",
+                          "a Service as <namespace>/<name>, such as openshift-ingress/router-default")
+LOAD_BALANCER_NAME = Pattern("[A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?",
+                             "a load balancer name: 1 to 32 letters, digits and '-', not starting or ending with '-'")
 ZONE_ID = Pattern("Z[A-Z0-9]{1,31}", "a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ, or null to look it up")
 PRIVATE_ZONE_ID = Pattern(ZONE_ID.regex, "a Route 53 private hosted zone ID such as Z0123456789ABCDEFGHIJ, or null to "
                                          "create the cluster's zone")
@@ -332,6 +343,8 @@ LIMITS: tuple[Field, ...] = (
     Field("subnet_bits", "subnet_bits", SUBNET_BITS, (4, 5, 13, 14, 12.0, 12.5)),
     Field("publish", "publish", PUBLISH, ("External", "Internal", "external", "")),
     Field("iam_profile", "iam_profile", IAM_PROFILE, ("least_privilege", "documented", "admin", "Documented")),
+    Field("openshift_version", "openshift_version", OPENSHIFT_VERSION,
+          ("4.14", "4.16", "4.22", "4.23", "5.0", "4.13", "4.2", "4.22.3", "5", "5.1", "")),
     Field("public_zone_id", "public_zone_id", ZONE_ID, ("Z1", "Z" + "A" * 31, "Z" + "A" * 32, "Z", "z123", "example.com")),
     Field("state.bucket", "state_bucket", BUCKET, ("abc", "ab", "a" * 63, "a" * 64, "-abc", "abc-", "My_Bucket",
                                                    "192.168.0.1", "a.b.c")),
@@ -348,6 +361,7 @@ LIMITS: tuple[Field, ...] = (
     *(Field(f"{pool}.root_volume_type", "root_volume_type" if pool == "bootstrap" else None, VOLUME_TYPE,
             ("gp2", "gp3", "io1", "io2", "standard", "GP3")) for pool in _POOLS),
     Field("compute.replicas", "worker_replicas", REPLICAS, (-1, 0, 250, 251, 3.0, 2.5)),
+    Field("compute.machineset_replicas", None, REPLICAS),
     Field("bootstrap.ssh_cidr", "bootstrap_ssh_cidr", SSH_CIDR,
           ("0.0.0.0/0", "203.0.113.0/24", "203.0.113.7/32", "203.0.113.7", "203.0.113.0/024", "10.0.0.1/8",
            "10.0.0.0/33", "fd00::/8", "nonsense")),
@@ -376,6 +390,11 @@ LIMITS: tuple[Field, ...] = (
     Field("state.kms_key_arn", "state_kms_key_arn", KMS_KEY_ARN, _KMS_CASES),
     Field("bootstrap.ignition_kms_key_arn", None, KMS_KEY_ARN),
     Field("bootstrap.subnet", "bootstrap_subnet", BOOTSTRAP_SUBNET, ("private", "public", "Private", "")),
+    Field("ingress.service", "ingress_service", INGRESS_SERVICE,
+          ("openshift-ingress/router-default", "a/b", "router-default", "openshift-ingress/", "Openshift/router",
+           "ns/-router", "a" * 63 + "/b", "a" * 64 + "/b")),
+    Field("ingress.load_balancer", "ingress_load_balancer", LOAD_BALANCER_NAME,
+          ("a", "a" * 32, "a" * 33, "-a", "a-", "a1b2c3d4e5f6", "router_lb", "")),
     Field("credentials.issuer_hosting", "issuer_hosting", ISSUER_HOSTING,
           ("cloudfront", "public_bucket", "CloudFront", "s3")),
 )

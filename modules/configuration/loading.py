@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from . import limits
-from .cluster import ClusterConfig, ExistingSubnets, ExistingVpc, StateConfig
+from .cluster import ClusterConfig, ExistingSubnets, ExistingVpc, IngressConfig, StateConfig
 from .ignition import InstallDirError, ca_problem, read_install_dir
 from .limits import ENDPOINT_SERVICES, IamProfile, Publish
 from .machines import read_bootstrap, read_compute, read_control_plane
 from .reader import MISSING, Reader, kind_of, show
 from .regions import REGIONS, partition_of
+from .releases import DEFAULT_RELEASE
 from .sts import Credentials, IssuerHosting, read_public_key, read_requests
 
 CONFIG_ENV = "OCP_CLUSTER_CONFIG"
@@ -181,6 +182,7 @@ def _read_cluster(r: Reader, base_dir: Path, filled: frozenset[str]) -> ClusterC
         "subnet_bits": r.limited("subnet_bits", limits.SUBNET_BITS, 12),
         "publish": r.choice("publish", Publish, limits.PUBLISH, Publish.EXTERNAL),
         "iam_profile": r.choice("iam_profile", IamProfile, limits.IAM_PROFILE, IamProfile.LEAST_PRIVILEGE),
+        "openshift_version": r.limited("openshift_version", limits.OPENSHIFT_VERSION, DEFAULT_RELEASE),
         "network_acl": r.take("network_acl", (bool,), "true or false", False),
         "restricted_network": r.take("restricted_network", (bool,), "true or false", False),
         "nat_gateways": r.take("nat_gateways", (bool,), "true or false", True),
@@ -203,6 +205,7 @@ def _read_cluster(r: Reader, base_dir: Path, filled: frozenset[str]) -> ClusterC
     infra_id = values["infra_id"] if isinstance(values["infra_id"], str) else None
     values["credentials"] = _credentials(r, base_dir, infra_id)  # role names start with the infra ID
     values["state"] = _state(r, values["region"])
+    values["ingress"] = _ingress(r)
     r.finish()
     if MISSING in values.values():
         return None
@@ -303,6 +306,17 @@ def _state(r: Reader, cluster_region: Any) -> Any:
     s.finish()
     parts = (bucket, region, key_prefix, table, key)
     return MISSING if MISSING in parts else StateConfig(*parts)
+
+
+def _ingress(r: Reader) -> Any:
+    raw = r.take("ingress", (dict,), "a mapping with service and load_balancer (both optional), or null", None)
+    if not isinstance(raw, dict):
+        return raw
+    i = Reader(raw, "ingress.", r.problems)
+    service = i.limited("service", limits.INGRESS_SERVICE, IngressConfig.service)
+    load_balancer = i.limited("load_balancer", limits.LOAD_BALANCER_NAME, None)
+    i.finish()
+    return MISSING if MISSING in (service, load_balancer) else IngressConfig(service, load_balancer)
 
 
 def _existing_vpc(r: Reader) -> Any:

@@ -52,6 +52,7 @@ class ComputeConfig(MachinePool):
     instance_type: str = "m5.large"
     replicas: int = 3
     ignition_url: str | None = None  # derived: https://api-int.<cluster domain>:22623/config/worker
+    machineset_replicas: int = 0  # of each worker MachineSet `main.py machinesets` writes (one per AZ)
 
 
 def _pool(r: Reader, key: str, defaults: MachinePool) -> tuple[Reader | None, dict[str, Any]]:
@@ -117,6 +118,8 @@ def read_compute(r: Reader) -> Any:
     if pool is None:
         return MISSING
     values["replicas"] = pool.limited("replicas", limits.REPLICAS, ComputeConfig.replicas)
+    values["machineset_replicas"] = pool.limited("machineset_replicas", limits.REPLICAS,
+                                                 ComputeConfig.machineset_replicas)
     values["ignition_url"] = pool.limited("ignition_url", limits.IGNITION_URL, None)
     pool.finish()
     return MISSING if MISSING in values.values() else ComputeConfig(**values)

@@ -26,6 +26,7 @@ class Tier(str, Enum):
     BOOTSTRAP = "bootstrap"
     CONTROL_PLANE = "control-plane"
     COMPUTE = "compute"
+    INGRESS = "ingress"  # only with an `ingress` block: `*.apps` records, applied once the router's LB exists
 
     @property
     def module_name(self) -> str:
@@ -43,6 +44,7 @@ DEPENDENCIES: Mapping[Tier, tuple[Tier, ...]] = {
     Tier.BOOTSTRAP: (Tier.NETWORK, Tier.SECURITY, Tier.CLUSTER_INFRA),
     Tier.CONTROL_PLANE: (Tier.NETWORK, Tier.SECURITY, Tier.CLUSTER_INFRA),
     Tier.COMPUTE: (Tier.NETWORK, Tier.SECURITY),
+    Tier.INGRESS: (Tier.CLUSTER_INFRA,),
 }
 
 # The machine pool of each machine tier: its machines are `aws_instance.<pool>["<key>"]`, registered
@@ -59,6 +61,11 @@ STACK_FILE = "cdk.tf.json"
 # Key, inside a resource's `//` comment block of the synthesized JSON, of the checkov
 # findings the construct accepts: {check ID: reason}. Terraform ignores `//` keys.
 WAIVERS_KEY = "checkov_waivers"
+
+
+# Outputs whose name is also a configuration variable's (cluster-infra's `private_zone_id` input is a
+# zone to use, its output the zone in use): the variable that carries the output into another module.
+UPSTREAM_VARIABLES = {"private_zone_id": "cluster_private_zone_id"}
 
 
 class UnknownTier(ValueError):

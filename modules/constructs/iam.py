@@ -17,6 +17,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from ..configuration.canonical import canonical_json
 from ..configuration.limits import IamProfile
 from ..configuration.regions import Partition
+from ..configuration.releases import RELEASES, Release
 from .cdk import Construct, Postcondition, TerraformResourceLifecycle
 from .hcl import Expr, address, attribute, interpolate, is_null, is_set, local_value, new, optional_count
 
@@ -81,12 +82,34 @@ def assume_role_document(partition: Partition, service: str = "ec2") -> str:
     })
 
 
-def profile_policy(scope: Construct, role: str, profile: IamProfile | Expr) -> str:
-    """The role's policy document under `profile`; in a module, chosen by the variable from a local."""
-    if isinstance(profile, IamProfile):
-        return policy_document(POLICIES[(profile, role)])
-    local_value(scope, f"{role}_policies", {p.value: policy_document(POLICIES[(p, role)]) for p in IamProfile})
-    return f"${{local.{role}_policies[{profile}]}}"
+def role_statements(profile: IamProfile, role: str, release: Release) -> tuple[Statement, ...]:
+    """The role's grants under `profile` for `release`: the least-privilege master table gains what the
+    release adds (releases.py); the documented table (SPEC 2.5) is the same for every release."""
+    statements = POLICIES[(profile, role)]
+    if role != "master" or profile is not IamProfile.LEAST_PRIVILEGE or not release.master_actions:
+        return statements
+    first, *rest = statements
+    return (Statement(tuple(sorted(set(first.actions) | set(release.master_actions))), first.resources), *rest)
+
+
+def profile_policy(scope: Construct, role: str, profile: IamProfile | Expr, version: str | Expr,
+                   grants: str | Expr) -> str:
+    """The role's policy document under `profile` for the OpenShift release `version`; in a module,
+    chosen by the variables from a local of the distinct documents, keyed `<profile>[+<action>...]`
+    (`grants`: the release's `master_grants`, an HCL expression there)."""
+    if isinstance(profile, IamProfile) and not isinstance(version, Expr):
+        return policy_document(role_statements(profile, role, RELEASES[version]))
+    documents = {}
+    for p in IamProfile:
+        for release in RELEASES.values():
+            statements = role_statements(p, role, release)
+            key = p.value + (release.master_grants if statements != POLICIES[(p, role)] else "")
+            documents[key] = policy_document(statements)
+    local_value(scope, f"{role}_policies", documents)
+    if len(documents) == len(IamProfile):  # no release changes this role's grants
+        return f"${{local.{role}_policies[{profile}]}}"
+    return (f'${{local.{role}_policies[{profile} == "{IamProfile.LEAST_PRIVILEGE.value}" ? '
+            f'"{IamProfile.LEAST_PRIVILEGE.value}${{{grants}}}" : {profile}]}}')
 
 
 class MachineRole(Construct):

@@ -15,7 +15,7 @@ from cdktf_cdktf_provider_aws.instance import Instance, InstanceMetadataOptions,
 from cdktf_cdktf_provider_aws.lb_target_group_attachment import LbTargetGroupAttachment
 
 from ..configuration.machines import MachinePool
-from .cdk import Construct, TerraformResourceLifecycle, Token
+from .cdk import Construct, Precondition, TerraformResourceLifecycle, Token
 from .hcl import Expr, Flag, address, interpolate, new, rows_where
 from .waivers import waive
 
@@ -48,21 +48,26 @@ def hcl_list(values: Sequence[str] | Expr) -> str:
     return values if isinstance(values, Expr) else json.dumps(list(values))
 
 
-def security_groups_of(pool: MachinePool, own: Sequence[str]) -> list[str] | Any:
-    """The pool's groups: the cluster's `own`, then the pool's additional ones (a module's variable)."""
+def security_groups_of(pool: MachinePool, own: Sequence[str],
+                       optional: tuple[Expr, Expr] | None = None) -> list[str] | Any:
+    """The pool's groups: the cluster's `own`, then (a module's) `optional` one, `(condition, group)`,
+    where its condition holds, then the pool's additional ones (a module's variable)."""
     extra = pool.additional_security_group_ids
     if isinstance(extra, Expr):
         # Inside an expression a token renders bare, and a hand-written "${x}" is x. (Fn.concat would
         # escape the hand-written ones into literal text.)
         items = [group[2:-1] if group.startswith("${") and "TfToken" not in group else group for group in own]
-        return Token.as_list(f"${{concat([{', '.join(items)}], {extra})}}")
+        # compact(): a null group (the precondition below names it) is left out rather than an error of its own.
+        middle = "" if optional is None else f"{optional[0]} ? compact([{optional[1]}]) : [], "
+        return Token.as_list(f"${{concat([{', '.join(items)}], {middle}{extra})}}")
     return [*own, *extra]
 
 
 def machine_pool(scope: Construct, role: str, *, infra_id: str, machines: Mapping[str, Mapping[str, int]] | Expr,
                  subnet_ids: str, ami: str, pool: MachinePool, instance_profile: str,
                  security_group_ids: Sequence[str], user_data: str, public_ip: Flag = False,
-                 name: str | None = None, depends_on: Sequence[Any] = ()) -> Instance:
+                 name: str | None = None, depends_on: Sequence[Any] = (),
+                 optional_group: tuple[Expr, Expr] | None = None) -> Instance:
     """`aws_instance.<role>`, one instance per key of `machines`.
 
     `subnet_ids` is an HCL expression for the subnet list the `subnet_index` of a
@@ -75,7 +80,7 @@ def machine_pool(scope: Construct, role: str, *, infra_id: str, machines: Mappin
         Instance, scope, role, for_each=rows, ami=ami, instance_type=pool.instance_type,
         iam_instance_profile=instance_profile,
         subnet_id=Token.as_string(f"${{{subnet_ids}[each.value.subnet_index]}}"),
-        vpc_security_group_ids=security_groups_of(pool, security_group_ids),
+        vpc_security_group_ids=security_groups_of(pool, security_group_ids, optional_group),
         associate_public_ip_address=Token.as_any(f"${{{public_ip}}}") if isinstance(public_ip, Expr) else public_ip,
         user_data=user_data,
         root_block_device=InstanceRootBlockDevice(volume_size=pool.root_volume_size,
@@ -84,7 +89,13 @@ def machine_pool(scope: Construct, role: str, *, infra_id: str, machines: Mappin
         # RHCOS and Ignition speak IMDSv2; refusing v1 closes the SSRF route to the role's credentials.
         metadata_options=InstanceMetadataOptions(http_endpoint="enabled", http_tokens="required"),
         tags={"Name": name or f"{infra_id}-{role}-${{each.key}}", f"kubernetes.io/cluster/{infra_id}": "shared"},
-        depends_on=list(depends_on) or None, lifecycle=FIRST_BOOT_ONLY)
+        depends_on=list(depends_on) or None,
+        lifecycle=FIRST_BOOT_ONLY if optional_group is None else TerraformResourceLifecycle(
+            ignore_changes=FIRST_BOOT_ONLY.ignore_changes, precondition=[Precondition(
+                condition=f"${{!({optional_group[0]}) || {optional_group[1]} != null}}",
+                error_message=f"{optional_group[1].removeprefix('var.')} is null, but this OpenShift release puts "
+                              "every master and worker in the cloud provider's <infra_id>-lb group: pass the "
+                              "security module's lb_security_group_id output.")]))
     for check_id, reason in WAIVERS.items():
         waive(instances, check_id, reason)
     return instances

@@ -17,7 +17,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
 from .cdk import Construct, TerraformIterator, Token
-from .hcl import new
+from .hcl import Flag, new, rows_when
 
 
 class Protocol(str, Enum):
@@ -79,24 +79,33 @@ def udp(group: str, ports: int | tuple[int, int], peer: Peer, description: str) 
 
 def security_groups(scope: Construct, infra_id: str, vpc_id: str, descriptions: Mapping[str, str], rules: str,
                     ingress: Mapping[str, Rule], egress: Mapping[str, Rule], vpc_cidr: str, *,
-                    id_prefix: str = "") -> dict[str, SecurityGroup]:
-    """`aws_security_group.<role>` (named `<infra_id>-<role>-sg`) for each role of `descriptions`, and
-    their rules as `render_rules(scope, rules, ...)` renders them; the groups carry no inline rules."""
+                    id_prefix: str = "", name_tags: Mapping[str, str] | None = None,
+                    other_groups: Mapping[str, str] | None = None,
+                    when: Mapping[str, Flag] | None = None) -> dict[str, SecurityGroup]:
+    """`aws_security_group.<role>` (named `<infra_id>-<role>-sg`, and so tagged unless `name_tags` says
+    otherwise) for each role of `descriptions`, and their rules as `render_rules(scope, rules, ...)`
+    renders them (rules may also be on `other_groups`, role -> ID); the groups carry no inline rules."""
+    tags = name_tags or {}
     groups = {role: new(SecurityGroup, scope, f"{id_prefix}{role}", name=f"{infra_id}-{role}-sg",
-                        description=description, vpc_id=vpc_id, tags={"Name": f"{infra_id}-{role}-sg"})
+                        description=description, vpc_id=vpc_id,
+                        tags={"Name": tags.get(role, f"{infra_id}-{role}-sg")})
               for role, description in descriptions.items()}
-    render_rules(scope, rules, ingress, egress, {role: group.id for role, group in groups.items()}, vpc_cidr)
+    render_rules(scope, rules, ingress, egress, {**{role: group.id for role, group in groups.items()},
+                                                 **(other_groups or {})}, vpc_cidr, when=when)
     return groups
 
 
 def render_rules(scope: Construct, name: str, ingress: Mapping[str, Rule], egress: Mapping[str, Rule],
-                 group_ids: Mapping[str, str], vpc_cidr: str) -> None:
-    """Create `aws_vpc_security_group_{ingress,egress}_rule.<name>`, one instance per rule."""
+                 group_ids: Mapping[str, str], vpc_cidr: str, *, when: Mapping[str, Flag] | None = None) -> None:
+    """Create `aws_vpc_security_group_{ingress,egress}_rule.<name>`, one instance per rule; a rule whose
+    key `when` maps to a flag exists only where the flag holds (see `hcl.rows_when`)."""
+    when = when or {}
     for direction, rules, resource in (("ingress", ingress, VpcSecurityGroupIngressRule),
                                        ("egress", egress, VpcSecurityGroupEgressRule)):
-        if not rules:
+        rows = {key: _row(rule, group_ids, vpc_cidr) for key, rule in rules.items() if when.get(key, True) is not False}
+        if not rows:
             continue
-        table = TerraformIterator.from_map({key: _row(rule, group_ids, vpc_cidr) for key, rule in rules.items()})
+        table = rows_when(scope, f"{name}_{direction}_rules", rows, {k: f for k, f in when.items() if k in rows})
         # Optional columns are absent from a row rather than null (jsii drops nulls), hence lookup().
         new(resource, scope, f"{direction}.{name}", for_each=table,
             security_group_id=table.get_string("security_group_id"),

@@ -49,7 +49,7 @@ _REFERENCES = {"depends_on", "ignore_changes", "replace_triggered_by"}  # lists 
 _LANGUAGE_BLOCKS = {("resource", 2): {"lifecycle"}, ("data", 2): {"lifecycle"},
                     ("resource", 3, "lifecycle"): {"precondition", "postcondition"},
                     ("data", 3, "lifecycle"): {"precondition", "postcondition"},
-                    ("variable", 1): {"validation"}, ("output", 1): {"precondition"},
+                    ("variable", 1): {"validation"}, ("output", 1): {"precondition"}, ("check", 1): {"assert"},
                     ("terraform", 1): {"required_providers", "backend", "cloud"}}
 # Arguments the JSON syntax reads as literal strings, not templates.
 _LITERAL = {("variable",): {"description", "default"}, ("output",): {"description"},
@@ -347,6 +347,9 @@ def document_blocks(document: Mapping[str, Any], blocks: BlockPaths,
                 for name, items in named.items():
                     elements.append((rank.get((kind, type_name, name), len(rank)),
                                      block(kind, (type_name, name), items, 0, (kind, type_name), blocks)))
+        elif kind == "check":  # after the resources and data sources it asserts on
+            for name, items in content.items():
+                elements.append((len(rank) + 1, block(kind, (name,), items, 0, (kind,), blocks)))
         else:
             raise ValueError(f"top-level {kind!r} blocks are not written (yet)")
     if elements:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Protocol
 
+from ..configuration.topology import UPSTREAM_VARIABLES
 from .hcl_writer import expression
 from .markdown import cell
 
@@ -46,6 +47,8 @@ SUMMARIES = {
     "control_plane": "The three control plane machines, registered with the API target groups "
                      "(05_cluster_master_nodes.yaml).",
     "compute": "The compute (worker) machines (06_cluster_worker_node.yaml).",
+    "ingress": "The `*.apps` alias records in the private and public zones, to the load balancer the cluster made "
+               "for its router, once it exists (the UPI docs' records made by hand).",
 }
 
 
@@ -56,8 +59,9 @@ def _anchor(kind: str, name: str) -> str:
 
 def _usage(module: Module, modules: Mapping[str, Module]) -> list[str]:
     """A call with every required input: another module's output of the same name, else a variable."""
-    producers = {output: other for other, candidate in modules.items() if other != module.name
-                 and other != "existing_network" for output in candidate.document.get("output", {})}
+    producers = {UPSTREAM_VARIABLES.get(output, output): (other, output) for other, candidate in modules.items()
+                 if other != module.name and other != "existing_network"
+                 for output in candidate.document.get("output", {})}
     required = [key for key, spec in module.document.get("variable", {}).items() if "default" not in spec]
     width = max([0, *(len(key) for key in required)])
     lines = ["```hcl", f'module "{module.name}" {{',
@@ -65,7 +69,7 @@ def _usage(module: Module, modules: Mapping[str, Module]) -> list[str]:
     if required:
         lines.append("")
     for key in required:
-        value = f"module.{producers[key]}.{key}" if key in producers else f"var.{key}"
+        value = f"module.{producers[key][0]}.{producers[key][1]}" if key in producers else f"var.{key}"
         lines.append(f"  {key.ljust(width)} = {value}")
     return lines + ["}", "```"]
 

@@ -46,7 +46,9 @@ EXAMPLES: dict[str, Any] = {
     "target_group_arns": {
         name: f"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/ocp4-x7k2q-{short}/0123456789abcdef"
         for name, short in (("external_api", "aext"), ("internal_api", "aint"), ("internal_service", "sint"))},
+    "cluster_private_zone_id": "Z0123456789ABCDEFGHIJ",
     "master_security_group_id": "sg-0123456789abcdef0",
+    "lb_security_group_id": "sg-0aaaaaaaaaaaaaaa1",
     "worker_security_group_id": "sg-0fedcba9876543210",
     "master_instance_profile_name": "ocp4-x7k2q-master-profile",
     "worker_instance_profile_name": "ocp4-x7k2q-worker-profile",

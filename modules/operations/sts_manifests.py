@@ -12,8 +12,6 @@ request without an applied role writes nothing.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,7 @@ from ..configuration.sts import AUTHENTICATION_MANIFEST, MANIFESTS_DIR, authenti
 from ..configuration.topology import Tier, stack_name
 from .cluster_resources import aws_errors, output
 from .deploy import DeployError
+from .files import write_files
 
 
 def render(config: ClusterConfig, state: dict[str, Any] | None) -> dict[str, str]:
@@ -46,21 +45,7 @@ def render(config: ClusterConfig, state: dict[str, Any] | None) -> dict[str, str
 
 def write(folder: Path, files: dict[str, str]) -> list[Path]:
     """Write `files` into `folder/manifests/`, each atomically, readable by its owner only."""
-    target = folder / MANIFESTS_DIR
-    target.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, content in sorted(files.items()):
-        handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=target)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(content)
-            os.chmod(temporary, 0o600)
-            os.replace(temporary, target / name)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        written.append(target / name)
-    return written
+    return write_files(folder / MANIFESTS_DIR, files, mode=0o600)
 
 
 def sts_manifests(config: ClusterConfig, outdir: Path, folder: Path, env: dict[str, str] | None = None) -> list[Path]:

@@ -14,10 +14,11 @@ from .cluster_infra import ClusterInfraStack
 from .compute import ComputeStack
 from .control_plane import ControlPlaneStack
 from .credentials import CredentialsStack
+from .ingress import IngressStack
 from .network import NetworkStack
 from .security import SecurityStack
 from .state import StateStack
 
 STACKS: Mapping[Tier, type[TierStack]] = {stack.tier: stack for stack in (
     StateStack, NetworkStack, ClusterInfraStack, SecurityStack, CredentialsStack, BootstrapStack, ControlPlaneStack,
-    ComputeStack)}
+    ComputeStack, IngressStack)}

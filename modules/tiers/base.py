@@ -13,10 +13,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Mapping
 
+from ..configuration.releases import RELEASES
 from ..configuration.topology import Tier
 from ..constructs.cdk import Construct, TerraformOutput, TerraformStack, Token
-from ..constructs.hcl import Expr, check_names
+from ..constructs.hcl import Expr, check_names, local_value
 from .inputs import InputSource, TierInputs
+
+
+def release_setting(scope: Construct, inputs: TierInputs, setting: str) -> Any:
+    """A setting of the OpenShift release the tier is built for (configuration/releases.py, `settings()`):
+    its value in a stack; in a module, `local.releases[var.openshift_version].<setting>` (an `Expr`)."""
+    version = inputs.openshift_version
+    if not isinstance(version, Expr):
+        return RELEASES[version].settings()[setting]
+    stack = TerraformStack.of(scope)
+    if stack.node.try_find_child("releases") is None:
+        local_value(stack, "releases", {v: release.settings() for v, release in RELEASES.items()})
+    return Expr(f"local.releases[{version}].{setting}")
 
 
 class TierStack(TerraformStack):

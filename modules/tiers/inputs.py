@@ -35,8 +35,10 @@ from ..constructs.hcl import Expr, Flag, terraform_literal
 
 # The configuration's endpoint services that the S3 backend also reaches.
 BACKEND_SERVICES = ("s3", "dynamodb", "iam", "sts")
-# The provider configuration that writes records into a private zone of another account.
+# The provider configuration that writes records into a private zone of another account, in the tiers
+# that write records there.
 ZONE_PROVIDER_ALIAS = "private_zone"
+RECORD_TIERS = (Tier.CLUSTER_INFRA, Tier.INGRESS)
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,14 @@ class CredentialsInputs:
     requests: Mapping[str, Mapping[str, Any]] | Expr
     jwks: str
     cloudfront: Flag  # behind CloudFront (a private bucket), else two public-read objects
+
+
+@dataclass(frozen=True)
+class IngressInputs:
+    """The ingress tier's inputs: the router's Service (`<namespace>/<name>`), or a load balancer's name."""
+
+    service: str | Expr
+    load_balancer: str | Expr | None  # None: the load balancer the cloud provider made for `service`
 
 
 class TierInputs(Protocol):
@@ -87,6 +97,7 @@ class TierInputs(Protocol):
     private_zone_id: str | Expr | None  # an existing private zone; None: the tier creates it
     private_zone_provider: Any  # the provider configuration that writes its records; None: the default one
     iam_profile: IamProfile | Expr
+    openshift_version: str | Expr  # the release the infrastructure is for (configuration/releases.py)
     iam_permissions_boundary: str | Expr | None  # on every role the tiers create
     iam_path: str | Expr | None  # of every role and profile the tiers create; None: "/"
     # Machines (04-06).
@@ -106,6 +117,7 @@ class TierInputs(Protocol):
     api_target_groups: Sequence[str] | Expr  # the target groups the machine tiers register in
     # Short-term credentials (STS).
     credentials: CredentialsInputs | None  # None: no credentials tier
+    ingress: IngressInputs | None  # None: no ingress tier
     # State.
     state_bucket: str
     state_region: str
@@ -163,7 +175,7 @@ class StackInputs:
         self.nat_gateways, self.network_acl, self.restricted_network = \
             c.nat_gateways, c.network_acl, c.restricted_network
         self.external, self.public_zone_id, self.iam_profile = c.external, c.public_zone_id, c.iam_profile
-        self.private_zone_id = c.private_zone_id
+        self.private_zone_id, self.openshift_version = c.private_zone_id, c.openshift_version
         self.iam_permissions_boundary, self.iam_path = c.iam_permissions_boundary, c.iam_path
         self.rhcos_ami, self.ignition_ca = c.rhcos_ami, c.ignition_ca
         self.bootstrap, self.control_plane, self.compute = c.bootstrap, c.control_plane, c.compute
@@ -181,10 +193,11 @@ class StackInputs:
             {r.key: {"role_name": r.role_name(c.infra_id), "subjects": r.subjects(), "policy": r.policy_document()}
              for r in c.credentials.requests},
             c.credentials.jwks(), c.credentials.issuer_hosting is IssuerHosting.CLOUDFRONT)
+        self.ingress = None if c.ingress is None else IngressInputs(c.ingress.service, c.ingress.load_balancer)
         self.state_key_prefix = f"{c.state.key_prefix}/{c.cluster_name}"
         self._configure_provider(self.state_region if tier is Tier.STATE else c.region)
-        # Records in another account's zone: through a role of that account (cluster-infra only).
-        self.private_zone_provider = None if tier is not Tier.CLUSTER_INFRA or c.private_zone_role_arn is None \
+        # Records in another account's zone: through a role of that account (the tiers that write records).
+        self.private_zone_provider = None if tier not in RECORD_TIERS or c.private_zone_role_arn is None \
             else self._configure_provider(c.region, alias=ZONE_PROVIDER_ALIAS, role_arn=c.private_zone_role_arn)
         if tier is Tier.STATE:
             # A path relative to the stack folder keeps build-machine paths out of the output.

@@ -20,15 +20,15 @@ from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 from cdktf_cdktf_provider_aws.data_aws_region import DataAwsRegion
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
-from ..configuration.cluster import ClusterConfig
+from ..configuration.cluster import ClusterConfig, IngressConfig
 from ..configuration.ignition import machine_config_url
 from ..configuration.limits import VARIABLE_LIMITS, Publish
 from ..configuration.machines import BootstrapConfig, ComputeConfig, ControlPlaneConfig
 from ..configuration.regions import Partition
-from ..configuration.topology import Tier
+from ..configuration.topology import UPSTREAM_VARIABLES, Tier
 from ..constructs.cdk import Construct, TerraformVariable, Token
 from ..constructs.hcl import Expr, local_value, new
-from .inputs import CredentialsInputs, ExistingVpcInputs
+from .inputs import CredentialsInputs, ExistingVpcInputs, IngressInputs
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,9 @@ VARIABLES: dict[str, Variable] = {
     "public_zone_id": optional("Public hosted zone ID for the api record; null looks it up by base_domain."),
     "iam_profile": optional("least_privilege (the installer's grants) or documented (SPEC 2.5's table).",
                             default=_DEFAULTS.iam_profile.value),
+    "openshift_version": optional("The OpenShift release the infrastructure is for: the names its MachineSets filter on "
+                                  "and its roles' grants follow it (README, OpenShift releases).",
+                                  default=_DEFAULTS.openshift_version),
     "state_bucket": required("string", "Name of the bucket that will hold the tiers' state."),
     "lock_table": optional("Name of an optional DynamoDB lock table (S3 lock files need none)."),
     "rhcos_ami": required("string", "RHCOS AMI ID for the region."),
@@ -131,6 +134,11 @@ VARIABLES: dict[str, Variable] = {
     "jwks": required("string", "The issuer's key set (keys.json) of the service-account signing public key(s)."),
     "issuer_hosting": optional("cloudfront (a private bucket behind CloudFront) or public_bucket.",
                                default="cloudfront"),
+    # The `*.apps` records (README, "The *.apps records").
+    "ingress_service": optional("The router's Service, <namespace>/<name>, whose load balancer the records point at.",
+                                default=IngressConfig().service),
+    "ingress_load_balancer": optional("Name of the cluster's load balancer the records point at instead; null: the "
+                                      "one the cloud provider made for ingress_service."),
     # Outputs of other tiers.
     "vpc_id": required("string", "ID of the cluster VPC (network tier output, or the existing VPC)."),
     "public_subnet_ids": required("list(string)", "Public subnet IDs, in AZ order (network tier output, or the "
@@ -138,8 +146,14 @@ VARIABLES: dict[str, Variable] = {
     "private_subnet_ids": required("list(string)", "Private subnet IDs, in AZ order (network tier output, or the "
                                                    "existing VPC's)."),
     "target_group_arns": required("map(string)", "API target group ARNs by name (cluster-infra tier output)."),
+    "cluster_private_zone_id": required("string", "The cluster's private hosted zone, created or given (cluster-infra "
+                                                  "tier output private_zone_id)."),
     "master_security_group_id": required("string", "Master security group ID (security tier output)."),
     "worker_security_group_id": required("string", "Worker security group ID (security tier output)."),
+    # Required, and null before 4.16: a caller who wires the modules by hand must not forget it.
+    "lb_security_group_id": Variable("string", "The cloud provider's security group on masters and workers, "
+                                               "<infra_id>-lb (security tier output): from OpenShift 4.16, null before.",
+                                     nullable=True),
     "master_instance_profile_name": required("string", "Master instance profile (security tier output)."),
     "worker_instance_profile_name": required("string", "Worker instance profile (security tier output)."),
 }
@@ -246,8 +260,9 @@ class ModuleInputs:
         return self._data[key]
 
     def upstream(self, tier: Tier, output: str) -> Expr:
-        """Another tier's output: an input variable of the same name."""
-        return self.ref(output)
+        """Another tier's output: an input variable of the same name (or of the name `UPSTREAM_VARIABLES`
+        gives it, where a configuration variable has the output's name)."""
+        return self.ref(UPSTREAM_VARIABLES.get(output, output))
 
     # ------------------------------------------------------------------ TierInputs
 
@@ -291,6 +306,10 @@ class ModuleInputs:
                                  Expr(f'{self.ref("issuer_hosting")} == "cloudfront"'))
 
     @property
+    def ingress(self) -> IngressInputs:
+        return IngressInputs(self.ref("ingress_service"), self.ref("ingress_load_balancer"))
+
+    @property
     def bootstrap_public(self) -> Expr:
         subnet = self.ref("bootstrap_subnet")
         return Expr(f'coalesce({subnet}, {self.external} ? "public" : "private") == "public"')
@@ -323,6 +342,7 @@ class ModuleInputs:
     network_acl = property(lambda self: Expr(self.ref("network_acl")))
     restricted_network = property(lambda self: Expr(self.ref("restricted_network")))
     iam_profile = property(lambda self: self.ref("iam_profile"))
+    openshift_version = property(lambda self: self.ref("openshift_version"))
 
     def _url(self, name: str, role: str) -> str:
         """`local.<name>`: the variable, or the machine config server's URL (a local keeps the

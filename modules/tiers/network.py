@@ -34,9 +34,9 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 from ..configuration.cluster import PRIVATE_BLOCK_OFFSET
 from ..configuration.topology import Tier
 from ..constructs.cdk import Construct, Fn, Op, Token
-from ..constructs.hcl import address, attribute, each_ref, new, optional_count, rows_where
+from ..constructs.hcl import address, attribute, each_ref, interpolate, new, optional_count, rows_where
 from ..constructs.waivers import waive
-from .base import TierStack
+from .base import TierStack, release_setting
 from .existing_network import ExistingNetwork
 from .inputs import InputSource, TierInputs
 
@@ -109,15 +109,18 @@ class Network(Construct):
         azs = rows_where(self, "azs", True, i.zones)
         position = Token.as_number(azs.value)
         cluster_tag = {f"kubernetes.io/cluster/{name}": "shared"}
+        # `<infra_id>-[subnet-]<public|private>-<az>`: what the release's MachineSets filter on (releases.py).
+        prefix = interpolate(release_setting(self, i, "subnet_prefix"))
         self.public_subnets = new(Subnet, self, "public", for_each=azs, vpc_id=self.vpc.id, availability_zone=azs.key,
             cidr_block=Fn.cidrsubnet(i.vpc_cidr, i.subnet_newbits, position),
-            tags={"Name": f"{name}-public-${{each.key}}", "kubernetes.io/role/elb": "1", **cluster_tag})
+            tags={"Name": f"{name}-{prefix}public-${{each.key}}", "kubernetes.io/role/elb": "1", **cluster_tag})
         new(RouteTableAssociation, self, "association.public", for_each=azs,
             subnet_id=each_ref(self.public_subnets, "id"), route_table_id=self.public_route_table.id)
 
         self.private_subnets = new(Subnet, self, "private", for_each=azs, vpc_id=self.vpc.id, availability_zone=azs.key,
             cidr_block=Fn.cidrsubnet(i.vpc_cidr, i.subnet_newbits, Op.add(position, PRIVATE_BLOCK_OFFSET)),
-            tags={"Name": f"{name}-private-${{each.key}}", "kubernetes.io/role/internal-elb": "1", **cluster_tag})
+            tags={"Name": f"{name}-{prefix}private-${{each.key}}", "kubernetes.io/role/internal-elb": "1",
+                  **cluster_tag})
         self.private_route_tables = new(RouteTable, self, "route_table.private", for_each=azs, vpc_id=self.vpc.id,
                                         tags={"Name": f"{name}-private-${{each.key}}"})
         new(RouteTableAssociation, self, "association.private", for_each=azs,

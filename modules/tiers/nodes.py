@@ -9,18 +9,26 @@ from ..configuration.topology import Tier
 from ..constructs.cdk import Token
 from ..constructs.hcl import Expr
 from ..constructs.machines import instance_outputs, machine_keys, machine_pool, spread
-from .base import TierStack
+from .base import TierStack, release_setting
 
 
 def cluster_nodes(stack: TierStack, role: str, count: int | Expr, pool: MachinePool, ignition_url: str) -> Instance:
     """`count` machines of `role` in the private subnets, round-robin over the AZs, with the role's group
     and profile from the security tier, merging their config from `ignition_url`; and their outputs."""
     inputs = stack.inputs
+    # The role's group, and from OpenShift 4.16 the cloud provider's `<infra_id>-lb` on masters and workers
+    # alike (configuration/releases.py).
+    groups, optional = [f"${{{stack.upstream(Tier.SECURITY, f'{role}_security_group_id')}}}"], None
+    has_lb = release_setting(stack, inputs, "lb_group")
+    if has_lb is True:
+        groups.append(f"${{{stack.upstream(Tier.SECURITY, 'lb_security_group_id')}}}")
+    elif isinstance(has_lb, Expr):
+        optional = (has_lb, stack.upstream(Tier.SECURITY, "lb_security_group_id"))
     nodes = machine_pool(
         stack, role, infra_id=inputs.infra_id, machines=spread(count, inputs.zone_count),
         subnet_ids=stack.upstream(Tier.NETWORK, "private_subnet_ids"), ami=inputs.rhcos_ami, pool=pool,
         instance_profile=Token.as_string(f"${{{stack.upstream(Tier.SECURITY, f'{role}_instance_profile_name')}}}"),
-        security_group_ids=[f"${{{stack.upstream(Tier.SECURITY, f'{role}_security_group_id')}}}"],
+        security_group_ids=groups, optional_group=optional,
         user_data=pointer_config(ignition_url, ca=inputs.ignition_ca))
     stack.outputs(instance_outputs(nodes, role, machine_keys(count)))
     return nodes

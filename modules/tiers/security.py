@@ -13,15 +13,19 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+
+from ..configuration.releases import lb_group_name
 from ..configuration.topology import Tier
 from ..constructs.cdk import Construct
+from ..constructs.hcl import Flag, absent_note, attribute, interpolate, new, optional_count
 from ..constructs.iam import MachineRole, profile_policy
 from ..constructs.rules import ANY_IPV4, VPC, Peer, Protocol, Rule, security_groups, tcp, udp
 from ..constructs.waivers import waive
-from .base import TierStack
+from .base import TierStack, release_setting
 from .inputs import InputSource
 
-MASTER, WORKER = "master", "worker"
+MASTER, WORKER, LB = "master", "worker", "lb"
 FROM_MASTER, FROM_WORKER = Peer.security_group(MASTER), Peer.security_group(WORKER)
 
 INTERNAL = "Internal cluster communication"
@@ -83,6 +87,9 @@ INGRESS_RULES: dict[str, Rule] = {
 EGRESS_RULES: dict[str, Rule] = {
     "MasterEgressAll": Rule(MASTER, Protocol.ALL, ANY_IPV4, "Allow all egress"),
     "WorkerEgressAll": Rule(WORKER, Protocol.ALL, ANY_IPV4, "Allow all egress"),
+    # The cloud provider's group (OpenShift 4.16 on): no ingress of ours; its load balancers' rules are
+    # the cluster's to write (configuration/releases.py).
+    "LbEgressAll": Rule(LB, Protocol.ALL, ANY_IPV4, "Allow all egress"),
 }
 
 GROUP_DESCRIPTIONS = {MASTER: "Cluster Master Security Group", WORKER: "Cluster Worker Security Group"}
@@ -95,14 +102,24 @@ class SecurityStack(TierStack):
                  ingress: Mapping[str, Rule] = INGRESS_RULES, egress: Mapping[str, Rule] = EGRESS_RULES):
         super().__init__(scope, source)
         inputs = self.inputs
-        groups = security_groups(self, inputs.infra_id, self.read(Tier.NETWORK, "vpc_id"), GROUP_DESCRIPTIONS,
-                                 "cluster", ingress, egress, inputs.vpc_cidr)
-        for group in groups.values():
+        infra_id, vpc_id = inputs.infra_id, self.read(Tier.NETWORK, "vpc_id")
+        # What the release's MachineSets filter on (configuration/releases.py): the worker group's Name tag
+        # (its name stays: a group is renamed only by replacing it), and from 4.16 the `-lb` group.
+        worker_tag = f"{infra_id}-{interpolate(release_setting(self, inputs, 'worker_group_tag'))}"
+        has_lb = release_setting(self, inputs, "lb_group")
+        lb = self._lb_group(infra_id, vpc_id, has_lb)
+        groups = security_groups(self, infra_id, vpc_id, GROUP_DESCRIPTIONS, "cluster", ingress, egress,
+                                 inputs.vpc_cidr, name_tags={WORKER: worker_tag},
+                                 other_groups={} if lb is None else {LB: attribute(lb, "id")},
+                                 when={key: has_lb for key, rule in {**ingress, **egress}.items() if rule.group == LB})
+        for group in [*groups.values(), *([] if lb is None else [lb])]:
             waive(group, "CKV2_AWS_5", "The groups are attached in other tiers (bootstrap, control-plane, compute), "
                                        "which a scan of one stack cannot see.")
         pools = {MASTER: inputs.control_plane, WORKER: inputs.compute}
         roles = {role: MachineRole(self, role, inputs.infra_id, inputs.partition,
-                                   profile_policy(self, role, inputs.iam_profile), path=inputs.iam_path,
+                                   profile_policy(self, role, inputs.iam_profile, inputs.openshift_version,
+                                                  release_setting(self, inputs, "master_grants")),
+                                   path=inputs.iam_path,
                                    boundary=inputs.iam_permissions_boundary,
                                    existing_profile=pools[role].instance_profile)
                  for role in (MASTER, WORKER)}
@@ -115,5 +132,18 @@ class SecurityStack(TierStack):
                 f"{role}_role_name": (roles[role].role_name, f"Name of the {role} IAM role."),
                 f"{role}_role_arn": (roles[role].role_arn, f"ARN of the {role} IAM role."),
             })
+        outputs["lb_security_group_id"] = None if lb is None else (
+            attribute(lb, "id"), "ID of the cloud provider's security group on masters and workers, <infra_id>-lb, "
+                                 f"from OpenShift 4.16{absent_note(has_lb, 'null before')}.")
         self.outputs(outputs)
         self.finish()
+
+    def _lb_group(self, infra_id: str, vpc_id: str, exists: Flag) -> SecurityGroup | None:
+        """`<infra_id>-lb`, Cluster API's `lb` role: tagged as the cluster's (`owned`), the only one of a
+        machine's groups that is, so the in-cluster cloud provider writes its load balancers' rules there."""
+        count = optional_count(exists)
+        if count is None:
+            return None
+        return new(SecurityGroup, self, LB, name=lb_group_name(infra_id), vpc_id=vpc_id,
+                   description="Load balancer rules of the cluster's cloud provider",
+                   tags={"Name": lb_group_name(infra_id), f"kubernetes.io/cluster/{infra_id}": "owned"}, **count)

@@ -2,6 +2,74 @@
 
 locals {
   master_ignition_url = coalesce(var.master_ignition_url, "https://api-int.${var.cluster_name}.${var.base_domain}:22623/config/master")
+  releases = {
+    "4.14" = {
+      lb_group         = false
+      master_grants    = ""
+      subnet_prefix    = ""
+      worker_group_tag = "worker-sg"
+    }
+    "4.15" = {
+      lb_group         = false
+      master_grants    = ""
+      subnet_prefix    = ""
+      worker_group_tag = "worker-sg"
+    }
+    "4.16" = {
+      lb_group         = true
+      master_grants    = ""
+      subnet_prefix    = "subnet-"
+      worker_group_tag = "node"
+    }
+    "4.17" = {
+      lb_group         = true
+      master_grants    = ""
+      subnet_prefix    = "subnet-"
+      worker_group_tag = "node"
+    }
+    "4.18" = {
+      lb_group         = true
+      master_grants    = ""
+      subnet_prefix    = "subnet-"
+      worker_group_tag = "node"
+    }
+    "4.19" = {
+      lb_group         = true
+      master_grants    = ""
+      subnet_prefix    = "subnet-"
+      worker_group_tag = "node"
+    }
+    "4.20" = {
+      lb_group         = true
+      master_grants    = ""
+      subnet_prefix    = "subnet-"
+      worker_group_tag = "node"
+    }
+    "4.21" = {
+      lb_group         = true
+      master_grants    = ""
+      subnet_prefix    = "subnet-"
+      worker_group_tag = "node"
+    }
+    "4.22" = {
+      lb_group         = true
+      master_grants    = ""
+      subnet_prefix    = "subnet-"
+      worker_group_tag = "node"
+    }
+    "4.23" = {
+      lb_group         = true
+      master_grants    = "+elasticloadbalancing:SetSecurityGroups"
+      subnet_prefix    = "subnet-"
+      worker_group_tag = "node"
+    }
+    "5.0" = {
+      lb_group         = true
+      master_grants    = "+elasticloadbalancing:SetSecurityGroups"
+      subnet_prefix    = "subnet-"
+      worker_group_tag = "node"
+    }
+  }
 }
 
 resource "aws_instance" "master" {
@@ -33,7 +101,7 @@ resource "aws_instance" "master" {
       version = "3.1.0"
     }
   })
-  vpc_security_group_ids = concat([var.master_security_group_id], var.master_additional_security_group_ids)
+  vpc_security_group_ids = concat([var.master_security_group_id], local.releases[var.openshift_version].lb_group ? compact([var.lb_security_group_id]) : [], var.master_additional_security_group_ids)
   tags = {
     Name                                    = "${var.infra_id}-master-${each.key}"
     "kubernetes.io/cluster/${var.infra_id}" = "shared"
@@ -53,6 +121,11 @@ resource "aws_instance" "master" {
 
   lifecycle {
     ignore_changes = [ami, user_data]
+
+    precondition {
+      condition     = !(local.releases[var.openshift_version].lb_group) || var.lb_security_group_id != null
+      error_message = "lb_security_group_id is null, but this OpenShift release puts every master and worker in the cloud provider's <infra_id>-lb group: pass the security module's lb_security_group_id output."
+    }
   }
 }
 

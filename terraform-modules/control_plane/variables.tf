@@ -35,6 +35,11 @@ variable "infra_id" {
   }
 }
 
+variable "lb_security_group_id" {
+  description = "The cloud provider's security group on masters and workers, <infra_id>-lb (security tier output): from OpenShift 4.16, null before."
+  type        = string
+}
+
 variable "master_additional_security_group_ids" {
   description = "Security groups attached to masters besides the cluster's own."
   type        = list(string)
@@ -79,6 +84,18 @@ variable "master_instance_type" {
 variable "master_security_group_id" {
   description = "Master security group ID (security tier output)."
   type        = string
+}
+
+variable "openshift_version" {
+  description = "The OpenShift release the infrastructure is for: the names its MachineSets filter on and its roles' grants follow it (README, OpenShift releases)."
+  type        = string
+  default     = "4.22"
+  nullable    = false
+
+  validation {
+    condition     = contains(["4.14", "4.15", "4.16", "4.17", "4.18", "4.19", "4.20", "4.21", "4.22", "4.23", "5.0"], var.openshift_version)
+    error_message = "openshift_version must be one of '4.14', '4.15', '4.16', '4.17', '4.18', '4.19', '4.20', '4.21', '4.22', '4.23', '5.0'."
+  }
 }
 
 variable "private_subnet_ids" {

@@ -80,6 +80,74 @@ locals {
       to_port     = 0
     }
   }
+  releases = {
+    "4.14" = {
+      lb_group         = false
+      master_grants    = ""
+      subnet_prefix    = ""
+      worker_group_tag = "worker-sg"
+    }
+    "4.15" = {
+      lb_group         = false
+      master_grants    = ""
+      subnet_prefix    = ""
+      worker_group_tag = "worker-sg"
+    }
+    "4.16" = {
+      lb_group         = true
+      master_grants    = ""
+      subnet_prefix    = "subnet-"
+      worker_group_tag = "node"
+    }
+    "4.17" = {
+      lb_group         = true
+      master_grants    = ""
+      subnet_prefix    = "subnet-"
+      worker_group_tag = "node"
+    }
+    "4.18" = {
+      lb_group         = true
+      master_grants    = ""
+      subnet_prefix    = "subnet-"
+      worker_group_tag = "node"
+    }
+    "4.19" = {
+      lb_group         = true
+      master_grants    = ""
+      subnet_prefix    = "subnet-"
+      worker_group_tag = "node"
+    }
+    "4.20" = {
+      lb_group         = true
+      master_grants    = ""
+      subnet_prefix    = "subnet-"
+      worker_group_tag = "node"
+    }
+    "4.21" = {
+      lb_group         = true
+      master_grants    = ""
+      subnet_prefix    = "subnet-"
+      worker_group_tag = "node"
+    }
+    "4.22" = {
+      lb_group         = true
+      master_grants    = ""
+      subnet_prefix    = "subnet-"
+      worker_group_tag = "node"
+    }
+    "4.23" = {
+      lb_group         = true
+      master_grants    = "+elasticloadbalancing:SetSecurityGroups"
+      subnet_prefix    = "subnet-"
+      worker_group_tag = "node"
+    }
+    "5.0" = {
+      lb_group         = true
+      master_grants    = "+elasticloadbalancing:SetSecurityGroups"
+      subnet_prefix    = "subnet-"
+      worker_group_tag = "node"
+    }
+  }
   subnet_newbits = 32 - tonumber(split("/", var.vpc_cidr)[1]) - var.subnet_bits
 }
 
@@ -119,7 +187,7 @@ resource "aws_subnet" "public" {
   cidr_block        = cidrsubnet(var.vpc_cidr, local.subnet_newbits, each.value)
   vpc_id            = aws_vpc.cluster.id
   tags = {
-    Name                                    = "${var.infra_id}-public-${each.key}"
+    Name                                    = "${var.infra_id}-${local.releases[var.openshift_version].subnet_prefix}public-${each.key}"
     "kubernetes.io/cluster/${var.infra_id}" = "shared"
     "kubernetes.io/role/elb"                = "1"
   }
@@ -139,7 +207,7 @@ resource "aws_subnet" "private" {
   cidr_block        = cidrsubnet(var.vpc_cidr, local.subnet_newbits, (each.value + 3))
   vpc_id            = aws_vpc.cluster.id
   tags = {
-    Name                                    = "${var.infra_id}-private-${each.key}"
+    Name                                    = "${var.infra_id}-${local.releases[var.openshift_version].subnet_prefix}private-${each.key}"
     "kubernetes.io/cluster/${var.infra_id}" = "shared"
     "kubernetes.io/role/internal-elb"       = "1"
   }

@@ -34,6 +34,18 @@ variable "network_acl" {
   nullable    = false
 }
 
+variable "openshift_version" {
+  description = "The OpenShift release the infrastructure is for: the names its MachineSets filter on and its roles' grants follow it (README, OpenShift releases)."
+  type        = string
+  default     = "4.22"
+  nullable    = false
+
+  validation {
+    condition     = contains(["4.14", "4.15", "4.16", "4.17", "4.18", "4.19", "4.20", "4.21", "4.22", "4.23", "5.0"], var.openshift_version)
+    error_message = "openshift_version must be one of '4.14', '4.15', '4.16', '4.17', '4.18', '4.19', '4.20', '4.21', '4.22', '4.23', '5.0'."
+  }
+}
+
 variable "restricted_network" {
   description = "Interface endpoints for ec2, elasticloadbalancing and sts."
   type        = bool

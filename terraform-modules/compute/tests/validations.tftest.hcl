@@ -8,6 +8,7 @@ variables {
   cluster_name                 = "ocp4"
   ignition_ca                  = "data:text/plain;charset=utf-8;base64,LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg=="
   infra_id                     = "ocp4-x7k2q"
+  lb_security_group_id         = "sg-0aaaaaaaaaaaaaaa1"
   private_subnet_ids           = ["subnet-1a0000000000000a1", "subnet-1b0000000000000b1", "subnet-1c0000000000000c1"]
   rhcos_ami                    = "ami-0123456789abcdef0"
   worker_instance_profile_name = "ocp4-x7k2q-worker-profile"
@@ -21,6 +22,7 @@ run "refused_values_1" {
     base_domain                          = "example.com."
     cluster_name                         = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
     infra_id                             = "aaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    openshift_version                    = "4.13"
     private_subnet_ids                   = ["subnet-0123abcd", "subnet-0123abcd"]
     rhcos_ami                            = "ami-0123456"
     root_volume_kms_key_arn              = "arn:aws:kms:us-east-1:123456789012:key/MRK-1234567890abcdef1234567890abcdef"
@@ -36,6 +38,7 @@ run "refused_values_1" {
     var.base_domain,
     var.cluster_name,
     var.infra_id,
+    var.openshift_version,
     var.private_subnet_ids,
     var.rhcos_ami,
     var.root_volume_kms_key_arn,
@@ -55,6 +58,7 @@ run "refused_values_2" {
     base_domain                          = "Example.com"
     cluster_name                         = "a-"
     infra_id                             = "ocp4-"
+    openshift_version                    = "4.2"
     private_subnet_ids                   = ["sg-0123abcd"]
     rhcos_ami                            = "ami-xyz"
     root_volume_kms_key_arn              = "arn:aws:kms:us-east-1:123456789012:alias/ocp"
@@ -70,6 +74,7 @@ run "refused_values_2" {
     var.base_domain,
     var.cluster_name,
     var.infra_id,
+    var.openshift_version,
     var.private_subnet_ids,
     var.rhcos_ami,
     var.root_volume_kms_key_arn,

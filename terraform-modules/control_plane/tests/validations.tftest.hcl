@@ -8,6 +8,7 @@ variables {
   cluster_name                 = "ocp4"
   ignition_ca                  = "data:text/plain;charset=utf-8;base64,LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg=="
   infra_id                     = "ocp4-x7k2q"
+  lb_security_group_id         = "sg-0aaaaaaaaaaaaaaa1"
   master_instance_profile_name = "ocp4-x7k2q-master-profile"
   master_security_group_id     = "sg-0123456789abcdef0"
   private_subnet_ids           = ["subnet-1a0000000000000a1", "subnet-1b0000000000000b1", "subnet-1c0000000000000c1"]
@@ -29,6 +30,7 @@ run "refused_values_1" {
     master_additional_security_group_ids = ["sg-0123abcd", "sg-0123abcd"]
     master_ignition_url                  = "http://h/config"
     master_instance_type                 = "m5"
+    openshift_version                    = "4.13"
     private_subnet_ids                   = ["subnet-0123abcd", "subnet-0123abcd"]
     rhcos_ami                            = "ami-0123456"
     root_volume_kms_key_arn              = "arn:aws:kms:us-east-1:123456789012:key/MRK-1234567890abcdef1234567890abcdef"
@@ -43,6 +45,7 @@ run "refused_values_1" {
     var.master_additional_security_group_ids,
     var.master_ignition_url,
     var.master_instance_type,
+    var.openshift_version,
     var.private_subnet_ids,
     var.rhcos_ami,
     var.root_volume_kms_key_arn,
@@ -61,6 +64,7 @@ run "refused_values_2" {
     master_additional_security_group_ids = ["sg-1234abcd", "sg-2234abcd", "sg-3234abcd", "sg-4234abcd"]
     master_ignition_url                  = "https://h:22623/a b"
     master_instance_type                 = "M5.large"
+    openshift_version                    = "4.2"
     private_subnet_ids                   = ["sg-0123abcd"]
     rhcos_ami                            = "ami-xyz"
     root_volume_kms_key_arn              = "arn:aws:kms:us-east-1:123456789012:alias/ocp"
@@ -75,6 +79,7 @@ run "refused_values_2" {
     var.master_additional_security_group_ids,
     var.master_ignition_url,
     var.master_instance_type,
+    var.openshift_version,
     var.private_subnet_ids,
     var.rhcos_ami,
     var.root_volume_kms_key_arn,

@@ -14,6 +14,7 @@ run "refused_values_1" {
   variables {
     availability_zones = []
     infra_id           = "aaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    openshift_version  = "4.13"
     subnet_bits        = 4
     vpc_cidr           = "10.0.0.0/15"
   }
@@ -21,6 +22,7 @@ run "refused_values_1" {
   expect_failures = [
     var.availability_zones,
     var.infra_id,
+    var.openshift_version,
     var.subnet_bits,
     var.vpc_cidr,
   ]
@@ -32,6 +34,7 @@ run "refused_values_2" {
   variables {
     availability_zones = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"]
     infra_id           = "ocp4-"
+    openshift_version  = "4.2"
     subnet_bits        = 14
     vpc_cidr           = "10.0.0.0/25"
   }
@@ -39,6 +42,7 @@ run "refused_values_2" {
   expect_failures = [
     var.availability_zones,
     var.infra_id,
+    var.openshift_version,
     var.subnet_bits,
     var.vpc_cidr,
   ]

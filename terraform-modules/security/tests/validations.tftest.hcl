@@ -17,6 +17,7 @@ run "refused_values_1" {
     iam_profile              = "admin"
     infra_id                 = "aaaaaaaaaaaaaaaaaaaaaaaaaaaa"
     master_instance_profile  = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    openshift_version        = "4.13"
     vpc_cidr                 = "10.0.0.0/15"
     vpc_id                   = "vpc-0123"
     worker_instance_profile  = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -28,6 +29,7 @@ run "refused_values_1" {
     var.iam_profile,
     var.infra_id,
     var.master_instance_profile,
+    var.openshift_version,
     var.vpc_cidr,
     var.vpc_id,
     var.worker_instance_profile,
@@ -43,6 +45,7 @@ run "refused_values_2" {
     iam_profile              = "Documented"
     infra_id                 = "ocp4-"
     master_instance_profile  = "a profile"
+    openshift_version        = "4.2"
     vpc_cidr                 = "10.0.0.0/25"
     vpc_id                   = "vpc-XYZ"
     worker_instance_profile  = "a profile"
@@ -54,6 +57,7 @@ run "refused_values_2" {
     var.iam_profile,
     var.infra_id,
     var.master_instance_profile,
+    var.openshift_version,
     var.vpc_cidr,
     var.vpc_id,
     var.worker_instance_profile,

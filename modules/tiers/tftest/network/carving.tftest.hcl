@@ -85,3 +85,31 @@ run "a_custom_cidr_and_subnet_size_carve_the_same_way" {
     error_message = "nat_gateways = false creates no NAT gateway and no EIP"
   }
 }
+
+# The subnets' Name tags are what the release's MachineSets filter on (configuration/releases.py).
+run "subnet_names_follow_the_release" {
+  command = plan
+
+  variables {
+    availability_zones = ["us-east-1a", "us-east-1b"]
+  }
+
+  assert {
+    condition     = aws_subnet.private["us-east-1b"].tags["Name"] == "ocp4-x7k2q-subnet-private-us-east-1b" && aws_subnet.public["us-east-1a"].tags["Name"] == "ocp4-x7k2q-subnet-public-us-east-1a"
+    error_message = "from 4.16 (the default is 4.22): <infra_id>-subnet-<public|private>-<az>"
+  }
+}
+
+run "up_to_4_15_subnets_are_named_as_the_installer_s_terraform_named_them" {
+  command = plan
+
+  variables {
+    availability_zones = ["us-east-1a"]
+    openshift_version  = "4.14"
+  }
+
+  assert {
+    condition     = aws_subnet.private["us-east-1a"].tags["Name"] == "ocp4-x7k2q-private-us-east-1a" && aws_subnet.public["us-east-1a"].tags["Name"] == "ocp4-x7k2q-public-us-east-1a"
+    error_message = "4.14: <infra_id>-<public|private>-<az>"
+  }
+}

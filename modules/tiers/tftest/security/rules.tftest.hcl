@@ -16,8 +16,8 @@ run "every_rule_of_the_reference_template_is_keyed_by_its_logical_id" {
   command = plan
 
   assert {
-    condition     = length(aws_vpc_security_group_ingress_rule.cluster) == 47 && length(aws_vpc_security_group_egress_rule.cluster) == 2
-    error_message = "expected the reference template's 47 ingress rules and one egress rule per group"
+    condition     = length(aws_vpc_security_group_ingress_rule.cluster) == 47 && length(aws_vpc_security_group_egress_rule.cluster) == 3
+    error_message = "expected the reference template's 47 ingress rules and one egress rule per group (master, worker, lb)"
   }
   assert {
     condition = toset(keys(aws_vpc_security_group_ingress_rule.cluster)) == toset(concat(
@@ -79,5 +79,87 @@ run "the_documented_ports" {
   assert {
     condition     = aws_vpc_security_group_ingress_rule.cluster["WorkerIngressKube"].from_port == 10250 && aws_vpc_security_group_ingress_rule.cluster["WorkerIngressKube"].to_port == 10250
     error_message = "kubelet: TCP 10250"
+  }
+}
+
+# What the release's worker MachineSets filter on (configuration/releases.py): up to 4.15 the worker
+# group's Name is <infra_id>-worker-sg and there is no -lb group; from 4.16 it is <infra_id>-node, and
+# <infra_id>-lb holds the cloud provider's rules (tagged owned, no ingress of ours). The groups keep
+# their names (AWS replaces a group to rename it); 4.23 and 5.0 grant the masters SetSecurityGroups.
+run "up_to_4_15_one_worker_group_named_as_the_installer_s_terraform" {
+  command = plan
+
+  variables {
+    openshift_version = "4.15"
+  }
+
+  assert {
+    condition     = aws_security_group.worker.tags["Name"] == "ocp4-x7k2q-worker-sg" && length(aws_security_group.lb) == 0 && length(aws_vpc_security_group_egress_rule.cluster) == 2
+    error_message = "4.15: the worker group is tagged <infra_id>-worker-sg, and there is no -lb group"
+  }
+  assert {
+    condition     = output.lb_security_group_id == null
+    error_message = "4.15: no -lb group to hand the machines"
+  }
+}
+
+run "from_4_16_the_node_and_lb_groups_of_cluster_api" {
+  command = plan
+
+  variables {
+    openshift_version = "4.16"
+  }
+
+  assert {
+    condition     = aws_security_group.worker.tags["Name"] == "ocp4-x7k2q-node" && aws_security_group.worker.name == "ocp4-x7k2q-worker-sg"
+    error_message = "4.16: the worker group is tagged <infra_id>-node and keeps its name"
+  }
+  assert {
+    condition = (aws_security_group.lb[0].name == "ocp4-x7k2q-lb" && aws_security_group.lb[0].tags["Name"] == "ocp4-x7k2q-lb"
+    && aws_security_group.lb[0].tags["kubernetes.io/cluster/ocp4-x7k2q"] == "owned")
+    error_message = "4.16: <infra_id>-lb, the one group tagged as the cluster's"
+  }
+  assert {
+    condition     = !contains(keys(aws_security_group.master.tags), "kubernetes.io/cluster/ocp4-x7k2q") && !contains(keys(aws_security_group.worker.tags), "kubernetes.io/cluster/ocp4-x7k2q")
+    error_message = "the cloud provider needs exactly one tagged group per machine: the -lb one"
+  }
+  assert {
+    condition     = length([for key, rule in aws_vpc_security_group_ingress_rule.cluster : key if startswith(key, "Lb")]) == 0 && aws_vpc_security_group_egress_rule.cluster["LbEgressAll"].ip_protocol == "-1"
+    error_message = "the -lb group has no ingress rule of ours, and allows all egress"
+  }
+  assert {
+    condition     = !strcontains(aws_iam_role_policy.master[0].policy, "elasticloadbalancing:SetSecurityGroups")
+    error_message = "4.16: no SetSecurityGroups for the masters"
+  }
+}
+
+run "releases_4_23_and_5_0_grant_the_masters_set_security_groups" {
+  command = plan
+
+  variables {
+    openshift_version = "5.0"
+  }
+
+  assert {
+    condition     = contains(jsondecode(aws_iam_role_policy.master[0].policy).Statement[0].Action, "elasticloadbalancing:SetSecurityGroups")
+    error_message = "5.0: the cloud controller may set security groups on its load balancers"
+  }
+  assert {
+    condition     = length(jsondecode(aws_iam_role_policy.master[0].policy).Statement[0].Action) == 39
+    error_message = "5.0: the installer's 38 master actions, and SetSecurityGroups"
+  }
+}
+
+run "the_documented_profile_is_the_same_for_every_release" {
+  command = plan
+
+  variables {
+    openshift_version = "5.0"
+    iam_profile       = "documented"
+  }
+
+  assert {
+    condition     = [for statement in jsondecode(aws_iam_role_policy.master[0].policy).Statement : statement.Action] == ["ec2:*", "elasticloadbalancing:*", "iam:PassRole", "s3:GetObject"]
+    error_message = "documented: SPEC 2.5's table, whatever the release"
   }
 }
