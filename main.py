@@ -257,6 +257,9 @@ def write_manifests(command: str, config: ClusterConfig, folder: Path) -> int:
         return FAILED
     for path in written:
         print(f"wrote {path}")
+    if command == "sts-manifests":  # as ccoctl logs them: which requests got no role, and why
+        for line in config.credentials.skipped:
+            print(f"skipped {line}")
     return OK
 
 

@@ -23,6 +23,7 @@ def apply_patches() -> None:
     _no_public_ip_no_association()
     _load_balancer_default_scheme()
     _cloudfront_reads_back_what_was_sent()
+    _classic_load_balancers_as_aws_lists_them()
 
 
 def _one_request_at_a_time() -> None:
@@ -266,3 +267,47 @@ def _cloudfront_reads_back_what_was_sent() -> None:
     models.DefaultCacheBehaviour.__init__ = behaviour
     models.ViewerCertificate.__init__ = certificate
     models.Origin.__init__ = origin
+
+
+# The hosted zone of each region's Classic ELB endpoints (AWS's "Elastic Load Balancing endpoints and
+# quotas" table), which AWS reports as a classic load balancer's CanonicalHostedZoneNameID.
+CLASSIC_ELB_ZONES = {"us-east-1": "Z35SXDOTRQ7X7K", "us-east-2": "Z3AADJGX6KTTL2", "us-west-1": "Z368ELLRRE2KJ0",
+                     "us-west-2": "Z1H1FL5HABSF5", "eu-west-1": "Z32O12XQLNTSW2"}
+
+
+def _classic_load_balancers_as_aws_lists_them() -> None:
+    """Classic load balancers as AWS describes and lists them.
+
+    - DescribeLoadBalancers gives each its region's CanonicalHostedZoneNameID (what an alias record
+      to it names as its zone); moto gives none, and the provider's `aws_elb` reads "".
+    - The resource-groups tagging API lists them as `elasticloadbalancing:loadbalancer`, the type it
+      gives v2 load balancers too; moto files them as `elb:loadbalancer`, so a lookup of the
+      cluster's load balancers by tags (the ingress tier's) never finds a classic one.
+    - A load balancer created without a health check has AWS's default one (TCP to the first
+      listener's instance port, every 30 s, timeout 5 s, thresholds 10 healthy and 2 unhealthy);
+      moto has none, and the provider's `aws_elb` data source crashes reading it.
+    """
+    from moto.core.resource_tagging import TaggedResource
+    from moto.elb.models import ELBBackend, FakeHealthCheck, LoadBalancer
+
+    original_init = LoadBalancer.__init__
+
+    def __init__(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        if self.health_check is None and self.listeners:
+            self.health_check = FakeHealthCheck(timeout="5", healthy_threshold="10", unhealthy_threshold="2",
+                                                interval="30", target=f"TCP:{self.listeners[0].instance_port}")
+
+    LoadBalancer.__init__ = __init__
+
+    # moto's DNS name is <name>.<region>.elb.amazonaws.com, as AWS's.
+    LoadBalancer.canonical_hosted_zone_name_id = property(
+        lambda self: CLASSIC_ELB_ZONES.get(self.dns_name.split(".")[1], CLASSIC_ELB_ZONES["us-east-1"]))
+
+    def iter_tagged_resources(self):
+        for balancer in self.load_balancers.values():
+            yield TaggedResource(
+                arn=f"arn:aws:elasticloadbalancing:{self.region_name}:{self.account_id}:loadbalancer/{balancer.name}",
+                tags=dict(balancer.tags or {}), resource_type="elasticloadbalancing:loadbalancer")
+
+    ELBBackend.iter_tagged_resources = iter_tagged_resources

@@ -47,6 +47,18 @@ def variant(**changes: Any) -> dict[str, Any]:
     return document
 
 
+def group_refs(value: Any) -> list[str]:
+    """A machine's `vpc_security_group_ids` as what it names, in order: upstream outputs by name
+    (`output:<name>`, `try(...)`-wrapped ones as `optional:<name>`), resource references and IDs."""
+    text = json.dumps(value)
+    found = []
+    for optional, output, resource, literal in re.findall(
+            r'(try\()?data\.terraform_remote_state\.\w+\.outputs\.(\w+)|\$\{(aws_security_group\.\w+)\.id\}|(sg-[0-9a-f]+)',
+            text):
+        found.append(f"{'optional' if optional else 'output'}:{output}" if output else resource or literal)
+    return found
+
+
 GOV_AZS = ["us-gov-west-1a", "us-gov-west-1b", "us-gov-west-1c"]
 KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 ZONE_ROLE = "arn:aws:iam::111111111111:role/ocp-dns-writer"

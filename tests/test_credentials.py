@@ -128,6 +128,27 @@ def test_a_request_is_made_or_skipped_as_ccoctl_does(case, tmp_path):
     assert (made[False], made[True]) == (without_preview, with_preview)
 
 
+def test_each_request_left_out_is_listed_with_why_as_ccoctl_logs_it(config):
+    # utils.go logs "Ignoring CredentialsRequest ..." for each; sts-manifests prints these lines.
+    assert config.credentials.skipped == (
+        f"{CAPI}, document 1 (openshift-cluster-api-aws): release.openshift.io/feature-set: TechPreviewNoUpgrade "
+        "(a feature set's request; credentials.enable_tech_preview is false)",
+        "0000_50_cluster-ingress-operator_00-ingress-credentials-request.yaml, document 2 (openshift-ingress-legacy): "
+        'release.openshift.io/delete: "true" (the release deletes it)')
+
+
+def test_an_unquoted_annotation_is_refused_as_kubernetes_would(tmp_path):
+    # Annotations are map[string]string: ccoctl's decoder fails on a YAML boolean, so no role is guessed.
+    folder = tmp_path / "requests"
+    folder.mkdir()
+    document = yaml.safe_load((FIXTURES / "credrequests" / CAPI).read_text())
+    document["metadata"]["annotations"] = {DELETE: True}
+    (folder / CAPI).write_text(yaml.safe_dump(document))
+    assert problems(folder) == [
+        f"credentials.requests_dir: {CAPI}, document 1: metadata.annotations[\"release.openshift.io/delete\"] is "
+        "true, not a string; expected a quoted value, as Kubernetes reads annotations"]
+
+
 def test_the_skip_reason_names_the_annotation_and_the_switch():
     from modules.configuration.sts import skip_reason
 
@@ -167,6 +188,11 @@ def test_a_role_made_before_this_fix_is_deleted_and_the_review_shows_what_it_gra
     assert trust_lost.startswith(f"`aws_iam_role.operator[{key}]`: `sts:AssumeRoleWithWebIdentity on the role to "
                                  f'{{"Federated": "{provider}"}}')
     assert "system:serviceaccount:openshift-cluster-api:cluster-capi-operator" in trust_lost
+    # A policy only known after apply (its role recreated, say) names no removal: its grants are unknown yet.
+    unknown = {"resource_changes": [{**plan["resource_changes"][0], "change": {
+        "actions": ["update"], "before": {"policy": capi.policy_document()}, "after": {},
+        "after_unknown": {"policy": True}}}]}
+    assert review_tier("ocp4-credentials", unknown).revoked == []
 
 
 def test_role_names_follow_ccoctl_and_are_cut_at_64(config, tmp_path):

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from conftest import EXISTING, KEY_ARN, ROOT, ZONE_ROLE, variant
+from conftest import EXISTING, KEY_ARN, ROOT, ZONE_ROLE, group_refs, variant
 from modules.configuration import ConfigError, parse_config
 from modules.operations.terraform import init, run as terraform
 
@@ -173,7 +173,7 @@ def test_machines_get_the_keys_the_groups_and_the_private_bootstrap_subnet(synth
     workers = synthesized.resources("existing", "compute", "aws_instance")["worker"]
     assert workers["root_block_device"]["kms_key_id"] == KEY_ARN
     # The worker group, the cloud provider's -lb group (the default release, 4.22), then the handed ones.
-    assert workers["vpc_security_group_ids"][2:] == EXISTING["compute"]["additional_security_group_ids"]
+    assert group_refs(workers["vpc_security_group_ids"])[2:] == EXISTING["compute"]["additional_security_group_ids"]
     bootstrap = synthesized.resources("existing", "bootstrap", "aws_instance")["bootstrap"]
     assert bootstrap["associate_public_ip_address"] is False
     assert "private_subnet_ids" in bootstrap["subnet_id"]

@@ -148,3 +148,21 @@ def test_a_state_tier_without_its_local_state_is_noted(synthesized, tmp_path):
     assert tier.counts["add"] > 0 and tier.note is not None and "has none" in tier.note
     assert result.summary()["notes"] == {"ocp4-state": tier.note}
     assert f"## Notes\n\n- {tier.note}" in result.markdown()
+
+
+def test_a_failed_check_block_is_a_note_of_its_tier():
+    """Terraform plans on past a failed `check` (a warning); the review says it under Notes. The line is
+    what `terraform plan -json` printed here for a check block whose assertion failed."""
+    from modules.operations.plan_review import TierPlan, failed_checks, review
+
+    line = ('{"@level":"warn","@message":"Warning: Check block assertion failed","@module":"terraform.ui",'
+            '"diagnostic":{"severity":"warning","summary":"Check block assertion failed","detail":"x is empty: '
+            'apply later","snippet":{"context":"check.router_load_balancer.assert[0]","code":"..."}},'
+            '"type":"diagnostic"}')
+    other = '{"@level":"warn","diagnostic":{"severity":"warning","summary":"Deprecated attribute"},"type":"diagnostic"}'
+    stdout = "\n".join([other, line, '{"type":"change_summary","changes":{"add":0}}'])
+    assert failed_checks(stdout) == ["`check.router_load_balancer`: x is empty: apply later"]
+    result = review([TierPlan("ocp4-ingress", {}, {"add": 0, "change": 0, "remove": 0}, None, None,
+                              tuple(failed_checks(stdout)))])
+    assert not result.changed and result.attention == []
+    assert "- `ocp4-ingress`: `check.router_load_balancer`: x is empty: apply later" in result.markdown()

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import variant
+from conftest import group_refs, variant
 from modules.configuration import ConfigError, parse_config
 from modules.configuration.releases import DEFAULT_RELEASE, RELEASES
 from test_security import LEAST_PRIVILEGE_MASTER
@@ -74,11 +74,10 @@ def test_names_groups_and_grants_follow_the_release(stacks_by_release, version):
     assert set(master) == LEAST_PRIVILEGE_MASTER | extra
     worker = json.loads(security["aws_iam_role_policy"]["worker"]["policy"])["Statement"][0]["Action"]
     assert set(worker) == {"ec2:DescribeInstances", "ec2:DescribeRegions"}  # every release
-    lb = "${data.terraform_remote_state.security.outputs.lb_security_group_id}"
     for tier, role in (("control-plane", "master"), ("compute", "worker")):
         machines = stacks[tier]["resource"]["aws_instance"][role]["vpc_security_group_ids"]
-        assert machines == [f"${{data.terraform_remote_state.security.outputs.{role}_security_group_id}}",
-                            *([lb] if capi else [])], (tier, version)
+        assert group_refs(machines) == [f"output:{role}_security_group_id",
+                                        *(["optional:lb_security_group_id"] if capi else [])], (tier, version)
 
 
 def test_the_documented_profile_is_the_same_for_every_release():
@@ -225,3 +224,26 @@ def test_the_machineset_replicas_are_limited_like_the_compute_pool():
     with pytest.raises(ConfigError) as raised:
         parse_config(variant(compute={"machineset_replicas": 251}))
     assert raised.value.problems == ["compute.machineset_replicas: 251 is not valid; expected an integer from 0 to 250"]
+
+
+def test_the_installer_s_machinesets_for_other_azs_are_removed(tmp_path, monkeypatch):
+    """The installer writes one per AZ of its compute pool (by default every AZ of the region); the
+    ones this cluster has no subnet for would never make a machine."""
+    from modules.configuration import Tier
+    from modules.operations import machinesets, teardown
+
+    config = parse_config(variant())
+    target = tmp_path / "install" / "openshift"
+    target.mkdir(parents=True)
+    for n in range(6):  # us-east-1's six AZs, as the installer writes them
+        (target / f"99_openshift-cluster-api_worker-machineset-{n}.yaml").write_text("installer's\n")
+    (target / "99_openshift-cluster-api_master-machines-0.yaml").write_text("not ours to touch\n")
+    states = {Tier.NETWORK: state_with(STATES["network"]), Tier.SECURITY: state_with(STATES["security"])}
+    monkeypatch.setattr(teardown.ClusterRemoval, "states", lambda self: states)
+    said = []
+    written = machinesets.machinesets(config, tmp_path / "out", tmp_path / "install", log=said.append)
+    assert sorted(p.name for p in target.iterdir()) == ["99_openshift-cluster-api_master-machines-0.yaml"] + [
+        f"99_openshift-cluster-api_worker-machineset-{n}.yaml" for n in range(3)]
+    assert all(yaml.safe_load(p.read_text())["kind"] == "MachineSet" for p in written)
+    assert [line.split(": ")[0].rsplit("/", 1)[-1] for line in said] == [
+        f"99_openshift-cluster-api_worker-machineset-{n}.yaml" for n in range(3, 6)]

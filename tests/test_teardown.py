@@ -146,7 +146,10 @@ def test_tiers_that_build_on_a_cleaned_one_must_go_first_or_with_it():
 def test_what_the_states_hold_is_managed():
     state = {"resources": [{"type": "aws_route53_record", "instances": [
         {"attributes": {"id": "Z0PRIVATE0123_api.ocp4.example.com_A", "name": "api.ocp4.example.com"}}]},
-        {"type": "aws_instance", "instances": [{"index_key": "0", "attributes": {"id": "i-1", "arn": "arn:aws:ec2:x"}}]}]}
+        {"type": "aws_instance", "instances": [{"index_key": "0", "attributes": {"id": "i-1", "arn": "arn:aws:ec2:x"}}]},
+        # A data source reads what it does not manage: the ingress tier's look at the router's load balancer.
+        {"mode": "data", "type": "aws_elb", "instances": [{"index_key": 0, "attributes": {"id": "a0123456789abcdef",
+                                                                                          "arn": "arn:aws:elb:x"}}]}]}
     assert managed_ids([state, {}]) == {"Z0PRIVATE0123_api.ocp4.example.com_A", "i-1", "arn:aws:ec2:x"}
 
 

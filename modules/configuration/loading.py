@@ -381,14 +381,14 @@ def _credentials(r: Reader, base_dir: Path, infra_id: str | None) -> Any:
             ok = False
         else:
             keys.append(found)
-    before = len(r.problems)
+    before, skipped = len(r.problems), []
     requests = read_requests((base_dir / folder).resolve(), infra_id or "", tech_preview=tech_preview,
-                             problems=r.problems)
+                             problems=r.problems, skipped=skipped)
     if not ok or len(r.problems) > before:
         return MISSING
     return Credentials(str((base_dir / folder).resolve()), str((base_dir / key).resolve()),
                        tuple(str((base_dir / p).resolve()) for p in previous), hosting, tech_preview,
-                       requests, tuple(keys))
+                       requests, tuple(keys), tuple(skipped))
 
 
 def _cross_checks(r: Reader, v: dict[str, Any]) -> None:

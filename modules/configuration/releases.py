@@ -82,13 +82,16 @@ RELEASES: dict[str, Release] = {r.version: r for r in (
 DEFAULT_RELEASE = "4.22"
 
 
-def subnet_name(infra_id: str, release: Release, visibility: str, zone: str) -> str:
-    """A subnet's `Name` tag: `<infra_id>-[subnet-]<public|private>-<zone>`."""
-    return f"{infra_id}-{release.names.subnet_prefix}{visibility}-{zone}"
+# The names themselves, one formula each for the tiers (which may pass HCL for a part) and the
+# MachineSets that filter on them.
+def subnet_name(infra_id: str, prefix: str, visibility: str, zone: str) -> str:
+    """A subnet's `Name` tag: `<infra_id>-<prefix><public|private>-<zone>` (prefix: the release's)."""
+    return f"{infra_id}-{prefix}{visibility}-{zone}"
 
 
-def worker_group_tag(infra_id: str, release: Release) -> str:
-    return f"{infra_id}-{release.names.worker_group}"
+def worker_group_tag(infra_id: str, suffix: str) -> str:
+    """The worker group's `Name` tag: `<infra_id>-<suffix>` (suffix: the release's)."""
+    return f"{infra_id}-{suffix}"
 
 
 def lb_group_name(infra_id: str) -> str:

@@ -27,10 +27,11 @@ import yaml
 
 from .canonical import canonical_json
 
-# Every constant below is ccoctl's, read on openshift/cloud-credential-operator's master: the file
-# and line beside each, in pkg/cmd/provisioning/ (utils.go at b4c932d9f, aws/create-iam-roles.go at
-# b75f97581, aws/create_identity_provider.go at 54782d1e3; constants.go as last read, commit not
-# recorded by the copy we read).
+# Every constant below is ccoctl's (openshift/cloud-credential-operator, pkg/cmd/provisioning/), with
+# the file and line it comes from in the newest copy of each file that could be read here: utils.go at
+# b4c932d9f, aws/create-iam-roles.go at b75f97581, aws/create_identity_provider.go at 54782d1e3.
+# constants.go is cited by constant name only: the one copy readable here predates d3ce03b5c, so its
+# line numbers would be an older branch's.
 #
 # Which requests ccoctl leaves out: utils.go:137-152, GetListOfCredentialsRequests. A request whose
 # release.openshift.io/delete is "true" (:137), and one that carries the tech-preview annotation with
@@ -48,16 +49,18 @@ DELETE_ANNOTATION = "release.openshift.io/delete"  # utils.go:137, skipped when 
 # request), which can only leave a role out, never add one (README, "Short-term credentials").
 LEGACY_FEATURE_GATE_ANNOTATION = "release.openshift.io/feature-gate"
 FEATURE_SETS = ("TechPreviewNoUpgrade", "CustomNoUpgrade", "DevPreviewNoUpgrade")  # openshift/api, config/v1 FeatureSet
-TOKEN_FILE = "/var/run/secrets/openshift/serviceaccount/token"  # constants.go:17, OidcTokenPath
+# constants.go, OidcTokenPath (used at aws/create-iam-roles.go:344)
+TOKEN_FILE = "/var/run/secrets/openshift/serviceaccount/token"
 CLIENT_IDS = ("openshift", "sts.amazonaws.com")  # aws/create_identity_provider.go:343-344, ClientIDList
-DISCOVERY_KEY = ".well-known/openid-configuration"  # constants.go:9, DiscoveryDocumentURI
-JWKS_KEY = "keys.json"  # constants.go:11, KeysURI
+# constants.go, DiscoveryDocumentURI (uploaded at aws/create_identity_provider.go:420)
+DISCOVERY_KEY = ".well-known/openid-configuration"
+JWKS_KEY = "keys.json"  # constants.go, KeysURI (aws/create_identity_provider.go:396)
 MAX_ROLE_NAME = 64  # aws/create-iam-roles.go:104-105, roleName[0:64] (IAM's limit; cut, no hash)
 # aws/create_identity_provider.go:220 and :222 (ccoctlAWSResourceTagKeyPrefix, ownedCcoctlAWSResourceTagValue);
 # the tag is "<prefix>/<name>" = owned (aws/create-iam-roles.go:193).
 OWNER_TAG_PREFIX = "openshift.io/cloud-credential-operator"
 AUTHENTICATION_MANIFEST = "cluster-authentication-02-config.yaml"  # utils.go:71, CreateClusterAuthentication
-MANIFESTS_DIR = "manifests"  # constants.go:13, ManifestsDirName
+MANIFESTS_DIR = "manifests"  # constants.go, ManifestsDirName (utils.go:71, aws/create-iam-roles.go:339)
 
 
 class IssuerHosting(str, Enum):
@@ -145,6 +148,7 @@ class Credentials:
     enable_tech_preview: bool = False
     requests: tuple[CredentialsRequest, ...] = ()
     keys: tuple[PublicKey, ...] = ()  # the current key first, then the ones still served during a rotation
+    skipped: tuple[str, ...] = ()  # "<file>, document <n> (<name>): <why>" for each request left out
 
     def to_document(self) -> dict[str, Any]:
         return {"requests_dir": self.requests_dir, "public_key": self.public_key,
@@ -157,8 +161,9 @@ class Credentials:
 
 
 def discovery_document(issuer_url: str) -> str:
-    """`.well-known/openid-configuration`, ccoctl's DiscoveryDocumentTemplate (constants.go:19-39) to
-    the byte (its mixed tab and space indentation, and "sub" twice, included)."""
+    """`.well-known/openid-configuration`, ccoctl's DiscoveryDocumentTemplate (constants.go; filled at
+    aws/create_identity_provider.go:409) to the byte (its mixed tab and space indentation, and "sub"
+    twice, included)."""
     return ("{\n\t\"issuer\": \"%s\",\n\t\"jwks_uri\": \"%s/%s\",\n"
             "    \"response_types_supported\": [\n        \"id_token\"\n    ],\n"
             "    \"subject_types_supported\": [\n        \"public\"\n    ],\n"
@@ -255,11 +260,13 @@ def _rsa_public_numbers(spki: bytes) -> tuple[int, int]:
     return int.from_bytes(spki[n_start:n_end], "big"), int.from_bytes(spki[e_start:e_end], "big")
 
 
-def read_requests(folder: Path, prefix: str, *, tech_preview: bool,
-                  problems: list[str]) -> tuple[CredentialsRequest, ...]:
+def read_requests(folder: Path, prefix: str, *, tech_preview: bool, problems: list[str],
+                  skipped: list[str] | None = None) -> tuple[CredentialsRequest, ...]:
     """The CredentialsRequests in `folder`'s *.yaml and *.yml files (not below it), documents in file
-    order, skipped as ccoctl skips them (marked for deletion; tech preview unless asked). A request
-    that cannot be honoured adds a problem naming its file and field."""
+    order, skipped as ccoctl skips them (marked for deletion; tech preview unless asked), each skip
+    added to `skipped` with its reason, as ccoctl logs it. A request that cannot be honoured adds a
+    problem naming its file and field."""
+    skipped = [] if skipped is None else skipped
     where = "credentials.requests_dir"
     if not folder.is_dir():
         problems.append(f"{where}: {str(folder)!r} is not a folder; expected the output of "
@@ -275,7 +282,7 @@ def read_requests(folder: Path, prefix: str, *, tech_preview: bool,
             problems.append(f"{where}: {path.name}: not valid YAML{at}")
             continue
         for number, document in enumerate(documents, 1):
-            request = _request(document, f"{path.name}, document {number}", tech_preview, problems)
+            request = _request(document, f"{path.name}, document {number}", tech_preview, problems, skipped)
             if request is not None:
                 requests.append(request)
     if not requests and not problems:
@@ -311,7 +318,8 @@ def skip_reason(annotations: Mapping[str, Any], tech_preview: bool) -> str | Non
     return None
 
 
-def _request(document: Any, source: str, tech_preview: bool, problems: list[str]) -> CredentialsRequest | None:
+def _request(document: Any, source: str, tech_preview: bool, problems: list[str],
+             skipped: list[str]) -> CredentialsRequest | None:
     def bad(field_path: str, what: str) -> None:
         problems.append(f"credentials.requests_dir: {source}: {field_path} {what}")
 
@@ -321,7 +329,16 @@ def _request(document: Any, source: str, tech_preview: bool, problems: list[str]
         return None
     metadata = document.get("metadata") if isinstance(document.get("metadata"), Mapping) else {}
     annotations = metadata.get("annotations") if isinstance(metadata.get("annotations"), Mapping) else {}
-    if skip_reason(annotations, tech_preview) is not None:
+    # Kubernetes (and ccoctl's decoder) reads annotations as strings: an unquoted YAML `true` is not one.
+    strings = [key for key, value in annotations.items() if not isinstance(value, str)]
+    for key in strings:
+        bad(f"metadata.annotations[{json.dumps(key)}]", f"is {json.dumps(annotations[key])}, not a string; "
+                                                        "expected a quoted value, as Kubernetes reads annotations")
+    if strings:
+        return None
+    reason = skip_reason(annotations, tech_preview)
+    if reason is not None:
+        skipped.append(f"{source} ({metadata.get('name')}): {reason}")
         return None
     name = metadata.get("name")
     if not isinstance(name, str) or not name:

@@ -9,6 +9,7 @@ per (machine, target group), keyed "<machine>/<target group>".
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from cdktf_cdktf_provider_aws.instance import Instance, InstanceMetadataOptions, InstanceRootBlockDevice
@@ -48,26 +49,53 @@ def hcl_list(values: Sequence[str] | Expr) -> str:
     return values if isinstance(values, Expr) else json.dumps(list(values))
 
 
-def security_groups_of(pool: MachinePool, own: Sequence[str],
-                       optional: tuple[Expr, Expr] | None = None) -> list[str] | Any:
-    """The pool's groups: the cluster's `own`, then (a module's) `optional` one, `(condition, group)`,
-    where its condition holds, then the pool's additional ones (a module's variable)."""
+@dataclass(frozen=True)
+class OptionalGroup:
+    """A group some machines carry only where `condition` holds (the cloud provider's `-lb` group,
+    configuration/releases.py): `group` is an HCL expression that may be null. `required`: a null
+    group where the condition holds is refused (a module's input); else it is left out (a stack
+    reading an upstream output that a reviewed upgrade has not applied yet: the plan then changes
+    once it has, and `apply --reviewed` asks for a new review)."""
+
+    condition: Flag
+    group: Expr
+    required: bool
+
+
+def security_groups_of(pool: MachinePool, own: Sequence[str], optional: OptionalGroup | None = None) -> list[str] | Any:
+    """The pool's groups: the cluster's `own`, then the `optional` one where it applies, then the pool's
+    additional ones (a module's variable)."""
     extra = pool.additional_security_group_ids
-    if isinstance(extra, Expr):
-        # Inside an expression a token renders bare, and a hand-written "${x}" is x. (Fn.concat would
-        # escape the hand-written ones into literal text.)
-        items = [group[2:-1] if group.startswith("${") and "TfToken" not in group else group for group in own]
-        # compact(): a null group (the precondition below names it) is left out rather than an error of its own.
-        middle = "" if optional is None else f"{optional[0]} ? compact([{optional[1]}]) : [], "
-        return Token.as_list(f"${{concat([{', '.join(items)}], {middle}{extra})}}")
-    return [*own, *extra]
+    if not isinstance(extra, Expr) and optional is None:
+        return [*own, *extra]
+    # Inside an expression a token renders bare, and a hand-written "${x}" is x. (Fn.concat would
+    # escape the hand-written ones into literal text.)
+    items = [group[2:-1] if group.startswith("${") and "TfToken" not in group else group for group in own]
+    parts = [f"[{', '.join(items)}]"]
+    if optional is not None:
+        # compact(): a null group is left out here (and refused by a precondition where it is required).
+        present = f"compact([{optional.group}])"
+        parts.append(present if optional.condition is True else f"{optional.condition} ? {present} : []")
+    if isinstance(extra, Expr) or extra:
+        parts.append(extra if isinstance(extra, Expr) else json.dumps(list(extra)))
+    return Token.as_list(f"${{concat({', '.join(parts)})}}")
+
+
+def _lifecycle(optional: OptionalGroup | None) -> TerraformResourceLifecycle:
+    if optional is None or not optional.required:
+        return FIRST_BOOT_ONLY
+    return TerraformResourceLifecycle(ignore_changes=FIRST_BOOT_ONLY.ignore_changes, precondition=[Precondition(
+        condition=f"${{!({optional.condition}) || {optional.group} != null}}",
+        error_message=f"{optional.group.removeprefix('var.')} is null, but this OpenShift release puts every master "
+                      "and worker in the cloud provider's <infra_id>-lb group: pass the security module's "
+                      "lb_security_group_id output.")])
 
 
 def machine_pool(scope: Construct, role: str, *, infra_id: str, machines: Mapping[str, Mapping[str, int]] | Expr,
                  subnet_ids: str, ami: str, pool: MachinePool, instance_profile: str,
                  security_group_ids: Sequence[str], user_data: str, public_ip: Flag = False,
                  name: str | None = None, depends_on: Sequence[Any] = (),
-                 optional_group: tuple[Expr, Expr] | None = None) -> Instance:
+                 optional_group: OptionalGroup | None = None) -> Instance:
     """`aws_instance.<role>`, one instance per key of `machines`.
 
     `subnet_ids` is an HCL expression for the subnet list the `subnet_index` of a
@@ -90,12 +118,7 @@ def machine_pool(scope: Construct, role: str, *, infra_id: str, machines: Mappin
         metadata_options=InstanceMetadataOptions(http_endpoint="enabled", http_tokens="required"),
         tags={"Name": name or f"{infra_id}-{role}-${{each.key}}", f"kubernetes.io/cluster/{infra_id}": "shared"},
         depends_on=list(depends_on) or None,
-        lifecycle=FIRST_BOOT_ONLY if optional_group is None else TerraformResourceLifecycle(
-            ignore_changes=FIRST_BOOT_ONLY.ignore_changes, precondition=[Precondition(
-                condition=f"${{!({optional_group[0]}) || {optional_group[1]} != null}}",
-                error_message=f"{optional_group[1].removeprefix('var.')} is null, but this OpenShift release puts "
-                              "every master and worker in the cloud provider's <infra_id>-lb group: pass the "
-                              "security module's lb_security_group_id output.")]))
+        lifecycle=_lifecycle(optional_group))
     for check_id, reason in WAIVERS.items():
         waive(instances, check_id, reason)
     return instances

@@ -94,10 +94,14 @@ def record_name(name: str) -> str:
 
 
 def managed_ids(states: Iterable[dict[str, Any]]) -> set[str]:
-    """Every `id` and `arn` held by the given Terraform states: what no cleanup may touch."""
+    """Every `id` and `arn` of the resources the given Terraform states manage: what no cleanup may
+    touch. Data sources are not managed: the ingress tier reads the router's load balancer, which is
+    still the cluster's to remove."""
     held: set[str] = set()
     for state in states:
         for resource in state.get("resources", []):
+            if resource.get("mode") == "data":
+                continue
             for instance in resource.get("instances", []):
                 attributes = instance.get("attributes") or {}
                 held |= {attributes[key] for key in ("id", "arn") if isinstance(attributes.get(key), str)}

@@ -79,10 +79,19 @@ def resource_drift(plan: dict[str, Any]) -> list[Drift]:
     return found
 
 
-def managed_groups_and_rules(states: Iterable[dict[str, Any]]) -> tuple[dict[str, str], set[str]]:
-    """From Terraform states: the security groups (ID -> name) and every rule ID they manage."""
+# How the in-cluster cloud provider writes its load balancers' rules into a node group
+# (kubernetes/cloud-provider-aws, aws.go): a Classic ELB's as all traffic from the ELB's own group, an
+# NLB's with these descriptions (client traffic, health checks, path MTU discovery).
+CLOUD_PROVIDER_RULE = "kubernetes.io/rule/nlb/"
+
+
+def managed_groups_and_rules(states: Iterable[dict[str, Any]]) -> tuple[dict[str, str], set[str], set[str]]:
+    """From Terraform states: the security groups (ID -> name), every rule ID they manage, and the
+    groups handed to the in-cluster cloud provider (tagged `kubernetes.io/cluster/<infra_id>: owned`:
+    `<infra_id>-lb`, configuration/releases.py), where its load balancers' rules are the cluster's."""
     groups: dict[str, str] = {}
     rules: set[str] = set()
+    handed: set[str] = set()
     for state in states:
         for resource in state.get("resources", []):
             if resource.get("mode") == "data":
@@ -91,15 +100,21 @@ def managed_groups_and_rules(states: Iterable[dict[str, Any]]) -> tuple[dict[str
                 attributes = instance.get("attributes") or {}
                 if resource["type"] == "aws_security_group" and attributes.get("id"):
                     groups[attributes["id"]] = attributes.get("name") or attributes["id"]
+                    if _cloud_provider_group(attributes.get("tags") or {}):
+                        handed.add(attributes["id"])
                 elif resource["type"] in RULE_TYPES:
                     rules |= {value for value in (attributes.get("security_group_rule_id"), attributes.get("id"))
                               if isinstance(value, str) and value.startswith("sgr-")}
-    return groups, rules
+    return groups, rules, handed
+
+
+def _cloud_provider_group(tags: dict[str, str]) -> bool:
+    return any(key.startswith("kubernetes.io/cluster/") and value == "owned" for key, value in tags.items())
 
 
 def unmanaged_rules(ec2: Any, states: Iterable[dict[str, Any]]) -> list[str]:
     """One line per rule on the cluster's security groups that no state manages."""
-    groups, managed = managed_groups_and_rules(states)
+    groups, managed, handed = managed_groups_and_rules(states)
     if not groups:
         return []
     lines = []
@@ -108,6 +123,9 @@ def unmanaged_rules(ec2: Any, states: Iterable[dict[str, Any]]) -> list[str]:
     for rule in (rule for page in pages for rule in page.get("SecurityGroupRules", [])):
         if rule["SecurityGroupRuleId"] in managed:
             continue
+        if rule["GroupId"] in handed and (rule.get("ReferencedGroupInfo") or str(rule.get("Description") or "")
+                                          .startswith(CLOUD_PROVIDER_RULE)):
+            continue  # the cloud provider's, for a load balancer of the cluster
         peer = (rule.get("CidrIpv4") or rule.get("CidrIpv6") or rule.get("PrefixListId")
                 or (rule.get("ReferencedGroupInfo") or {}).get("GroupId") or "?")
         protocol = rule.get("IpProtocol")

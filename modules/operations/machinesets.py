@@ -19,7 +19,7 @@ Every file is rendered before the first is written, and each is written whole.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -53,7 +53,7 @@ def provider_spec(config: ClusterConfig, zone: str, subnet_id: str | None, profi
     """The `AWSMachineProviderConfig` of a worker in `zone`: the subnet by ID when `subnet_id` is
     given (an existing VPC), else by the `Name` tag the network tier gave it for this release."""
     release, infra_id, compute = config.release, config.infra_id, config.compute
-    groups = [_name_filter(worker_group_tag(infra_id, release))]
+    groups = [_name_filter(worker_group_tag(infra_id, release.names.worker_group))]
     if release.lb_group:
         groups.append(_name_filter(lb_group_name(infra_id)))  # both must resolve (releases.py)
     groups += [{"id": group} for group in compute.additional_security_group_ids]
@@ -77,7 +77,7 @@ def provider_spec(config: ClusterConfig, zone: str, subnet_id: str | None, profi
         "placement": {"availabilityZone": zone, "region": config.region},
         "securityGroups": groups,
         "subnet": {"id": subnet_id} if subnet_id else _name_filter(
-            subnet_name(infra_id, release, "private", zone)),
+            subnet_name(infra_id, release.names.subnet_prefix, "private", zone)),
         "tags": tags,
     }
 
@@ -120,10 +120,21 @@ def render(config: ClusterConfig, states: dict[Tier, dict[str, Any]]) -> dict[st
             for index, (zone, subnet) in enumerate(zip(config.availability_zones, subnets))}
 
 
-def machinesets(config: ClusterConfig, outdir: Path, folder: Path, env: dict[str, str] | None = None) -> list[Path]:
-    """Render every MachineSet from the applied state, then write them into `folder/openshift/`."""
+def machinesets(config: ClusterConfig, outdir: Path, folder: Path, env: dict[str, str] | None = None, *,
+                log: Callable[[str], None] = print) -> list[Path]:
+    """Render every MachineSet from the applied state, then write them into `folder/openshift/`; and
+    remove the installer's worker MachineSets there that these do not replace (the installer writes one
+    per AZ of its compute pool, by default every AZ of the region: the extra ones filter on subnets
+    this cluster does not have, and would never make a machine)."""
     from .teardown import ClusterRemoval  # reads every tier's state as Terraform keeps it
 
     with aws_errors():
         states = ClusterRemoval(config, outdir, env).states()
-    return write_files(folder / OPENSHIFT_DIR, render(config, states))
+    files = render(config, states)
+    target = folder / OPENSHIFT_DIR
+    written = write_files(target, files)
+    for stale in sorted(target.glob(file_name("*"))):
+        if stale.name not in files:
+            stale.unlink()
+            log(f"removed {stale}: a worker MachineSet for an AZ the cluster does not use")
+    return written

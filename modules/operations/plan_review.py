@@ -66,6 +66,7 @@ class TierReview:
     changes: list[Change] = field(default_factory=list)
     attention: list[str] = field(default_factory=list)
     revoked: list[str] = field(default_factory=list)  # IAM grants the plan takes away (grants.grants_removed)
+    checks: list[str] = field(default_factory=list)  # failed `check` blocks: what the tier waits for
     note: str | None = None
     outputs: dict[str, str] = field(default_factory=dict)  # output name -> action
     reported: dict[str, int] | None = None  # Terraform's change_summary, when the plan was run here
@@ -119,7 +120,9 @@ def review_tier(stack: str, plan: dict[str, Any]) -> TierReview:
         review.changes.append(Change(change["address"], change["type"], action, attributes, forced))
         review.attention += attention_for(change["address"], change["type"], action, body.get("before"),
                                           body.get("after"))
-        if change["type"] in POLICY_ATTRIBUTES:
+        # A document known only after apply removes nothing we can name (its grants show when it is known).
+        if change["type"] in POLICY_ATTRIBUTES and not (body.get("after_unknown") or {}).get(
+                POLICY_ATTRIBUTES[change["type"]]):
             review.revoked += grants_removed(change["address"], change["type"], body.get("before"), body.get("after"))
         if review.changes[-1].stops_machine:
             review.attention.append(f"`{change['address']}`: updated in place, which stops the machine "
@@ -130,6 +133,18 @@ def review_tier(stack: str, plan: dict[str, Any]) -> TierReview:
         if action_of(body["actions"]) is not None:
             review.outputs[name] = action_of(body["actions"])
     return review
+
+
+def failed_checks(stdout: str) -> list[str]:
+    """The messages of a `plan -json` run's failed `check` blocks: warnings to Terraform, which plans
+    on; the ingress tier's says what it waits for."""
+    found = []
+    for message in messages(stdout):
+        diagnostic = message.get("diagnostic") or {}
+        if message.get("type") == "diagnostic" and diagnostic.get("summary") == "Check block assertion failed":
+            block = (diagnostic.get("snippet") or {}).get("context", "").split(".assert")[0]
+            found.append(f"`{block}`: {diagnostic.get('detail')}" if block else diagnostic.get("detail", ""))
+    return found
 
 
 def attention_for(address: str, kind: str, action: str, before: Any, after: Any) -> list[str]:
@@ -208,7 +223,8 @@ class Review:
                 "drift": {tier.stack: [asdict(d) for d in tier.drift] for tier in self.tiers if tier.drift},
                 "grants_removed": {tier.stack: tier.revoked for tier in self.tiers if tier.revoked},
                 "unmanaged_rules": self.outside,
-                "notes": {tier.stack: tier.note for tier in self.tiers if tier.note}}
+                "notes": {tier.stack: tier.note for tier in self.tiers if tier.note},
+                "checks": {tier.stack: tier.checks for tier in self.tiers if tier.checks}}
 
     def markdown(self) -> str:
         lines = ["# Plan review", "", "## Attention", ""]
@@ -217,6 +233,7 @@ class Review:
         if revoked:
             lines += ["", "## IAM grants removed", ""] + [f"- {item}" for item in revoked]
         notes = [tier.note for tier in self.tiers if tier.note]
+        notes += [f"`{tier.stack}`: {check}" for tier in self.tiers for check in tier.checks]
         if notes:
             lines += ["", "## Notes", ""] + [f"- {note}" for note in notes]
         lines += ["", "## Summary", "", "| tier | add | change | replace | destroy |", "|---|---:|---:|---:|---:|"]
@@ -255,6 +272,7 @@ class TierPlan(NamedTuple):
     reported: dict[str, int] | None = None
     note: str | None = None  # what the reviewer must know to read this plan
     planfile: Path | None = None  # where `plan -out` saved it
+    checks: tuple[str, ...] = ()  # its failed `check` blocks (failed_checks)
 
 
 def review(plans: Iterable[tuple[str, dict[str, Any]] | TierPlan], target: Tier | None = None,
@@ -265,6 +283,7 @@ def review(plans: Iterable[tuple[str, dict[str, Any]] | TierPlan], target: Tier 
         tier = TierPlan(*item)
         tiers.append(review_tier(tier.stack, tier.plan))
         tiers[-1].reported, tiers[-1].note, tiers[-1].planfile = tier.reported, tier.note, tier.planfile
+        tiers[-1].checks = list(tier.checks)
     return Review(tiers, target, static, cluster, list(outside))
 
 
@@ -281,10 +300,10 @@ def plan_tier(folder: Path, env: dict[str, str] | None = None, lock_timeout: str
     planned = run_plan(folder, env, lock_timeout, planfile=planfile, args=args)
     reported = next((message["changes"] for message in messages(planned.stdout)
                      if message.get("type") == "change_summary"), None)
-    note = missing_local_state(folder)
+    note, checks = missing_local_state(folder), tuple(failed_checks(planned.stdout))
     if planned.returncode == 0:  # showing the plan would start the provider again for nothing
-        return TierPlan(folder.name, {}, reported, note, folder / planfile)
-    return TierPlan(folder.name, show(folder, planfile, env), reported, note, folder / planfile)
+        return TierPlan(folder.name, {}, reported, note, folder / planfile, checks)
+    return TierPlan(folder.name, show(folder, planfile, env), reported, note, folder / planfile, checks)
 
 
 def run_plan(folder: Path, env: dict[str, str] | None = None, lock_timeout: str = "0s", *,

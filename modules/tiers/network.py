@@ -32,6 +32,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
 from ..configuration.cluster import PRIVATE_BLOCK_OFFSET
+from ..configuration.releases import subnet_name
 from ..configuration.topology import Tier
 from ..constructs.cdk import Construct, Fn, Op, Token
 from ..constructs.hcl import address, attribute, each_ref, interpolate, new, optional_count, rows_where
@@ -113,13 +114,14 @@ class Network(Construct):
         prefix = interpolate(release_setting(self, i, "subnet_prefix"))
         self.public_subnets = new(Subnet, self, "public", for_each=azs, vpc_id=self.vpc.id, availability_zone=azs.key,
             cidr_block=Fn.cidrsubnet(i.vpc_cidr, i.subnet_newbits, position),
-            tags={"Name": f"{name}-{prefix}public-${{each.key}}", "kubernetes.io/role/elb": "1", **cluster_tag})
+            tags={"Name": subnet_name(name, prefix, "public", "${each.key}"), "kubernetes.io/role/elb": "1",
+                  **cluster_tag})
         new(RouteTableAssociation, self, "association.public", for_each=azs,
             subnet_id=each_ref(self.public_subnets, "id"), route_table_id=self.public_route_table.id)
 
         self.private_subnets = new(Subnet, self, "private", for_each=azs, vpc_id=self.vpc.id, availability_zone=azs.key,
             cidr_block=Fn.cidrsubnet(i.vpc_cidr, i.subnet_newbits, Op.add(position, PRIVATE_BLOCK_OFFSET)),
-            tags={"Name": f"{name}-{prefix}private-${{each.key}}", "kubernetes.io/role/internal-elb": "1",
+            tags={"Name": subnet_name(name, prefix, "private", "${each.key}"), "kubernetes.io/role/internal-elb": "1",
                   **cluster_tag})
         self.private_route_tables = new(RouteTable, self, "route_table.private", for_each=azs, vpc_id=self.vpc.id,
                                         tags={"Name": f"{name}-private-${{each.key}}"})

@@ -15,7 +15,7 @@ from typing import Mapping
 
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 
-from ..configuration.releases import lb_group_name
+from ..configuration.releases import lb_group_name, worker_group_tag
 from ..configuration.topology import Tier
 from ..constructs.cdk import Construct
 from ..constructs.hcl import Flag, absent_note, attribute, interpolate, new, optional_count
@@ -105,7 +105,7 @@ class SecurityStack(TierStack):
         infra_id, vpc_id = inputs.infra_id, self.read(Tier.NETWORK, "vpc_id")
         # What the release's MachineSets filter on (configuration/releases.py): the worker group's Name tag
         # (its name stays: a group is renamed only by replacing it), and from 4.16 the `-lb` group.
-        worker_tag = f"{infra_id}-{interpolate(release_setting(self, inputs, 'worker_group_tag'))}"
+        worker_tag = worker_group_tag(infra_id, interpolate(release_setting(self, inputs, "worker_group_tag")))
         has_lb = release_setting(self, inputs, "lb_group")
         lb = self._lb_group(infra_id, vpc_id, has_lb)
         groups = security_groups(self, infra_id, vpc_id, GROUP_DESCRIPTIONS, "cluster", ingress, egress,

@@ -12,6 +12,7 @@ import resource
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,9 @@ from conftest import STS, make_install_dir, variant
 from e2e.consumer import ConsumerRecord, read_remote_state, run_consumer
 from e2e.brownfield import handed_state, hand_over, observe
 from e2e.credentials import observe_credentials
+from e2e.ingress import exercise_ingress
+from e2e.machinesets import check_machinesets
+from e2e.releases import RELEASE_MOVES, plan_release_moves
 from e2e.day2 import Refusals, day2_document, refuse_the_changed_review, run_day2
 from emulator import Emulator
 from e2e.flow import FlowRecord, run_flow
@@ -35,8 +39,10 @@ from modules.configuration import parse_config
 # subnet, private zone (of another account), instance profiles and KMS key that
 # e2e/brownfield.py hands over, with an additional group on the workers.
 FLOWS = {
-    "external": {"credentials": STS},  # and its credentials tier (STS), behind CloudFront
-    "brownfield": {"publish": "Internal", "availability_zones": ["us-east-1a"]},
+    # and its credentials tier (STS), behind CloudFront, and the *.apps records as code (e2e/ingress.py)
+    "external": {"credentials": STS, "ingress": {}},
+    # applied for OpenShift 4.15; its day 2 moves it to the default release (e2e/day2.py)
+    "brownfield": {"publish": "Internal", "availability_zones": ["us-east-1a"], "openshift_version": "4.15"},
 }
 BROWNFIELD = "brownfield"
 
@@ -69,6 +75,13 @@ def after_external_apply(record: FlowRecord, emulator: Emulator) -> None:
                                                                  record.outdir.parent / "installer", emulator.env)
     record.extras["unchanged_review"] = unchanged
     record.plans_after_apply = converged(unchanged)
+    # Moving the applied cluster to another release: the tiers whose code it changes, planned (e2e/releases.py)
+    record.extras["release_moves"] = timed("external.release_moves", plan_release_moves, record, emulator)
+    # `main.py machinesets` (e2e/machinesets.py), then the *.apps records once a router exists (e2e/ingress.py)
+    record.extras["machinesets"] = timed("external.machinesets", check_machinesets, emulator, record.config,
+                                         record.outdir, record.outdir.parent / "machinesets")
+    record.extras["ingress"] = timed("external.ingress", exercise_ingress, emulator, record.config, record.outdir,
+                                     record.extras["network_outputs"]["public_subnet_ids"])
 
 
 def after_brownfield_apply(record: FlowRecord, emulator: Emulator) -> None:
@@ -78,6 +91,9 @@ def after_brownfield_apply(record: FlowRecord, emulator: Emulator) -> None:
     day2_config, day2_outdir = record.extras.pop("day2_synthesis")
     record.extras["day2"], record.plans_after_apply = timed(
         "day2", run_day2, record.outdir, day2_config, day2_outdir, emulator)
+    # The cluster is now at day 2's release: its MachineSets name the handed subnet by ID.
+    record.extras["machinesets"] = timed("brownfield.machinesets", check_machinesets, emulator, day2_config,
+                                         day2_outdir, day2_outdir.parent / "machinesets")
 
 
 def after_brownfield_destroy(record: FlowRecord, emulator: Emulator) -> None:
@@ -163,6 +179,10 @@ def start(root: Path) -> Future:
         records[name] = FlowRecord(config, synthesize([config], root / name / "cdktf.out"))
         if handed is not None:
             records[name].extras.update(handed=handed, handed_before=handed_state(emulator, handed))
+        if name == "external":  # the same cluster for the next release and the last Terraform-era one
+            records[name].extras["release_syntheses"] = {
+                version: synthesize([replace(config, openshift_version=version)],
+                                    root / f"release-{version}" / "cdktf.out") for version in RELEASE_MOVES}
         if name == BROWNFIELD:  # its day 2: another image of the region
             images = emulator.client("ec2").describe_images(Owners=["amazon"])["Images"]
             new_image = next(image["ImageId"] for image in images if image["ImageId"] != ami)

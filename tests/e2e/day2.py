@@ -6,11 +6,12 @@ On the reliability job's cluster, after its changed review and `replace` (e2e/re
 2. `apply` of the changed synthesis: its new `vpc_cidr` would replace the VPC and its
    subnets; refused before the network tier is applied.
 
-On the internal flow's cluster, right after its apply: a second synthesis, DAY2, with a
-new boot image and cluster CA, one more worker and a new control-plane instance type.
-Its plan review stands for that flow's "every plan is empty" check (every tier but the
-two DAY2 changes must plan empty); then `apply --reviewed` of it, while a watcher
-records every master's state.
+On the brownfield flow's cluster, right after its apply: a second synthesis, DAY2, with a
+new boot image and cluster CA, one more worker, a new control-plane instance type, and the
+move from OpenShift 4.15 to the default release. Its plan review stands for that flow's
+"every plan is empty" check (every tier but the three DAY2 changes must plan empty); then
+`apply --reviewed` of it, which stops after the security tier (the machine tiers read the new
+group), and of the review it asks for, while a watcher records every master's state.
 """
 from __future__ import annotations
 
@@ -23,15 +24,18 @@ from typing import Any
 from conftest import FAKE_PEM, data_url
 from e2e.review import converged, masters_and_targets
 from modules.configuration import ClusterConfig, Tier
+from modules.configuration.releases import DEFAULT_RELEASE
 from modules.configuration.topology import stack_name
 from modules.operations import applying, drift, plan_review
 from modules.operations.cluster_resources import Aws
 from modules.operations.guard import Refused
 
 NEW_MASTER_TYPE = "m5.2xlarge"  # the default is m5.xlarge
+# The flow applied the cluster for 4.15; day 2 moves it to the default release (configuration/releases.py):
+# the worker group's Name tag, the -lb group and its egress rule, and that group on every machine.
 DAY2 = {"compute": {"replicas": 4}, "control_plane": {"instance_type": NEW_MASTER_TYPE},
-        "ignition_ca": data_url(FAKE_PEM.replace("FIXTURE", "DAY2-FIXTURE"))}
-CHANGED_TIERS = (Tier.CONTROL_PLANE, Tier.COMPUTE)
+        "ignition_ca": data_url(FAKE_PEM.replace("FIXTURE", "DAY2-FIXTURE")), "openshift_version": DEFAULT_RELEASE}
+CHANGED_TIERS = (Tier.SECURITY, Tier.CONTROL_PLANE, Tier.COMPUTE)
 
 
 @dataclass
@@ -45,6 +49,8 @@ class Refusals:
 @dataclass
 class Day2Record:
     review: plan_review.Review | None = None
+    stopped: Refused | None = None  # `apply --reviewed` of the first review, stopped after the security tier
+    second_review: plan_review.Review | None = None  # the review it asked for
     instances: tuple[dict[str, Any], dict[str, Any]] = ({}, {})  # name -> (id, type), before and after
     samples: list[dict[str, str]] = field(default_factory=list)  # the watcher's: master name -> state
     applied: list[str] = field(default_factory=list)
@@ -113,24 +119,38 @@ def refuse_the_changed_review(config: ClusterConfig, changed_outdir: Path, emula
 
 
 def run_day2(outdir: Path, config: ClusterConfig, day2_outdir: Path, emulator: Any) -> tuple[Day2Record, dict]:
-    """DAY2 on the cluster applied from `outdir`; also returns the verdicts of "every plan is empty"."""
+    """DAY2 on the cluster applied from `outdir`; also returns the verdicts of "every plan is empty".
+
+    Reviewed, as a team would: the first review's machine plans were made before the security tier
+    had the -lb group to give them, so `apply --reviewed` applies the security tier and stops there
+    (what the machine tiers read moved); the review it asks for, applied, moves the machines."""
     record, env, name, quiet = Day2Record(), emulator.env, config.cluster_name, (lambda message: None)
     state = Path("stacks") / stack_name(name, Tier.STATE) / "terraform.tfstate"
     shutil.copy2(outdir / state, day2_outdir / state)  # the state tier keeps its state in its folder
-    record.review = plan_review.review_cluster(day2_outdir, name, env=env, static=False, workers=4,
-                                               outside=drift.outside_terraform(config, day2_outdir, env))
-    plan_review.write_report(record.review, day2_outdir.parent / "review")
+    aws, reviews = Aws(config, env), day2_outdir.parent / "review"
+
+    def review() -> plan_review.Review:
+        result = plan_review.review_cluster(day2_outdir, name, env=env, static=False, workers=4,
+                                            outside=drift.outside_terraform(config, day2_outdir, env))
+        plan_review.write_report(result, reviews)
+        return result
+
+    record.review = review()
+    try:
+        applying.apply_reviewed(day2_outdir, name, reviews, aws=aws, log=quiet, env=env)
+    except Refused as stopped:
+        record.stopped = stopped
+    record.second_review = review()
     before = instances(emulator, config.infra_id)
     watcher = MasterWatcher(emulator, config.infra_id)
     watcher.start()
     try:
-        record.applied = applying.apply_reviewed(day2_outdir, name, day2_outdir.parent / "review",
-                                                 aws=Aws(config, env), log=quiet, env=env)
+        record.applied = applying.apply_reviewed(day2_outdir, name, reviews, aws=aws, log=quiet, env=env)
     finally:
         watcher.stopped.set()
         watcher.join()
     record.samples, record.instances = watcher.samples, (before, instances(emulator, config.infra_id))
     # Convergence of the first apply: the tiers DAY2 leaves alone plan empty in its review, and
-    # the two it changes hold DAY2's changes and nothing else (test_day2.py).
+    # the three it changes hold DAY2's changes and nothing else (test_day2.py).
     changed = {stack_name(name, tier) for tier in CHANGED_TIERS}
     return record, {stack: verdict for stack, verdict in converged(record.review).items() if stack not in changed}

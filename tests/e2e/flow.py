@@ -20,7 +20,7 @@ from modules.configuration.topology import DEPENDENCIES, stack_name
 from modules.operations import applying, deploy, teardown, terraform
 
 MACHINE_TIERS = ("bootstrap", "control-plane", "compute")
-OTHER_TIERS = ("network", "cluster-infra", "security", "credentials")  # credentials: when configured
+OTHER_TIERS = ("network", "cluster-infra", "security", "credentials", "ingress")  # the last two: when configured
 
 
 # The tiers whose plans the bootstrap tier's destroy could change: the ones it reads (their groups,
@@ -31,8 +31,8 @@ TOUCHED_BY_BOOTSTRAP = (*DEPENDENCIES[Tier.BOOTSTRAP], Tier.CONTROL_PLANE)
 
 
 def tiers_of(record: "FlowRecord") -> list[str]:
-    """The flow's tiers but state: the credentials tier only when its cluster has one."""
-    return [t for t in MACHINE_TIERS + OTHER_TIERS if t != "credentials" or record.config.credentials is not None]
+    """The flow's tiers but state: the credentials and ingress tiers only when its cluster has them."""
+    return [t for t in MACHINE_TIERS + OTHER_TIERS if Tier(t) in record.config.tiers]
 
 
 @dataclass

@@ -54,21 +54,56 @@ def test_a_rule_deleted_by_hand_and_one_added_by_hand_are_under_attention(change
     assert len(unmanaged) == 1, unmanaged  # every other rule on the cluster's groups is in a state
 
 
+def changes(review) -> dict[str, list[tuple[str, str]]]:
+    return {t.stack: sorted((c.address, c.action) for c in t.changes) for t in review.tiers if t.changed}
+
+
 @internal
 def test_the_review_holds_exactly_the_day2_changes(day2):
-    changed = {t.stack: sorted((c.address, c.action) for c in t.changes) for t in day2.review.tiers if t.changed}
-    assert changed == {
+    """The new instance type and worker, and the move from 4.15 to the default release in the security
+    tier: the worker group's Name tag, the new -lb group and its egress rule. Nothing replaced or
+    deleted (releases.py). The machine tiers' plans were made before that group existed."""
+    assert changes(day2.review) == {
+        "ocp4-security": [("aws_security_group.lb", "create"), ("aws_security_group.worker", "update"),
+                          ('aws_vpc_security_group_egress_rule.cluster["LbEgressAll"]', "create")],
         "ocp4-control-plane": [(f'aws_instance.master["{i}"]', "update") for i in range(CONTROL_PLANE_REPLICAS)],
         "ocp4-compute": [(f'aws_instance.worker["{DAY2["compute"]["replicas"] - 1}"]', "create")]}
+    by_address = {c.address: c for t in day2.review.tiers for c in t.changes}
+    assert by_address["aws_security_group.worker"].attributes == ["tags"]  # its name stays: no replacement
     [control_plane] = [t for t in day2.review.tiers if t.stack == "ocp4-control-plane"]
     assert all(c.attributes == ["instance_type"] for c in control_plane.changes)  # not ami, not user_data
     stops = [item for item in day2.review.attention if "which stops the machine (instance_type)" in item]
     assert len(stops) == CONTROL_PLANE_REPLICAS
-    assert day2.review.attention == stops  # no drift, no unmanaged rule on a cluster nobody touched
+    # The new group's allow-all egress is a rule opened to the world, as every group's was when it was made;
+    # else no drift, no unmanaged rule on a cluster nobody touched.
+    assert day2.review.attention == ['`aws_vpc_security_group_egress_rule.cluster["LbEgressAll"]`: opened to '
+                                     "0.0.0.0/0 (all traffic)", *stops]
 
 
 @internal
-def test_the_reviewed_plans_applied_one_worker_more_and_kept_every_machine(day2):
+def test_applying_it_stops_after_the_security_tier_and_asks_for_a_new_review(day2):
+    assert day2.stopped is not None and day2.stopped.applied == ["ocp4-security"]
+    message = str(day2.stopped)
+    assert "ocp4-security.lb_security_group_id" in message and "review them again" in message
+    assert "ocp4-control-plane" in message and "ocp4-compute" in message
+
+
+@internal
+def test_the_new_review_puts_the_lb_group_on_every_machine_in_place(day2, flows):
+    workers = flows[BROWNFIELD].config.compute.replicas
+    assert changes(day2.second_review) == {
+        "ocp4-control-plane": [(f'aws_instance.master["{i}"]', "update") for i in range(CONTROL_PLANE_REPLICAS)],
+        "ocp4-compute": sorted([(f'aws_instance.worker["{i}"]', "update") for i in range(workers)]
+                               + [(f'aws_instance.worker["{DAY2["compute"]["replicas"] - 1}"]', "create")])}
+    by_address = {c.address: c for t in day2.second_review.tiers for c in t.changes}
+    assert all(by_address[f'aws_instance.master["{i}"]'].attributes == ["instance_type", "vpc_security_group_ids"]
+               for i in range(CONTROL_PLANE_REPLICAS))
+    assert all(by_address[f'aws_instance.worker["{i}"]'].attributes == ["vpc_security_group_ids"]
+               for i in range(workers))
+
+
+@internal
+def test_the_reviewed_plans_applied_one_worker_more_and_kept_every_machine(day2, flows):
     before, after = day2.instances
     assert day2.applied == ["ocp4-control-plane", "ocp4-compute"]
     assert set(after) - set(before) == {f"{INFRA}-worker-{DAY2['compute']['replicas'] - 1}"}

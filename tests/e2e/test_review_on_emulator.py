@@ -22,7 +22,7 @@ pytestmark = pytest.mark.e2e
 
 STACKS = ("state", "network", "cluster-infra", "security", "bootstrap", "control-plane", "compute")
 # The external flow's cluster also has the credentials tier (e2e/conftest.py); the reliability job's has not.
-EXTERNAL_STACKS = STACKS + ("credentials",)
+EXTERNAL_STACKS = STACKS + ("credentials", "ingress")
 ZERO = {"add": 0, "change": 0, "replace": 0, "destroy": 0}
 
 
