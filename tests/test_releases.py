@@ -247,3 +247,24 @@ def test_the_installer_s_machinesets_for_other_azs_are_removed(tmp_path, monkeyp
     assert all(yaml.safe_load(p.read_text())["kind"] == "MachineSet" for p in written)
     assert [line.split(": ")[0].rsplit("/", 1)[-1] for line in said] == [
         f"99_openshift-cluster-api_worker-machineset-{n}.yaml" for n in range(3, 6)]
+
+
+def test_main_py_machinesets_writes_them_or_says_which_tier_to_apply(tmp_path, monkeypatch, capsys):
+    import main
+    from modules.configuration import Tier
+    from modules.operations import teardown
+
+    (tmp_path / "cluster.json").write_text(json.dumps(variant(openshift_version="4.15")))
+    monkeypatch.setenv("OCP_CLUSTER_CONFIG", str(tmp_path / "cluster.json"))
+    monkeypatch.setenv("CDKTF_OUTDIR", str(tmp_path / "out"))
+    monkeypatch.setattr(teardown.ClusterRemoval, "states", lambda self: {Tier.NETWORK: state_with(STATES["network"])})
+    assert main.main(["machinesets", "--out", str(tmp_path / "install")]) == main.FAILED
+    assert "machinesets failed: ocp4-security is not applied" in capsys.readouterr().err
+    assert not (tmp_path / "install").exists()
+    states = {Tier.NETWORK: state_with(STATES["network"]), Tier.SECURITY: state_with(STATES["security"])}
+    monkeypatch.setattr(teardown.ClusterRemoval, "states", lambda self: states)
+    assert main.main(["machinesets", "--out", str(tmp_path / "install")]) == main.OK
+    written = sorted((tmp_path / "install" / "openshift").iterdir())
+    assert capsys.readouterr().out.splitlines() == [f"wrote {path}" for path in written]
+    spec = yaml.safe_load(written[0].read_text())["spec"]["template"]["spec"]["providerSpec"]["value"]
+    assert spec["securityGroups"] == [{"filters": [{"name": "tag:Name", "values": [f"{INFRA}-worker-sg"]}]}]
