@@ -16,7 +16,7 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
-from .cdk import Construct, TerraformIterator, Token
+from .cdk import Construct, Token
 from .hcl import Flag, new, rows_when
 
 

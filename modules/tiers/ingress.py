@@ -50,7 +50,7 @@ class IngressStack(TierStack):
         super().__init__(scope, source)
         inputs = self.inputs
         self._find_router()
-        target = self._target()
+        self._target()
         provider = {"provider": inputs.private_zone_provider} if inputs.private_zone_provider else {}
         name = f"*.apps.{inputs.cluster_domain}"
         private_zone = self.read(Tier.CLUSTER_INFRA, "private_zone_id")
