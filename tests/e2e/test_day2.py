@@ -72,6 +72,14 @@ def test_the_review_holds_exactly_the_day2_changes(day2):
     assert by_address["aws_security_group.worker"].attributes == ["tags"]  # its name stays: no replacement
     [control_plane] = [t for t in day2.review.tiers if t.stack == "ocp4-control-plane"]
     assert all(c.attributes == ["instance_type"] for c in control_plane.changes)  # not ami, not user_data
+    # The machine tiers say why they plan without the -lb group (a check; Notes in the report).
+    for stack, role in (("ocp4-control-plane", "master"), ("ocp4-compute", "worker")):
+        [tier] = [t for t in day2.review.tiers if t.stack == stack]
+        assert tier.checks == [f"`check.{role}_lb_group`: The security tier is not applied for OpenShift 4.22 yet "
+                               f"(it has no lb_security_group_id): the {role}s plan without the cloud provider's "
+                               "ocp4-x7k2q-lb group. Apply the security tier first (`main.py apply` does), then plan "
+                               "this tier again."], tier.checks
+    assert all(not t.checks for t in day2.second_review.tiers)
     stops = [item for item in day2.review.attention if "which stops the machine (instance_type)" in item]
     assert len(stops) == CONTROL_PLANE_REPLICAS
     # The new group's allow-all egress is a rule opened to the world, as every group's was when it was made;
