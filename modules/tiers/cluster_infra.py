@@ -59,6 +59,16 @@ LOAD_BALANCER_WAIVERS = {
 }
 
 
+def public_zone_id(stack: TierStack) -> str:
+    """The public zone's ID for a tier that writes records there (when External): `public_zone_id`, or
+    `data.aws_route53_zone.public`, the base domain's public zone looked up."""
+    inputs = stack.inputs
+    lookup = optional_count(both(inputs.external, is_null(inputs.public_zone_id)))
+    zone = None if lookup is None else new(DataAwsRoute53Zone, stack, "public", name=inputs.base_domain,
+                                           private_zone=False, **lookup)
+    return value_or(inputs.public_zone_id, zone, "zone_id")
+
+
 class ClusterInfraStack(TierStack):
     tier = Tier.CLUSTER_INFRA
 
@@ -168,11 +178,7 @@ class ClusterInfraStack(TierStack):
     def _public_record(self) -> None:
         """`api.<cluster domain>` in the public zone: `public_zone_id`, or looked up by the base domain."""
         inputs, balancer = self.inputs, self.external
-        given = inputs.public_zone_id
-        lookup = optional_count(both(inputs.external, is_null(given)))
-        zone = None if lookup is None else new(DataAwsRoute53Zone, self, "public", name=inputs.base_domain,
-                                               private_zone=False, **lookup)
-        new(Route53Record, self, "external_api", zone_id=value_or(given, zone, "zone_id"),
+        new(Route53Record, self, "external_api", zone_id=public_zone_id(self),
             name=f"api.{inputs.cluster_domain}", type="A", **optional_count(inputs.external),
             alias=Route53RecordAlias(name=attribute(balancer, "dns_name"), zone_id=attribute(balancer, "zone_id"),
                                      evaluate_target_health=False))

@@ -21,22 +21,19 @@ zone and name. In aws-us-gov the private record is a CNAME, as cluster-infra's.
 """
 from __future__ import annotations
 
-from typing import Any
-
 from cdktf_cdktf_provider_aws.data_aws_elb import DataAwsElb
 from cdktf_cdktf_provider_aws.data_aws_lb import DataAwsLb
 from cdktf_cdktf_provider_aws.data_aws_resourcegroupstaggingapi_resources import (
     DataAwsResourcegroupstaggingapiResources,
     DataAwsResourcegroupstaggingapiResourcesTagFilter,
 )
-from cdktf_cdktf_provider_aws.data_aws_route53_zone import DataAwsRoute53Zone
 from cdktf_cdktf_provider_aws.route53_record import Route53Record, Route53RecordAlias
 
 from ..configuration.topology import Tier
 from ..constructs.cdk import Construct, Token
-from ..constructs.hcl import Expr, address, both, is_null, local_value, negate, new, optional_count, value_or
+from ..constructs.hcl import Expr, address, both, local_value, negate, new, optional_count
 from .base import TierStack
-from .cluster_infra import CNAME_TTL
+from .cluster_infra import CNAME_TTL, public_zone_id
 from .inputs import InputSource
 
 SERVICE_TAG = "kubernetes.io/service-name"  # cloud-provider-aws: TagNameKubernetesService
@@ -55,9 +52,9 @@ class IngressStack(TierStack):
         name = f"*.apps.{inputs.cluster_domain}"
         private_zone = self.read(Tier.CLUSTER_INFRA, "private_zone_id")
         aliases = inputs.partition.allows_external_publish
-        for record_id, flag, zone, extra in (
-                ("apps_private", aliases, private_zone, provider),
-                ("apps_public", inputs.external, self._public_zone(), {})):
+        public_zone = public_zone_id(self) if inputs.external is not False else None
+        for record_id, flag, zone, extra in (("apps_private", aliases, private_zone, provider),
+                                             ("apps_public", inputs.external, public_zone, {})):
             count = optional_count(both(Expr("local.router_found"), flag))
             if count is not None:
                 new(Route53Record, self, record_id, zone_id=zone, name=name, type="A", **extra, **count,
@@ -116,11 +113,3 @@ class IngressStack(TierStack):
         pick = lambda field: (f"local.router_classic ? one({address(classic)}[*].{field}) : "  # noqa: E731
                               f"one({address(v2)}[*].{field})")
         local_value(self, "router", f"${{{{ dns_name = {pick('dns_name')}, zone_id = {pick('zone_id')} }}}}")
-
-    def _public_zone(self) -> Any:
-        """The public zone: `public_zone_id`, or looked up by the base domain (as cluster-infra does)."""
-        inputs = self.inputs
-        lookup = optional_count(both(inputs.external, is_null(inputs.public_zone_id)))
-        zone = None if lookup is None else new(DataAwsRoute53Zone, self, "public", name=inputs.base_domain,
-                                               private_zone=False, **lookup)
-        return value_or(inputs.public_zone_id, zone, "zone_id") if inputs.external is not False else None
