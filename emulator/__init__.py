@@ -1,18 +1,21 @@
 """The AWS emulator the end-to-end tests and the benchmarks run against: moto in server mode on 127.0.0.1.
 
 Each `Emulator` is its own process (`server.py`), with the harness's patches to
-moto applied (`patches.py`). Terraform reaches it through the configuration's
+moto applied (`patches.py`), strict as AWS by default (`strict.py`: its refusals
+and delays; `faults.py`: throttling and 5xx at DEFAULT_FAULT_RATE). Terraform reaches it through the configuration's
 `aws_endpoints`, exactly as it would reach a private API endpoint. Test tooling,
 not product: nothing under modules/ imports it (it needs the dev packages).
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,12 @@ GO_RUNTIME = {"GOGC": "800"}
 # Jobs off the critical path (the flows' apply-review-destroy chain is the longest)
 # run terraform at a lower CPU priority, so on 2 cores they take what the flows leave.
 BACKGROUND_NICENESS = 10
+# The share of calls answered with throttling or a 5xx, per service (faults.py), and its seed:
+# OCP_EMULATOR_FAULT_RATE=0.2 turns faults up locally, OCP_EMULATOR_STRICT=0 turns strictness off.
+DEFAULT_FAULT_RATE = 0.03
+DEFAULT_FAULT_SEED = 1
+# The harness's own clients retry faults as the product's do (modules/operations/cluster_resources.py).
+HARNESS_RETRIES = {"mode": "standard", "total_max_attempts": 8}
 SERVICES = ("cloudfront", "dynamodb", "ec2", "elb", "elbv2", "iam", "resourcegroupstaggingapi", "route53", "s3",
             "sts")
 
@@ -53,19 +62,27 @@ def niced_terraform() -> Path:
 
 
 class Emulator:
-    def __init__(self, region: str = "us-east-1", *, background: bool = False):
-        """`background`: terraform run with this emulator's `env` gets a lower CPU priority."""
+    def __init__(self, region: str = "us-east-1", *, background: bool = False, fault_rate: float | None = None,
+                 seed: int | None = None):
+        """`background`: terraform run with this emulator's `env` gets a lower CPU priority. `fault_rate`
+        and `seed`: faults.py's (default: $OCP_EMULATOR_FAULT_RATE, else DEFAULT_FAULT_RATE)."""
         self.region = region
+        self.fault_rate = float(os.environ.get("OCP_EMULATOR_FAULT_RATE", DEFAULT_FAULT_RATE)) \
+            if fault_rate is None else fault_rate
+        self.seed = int(os.environ.get("OCP_EMULATOR_FAULT_SEED", DEFAULT_FAULT_SEED)) if seed is None else seed
         self.background = niced_terraform() if background else None
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._process: subprocess.Popen[str] | None = None
         self.cpu_seconds = 0.0
+        self.faults_at_exit: dict[str, dict[str, int]] = {}
 
     def __enter__(self) -> "Emulator":
         self._process = subprocess.Popen(
             [sys.executable, "-m", "emulator.server", str(self.port)], cwd=ROOT, text=True,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": str(ROOT), "OCP_EMULATOR_FAULT_RATE": str(self.fault_rate),
+                 "OCP_EMULATOR_FAULT_SEED": str(self.seed)})
         if self._process.stdout.readline().strip() != "ready":  # type: ignore[union-attr]
             self._process.kill()
             raise RuntimeError("the AWS emulator did not start")
@@ -74,6 +91,7 @@ class Emulator:
     def __exit__(self, *exc: Any) -> None:
         if self._process is not None:
             self.cpu_seconds = self._cpu_seconds()
+            self.faults_at_exit = self.faults()
             self._process.stdin.close()  # type: ignore[union-attr]
             try:
                 self._process.wait(timeout=20)
@@ -90,14 +108,25 @@ class Emulator:
             return 0.0
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+    def faults(self) -> dict[str, dict[str, int]]:
+        """Per service, the faults injected so far and how many of them a retry got through."""
+        try:
+            with urllib.request.urlopen(f"{self.url}/_emulator/faults", timeout=10) as answer:
+                return json.loads(answer.read())
+        except OSError:
+            return {}
+
     def client(self, service: str, *, role_arn: str | None = None) -> Any:
         """A client with the emulator's credentials, or with those of `role_arn` (moto keeps each
         account apart: an assumed role of account B sees B's resources, and only those)."""
+        from botocore.config import Config
+
+        retries = Config(retries=HARNESS_RETRIES)
         if role_arn is None:
-            return boto3.client(service, endpoint_url=self.url, region_name=self.region,
+            return boto3.client(service, endpoint_url=self.url, region_name=self.region, config=retries,
                                 aws_access_key_id="testing", aws_secret_access_key="testing")
         keys = self.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="e2e")["Credentials"]
-        return boto3.client(service, endpoint_url=self.url, region_name=self.region,
+        return boto3.client(service, endpoint_url=self.url, region_name=self.region, config=retries,
                             aws_access_key_id=keys["AccessKeyId"], aws_secret_access_key=keys["SecretAccessKey"],
                             aws_session_token=keys["SessionToken"])
 

@@ -1,14 +1,18 @@
 """Where moto deviates from AWS, corrected inside the harness (never in the generated Terraform).
 
 Each patch is small, says which AWS behaviour it restores, and is applied once,
-before the emulator starts.
+before the emulator starts. `strict.py` adds AWS's refusals and delays, and
+`faults.py` its throttling and transient errors (both on unless turned off).
 """
 from __future__ import annotations
 
+from emulator.faults import REPORT_PATH, Faults
+
 _applied = False
+FAULTS = Faults()  # the running emulator's faults: its rate and seed are set before it serves
 
 
-def apply_patches() -> None:
+def apply_patches(*, strict: bool = True) -> None:
     global _applied
     if _applied:
         return
@@ -24,6 +28,10 @@ def apply_patches() -> None:
     _load_balancer_default_scheme()
     _cloudfront_reads_back_what_was_sent()
     _classic_load_balancers_as_aws_lists_them()
+    if strict:
+        from emulator.strict import apply_strict_patches
+
+        apply_strict_patches()
 
 
 def _one_request_at_a_time() -> None:
@@ -39,6 +47,8 @@ def _one_request_at_a_time() -> None:
       retry failed with `InvalidPermission.Duplicate`. A retry here gets the first
       attempt's answer when there is one, as if it had arrived; each retry and each
       5xx answer is written to standard error, for the test's output.
+    - FAULTS (faults.py) answers some first attempts with throttling or a 5xx
+      instead of running them, and counts the retries that got through.
     """
     import sys
     import threading
@@ -51,8 +61,15 @@ def _one_request_at_a_time() -> None:
     def __call__(self, environ, start_response):
         invocation = environ.get("HTTP_AMZ_SDK_INVOCATION_ID")
         attempt = environ.get("HTTP_AMZ_SDK_REQUEST", "attempt=1").split(";")[0].strip()
+        if environ.get("PATH_INFO") == REPORT_PATH:
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [FAULTS.report()]
         with lock:
-            if attempt != "attempt=1":
+            fault = FAULTS.decide(environ)
+            if fault is not None:
+                start_response(fault.status_line, fault.headers)
+                return [fault.body]
+            if attempt != "attempt=1" and invocation not in FAULTS.pending:
                 print(f"emulator: SDK retry ({attempt}) of {environ.get('PATH_INFO')} "
                       f"{'answered from its first attempt' if invocation in answers else 'run again'}",
                       file=sys.stderr, flush=True)
@@ -67,6 +84,7 @@ def _one_request_at_a_time() -> None:
                 return start_response(status, headers, *rest)
 
             body = list(original(self, environ, remember))
+            FAULTS.settle(invocation, seen.get("status", "500"))
             if invocation and seen and not seen["status"].startswith("5"):  # a failed attempt is run again
                 answers[invocation] = (seen["status"], seen["headers"], body)
                 if len(answers) > 5000:  # a retry follows its first attempt within seconds

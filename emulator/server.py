@@ -2,17 +2,26 @@
 
 A process per end-to-end flow keeps each flow's AWS state apart (moto's
 backends are process-wide) and lets flows run side by side on both cores.
+The environment sets how strict it is (emulator/__init__.py, `Emulator`):
+OCP_EMULATOR_STRICT=0 turns AWS's refusals, delays and faults off (for
+debugging only), OCP_EMULATOR_FAULT_RATE and OCP_EMULATOR_FAULT_SEED set the
+faults, OCP_EMULATOR_PROFILE_DELAY the instance profiles' propagation delay.
 """
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
-from emulator.patches import apply_patches
+from emulator import patches
 
 
 def main(port: int) -> None:
-    apply_patches()
+    strict = os.environ.get("OCP_EMULATOR_STRICT", "1") != "0"
+    patches.apply_patches(strict=strict)
+    if strict:
+        patches.FAULTS.rate = float(os.environ.get("OCP_EMULATOR_FAULT_RATE", "0"))
+        patches.FAULTS.seed = int(os.environ.get("OCP_EMULATOR_FAULT_SEED", "0"))
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
     from moto.server import ThreadedMotoServer
 

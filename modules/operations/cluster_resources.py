@@ -13,7 +13,7 @@ balancer invites a subdomain takeover).
 `read_answers()` and `plan_removal()` find them with the AWS SDK, scoped three ways at once: the
 cluster's tag with value `owned` (records: a name under the cluster's domain),
 the cluster's VPC and zones, and not held by any tier's state (the state
-objects are read directly: see teardown.py). `remove()` deletes them in
+objects are read directly: see teardown.py). removal.py deletes them in
 dependency order, waiting where AWS is eventually consistent. Every step is
 safe to run again.
 
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
@@ -207,8 +206,16 @@ def aws_errors() -> Iterator[None]:
         raise AwsError(f"{error} (the step is safe to run again)") from error
 
 
+# Every SDK client the project creates retries throttling (RequestLimitExceeded, Throttling,
+# PriorRequestNotComplete, SlowDown, ...) and 500/502/503/504 with exponential backoff and
+# jitter: botocore's "standard" mode, with more attempts than its default 3 for busy accounts.
+# Terraform's own retries are the provider's and are left as they are.
+SDK_RETRIES = {"mode": "standard", "total_max_attempts": 10}
+
+
 class Aws:
-    """boto3 clients for the cluster's region, through the configuration's `aws_endpoints`."""
+    """boto3 clients for the cluster's region, through the configuration's `aws_endpoints`; the only
+    place the project creates SDK clients (SDK_RETRIES)."""
 
     def __init__(self, config: ClusterConfig, env: dict[str, str] | None = None):
         import boto3  # here: the other operations never need the SDK
@@ -220,14 +227,16 @@ class Aws:
             aws_access_key_id=env.get("AWS_ACCESS_KEY_ID"), aws_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY"),
             aws_session_token=env.get("AWS_SESSION_TOKEN"), region_name=config.region)
         self._endpoints, self._clients = dict(config.aws_endpoints), {}
+        self._config = Config(retries=SDK_RETRIES)
         # As the provider and the backend do (tiers/inputs.py): a custom S3 endpoint takes no bucket host names.
-        self._s3 = Config(s3={"addressing_style": "path"}) if "s3" in self._endpoints else None
+        self._s3 = self._config.merge(Config(s3={"addressing_style": "path"})) if "s3" in self._endpoints \
+            else self._config
         self._zone_role = (config.private_zone_id, config.private_zone_role_arn, config.infra_id)
 
     def __call__(self, service: str) -> Any:
         if service not in self._clients:
             self._clients[service] = self._session.client(service, endpoint_url=self._endpoints.get(service),
-                                                          config=self._s3 if service == "s3" else None)
+                                                          config=self._s3 if service == "s3" else self._config)
         return self._clients[service]
 
     def zone(self, zone_id: str) -> Any:
@@ -240,12 +249,13 @@ class Aws:
             credentials = self("sts").assume_role(RoleArn=role_arn, RoleSessionName=f"{infra_id}-teardown")
             keys = credentials["Credentials"]
             self._clients["route53:assumed"] = self._session.client(
-                "route53", endpoint_url=self._endpoints.get("route53"), aws_access_key_id=keys["AccessKeyId"],
+                "route53", endpoint_url=self._endpoints.get("route53"), config=self._config,
+                aws_access_key_id=keys["AccessKeyId"],
                 aws_secret_access_key=keys["SecretAccessKey"], aws_session_token=keys["SessionToken"])
         return self._clients["route53:assumed"]
 
 
-def _pages(client: Any, operation: str, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+def pages(client: Any, operation: str, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
     for page in client.get_paginator(operation).paginate(**kwargs):
         yield from page.get(key, [])
 
@@ -259,33 +269,33 @@ def read_answers(aws: Aws, scope: Scope) -> Answers:
     """Ask AWS what `plan_removal` needs (read-only)."""
     ec2, tag = aws("ec2"), [{"Name": f"tag:{scope.tag}", "Values": [OWNED]}]
     in_vpc = [{"Name": "vpc-id", "Values": [scope.vpc_id]}] if scope.vpc_id else None
-    instances = [i for r in _pages(ec2, "describe_instances", "Reservations", Filters=in_vpc + tag)
+    instances = [i for r in pages(ec2, "describe_instances", "Reservations", Filters=in_vpc + tag)
                  for i in r["Instances"]] if in_vpc else []
     elbv2, elb = aws("elbv2"), aws("elb")
-    balancers = _with_tags([lb for lb in _pages(elbv2, "describe_load_balancers", "LoadBalancers")
+    balancers = _with_tags([lb for lb in pages(elbv2, "describe_load_balancers", "LoadBalancers")
                             if in_vpc and lb.get("VpcId") == scope.vpc_id], "LoadBalancerArn", "ResourceArn",
                            lambda arns: elbv2.describe_tags(ResourceArns=arns))
-    classic = _with_tags([lb for lb in _pages(elb, "describe_load_balancers", "LoadBalancerDescriptions")
+    classic = _with_tags([lb for lb in pages(elb, "describe_load_balancers", "LoadBalancerDescriptions")
                           if in_vpc and lb.get("VPCId") == scope.vpc_id], "LoadBalancerName", "LoadBalancerName",
                          lambda names: elb.describe_tags(LoadBalancerNames=names))
-    groups = list(_pages(ec2, "describe_security_groups", "SecurityGroups", Filters=in_vpc)) if in_vpc else []
+    groups = list(pages(ec2, "describe_security_groups", "SecurityGroups", Filters=in_vpc)) if in_vpc else []
     rules = [rule for chunk in _chunks([g["GroupId"] for g in groups], 200)  # EC2 takes 200 values a filter
-             for rule in _pages(ec2, "describe_security_group_rules", "SecurityGroupRules",
+             for rule in pages(ec2, "describe_security_group_rules", "SecurityGroupRules",
                                 Filters=[{"Name": "group-id", "Values": list(chunk)}])]
-    target_groups = _with_tags([tg for tg in _pages(elbv2, "describe_target_groups", "TargetGroups")
+    target_groups = _with_tags([tg for tg in pages(elbv2, "describe_target_groups", "TargetGroups")
                                 if in_vpc and tg.get("VpcId") == scope.vpc_id], "TargetGroupArn", "ResourceArn",
                                lambda arns: elbv2.describe_tags(ResourceArns=arns))
-    interfaces = list(_pages(ec2, "describe_network_interfaces", "NetworkInterfaces", Filters=in_vpc + tag + [
+    interfaces = list(pages(ec2, "describe_network_interfaces", "NetworkInterfaces", Filters=in_vpc + tag + [
         {"Name": "status", "Values": ["available"]}])) if in_vpc else []
-    records = {zone: list(_pages(aws.zone(zone), "list_resource_record_sets", "ResourceRecordSets", HostedZoneId=zone))
+    records = {zone: list(pages(aws.zone(zone), "list_resource_record_sets", "ResourceRecordSets", HostedZoneId=zone))
                for zone in scope.zone_ids}
     iam = aws("iam")
     users = [{**user, "Tags": iam.list_user_tags(UserName=user["UserName"]).get("Tags", [])}
-             for user in _pages(iam, "list_users", "Users")]
+             for user in pages(iam, "list_users", "Users")]
     s3 = aws("s3")
-    buckets = [{"Name": b["Name"], "Tags": _bucket_tags(s3, b["Name"])} for b in _pages(s3, "list_buckets", "Buckets")]
-    volumes = list(_pages(ec2, "describe_volumes", "Volumes", Filters=tag))
-    snapshots = list(_pages(ec2, "describe_snapshots", "Snapshots", OwnerIds=["self"], Filters=tag))
+    buckets = [{"Name": b["Name"], "Tags": _bucket_tags(s3, b["Name"])} for b in pages(s3, "list_buckets", "Buckets")]
+    volumes = list(pages(ec2, "describe_volumes", "Volumes", Filters=tag))
+    snapshots = list(pages(ec2, "describe_snapshots", "Snapshots", OwnerIds=["self"], Filters=tag))
     return Answers(instances, balancers, classic, target_groups, interfaces, groups, rules, records, users, buckets,
                    volumes, snapshots)
 
@@ -309,97 +319,3 @@ def _bucket_tags(s3: Any, name: str) -> list[dict[str, str]]:
         if error.response.get("Error", {}).get("Code") in ("NoSuchTagSet", "NoSuchBucket"):
             return []  # untagged, or deleted meanwhile: not the cluster's
         raise  # AccessDenied must not hide the cluster's data from the data check
-
-
-def _retry(action: Callable[[], Any], *, seconds: float = 300, interval: float = 5) -> None:
-    """Run `action` until AWS stops refusing it because something still uses the resource."""
-    from botocore.exceptions import ClientError
-
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            action()
-            return
-        except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "")
-            if code not in ("DependencyViolation", "ResourceInUse", "InvalidGroup.InUse", "DeleteConflict") \
-                    or time.monotonic() > deadline:
-                raise
-            time.sleep(interval)
-
-
-def remove(aws: Aws, found: Sequence[Found], *, log: Callable[[str], None] = print) -> None:
-    """Delete `found` (in its order), waiting where AWS finishes a deletion later."""
-    ec2 = aws("ec2")
-    instances = [f.id for f in found if f.kind == "instance"]
-    if instances:
-        log(f"terminating {len(instances)} instance(s): {', '.join(instances)}")
-        ec2.terminate_instances(InstanceIds=instances)
-        ec2.get_waiter("instance_terminated").wait(InstanceIds=instances, WaiterConfig={"Delay": 5, "MaxAttempts": 120})
-    for item in found:
-        if item.kind == "instance":
-            continue
-        log(f"deleting {item}")
-        if item.kind == "load balancer":
-            aws("elbv2").delete_load_balancer(LoadBalancerArn=item.id)
-            aws("elbv2").get_waiter("load_balancers_deleted").wait(LoadBalancerArns=[item.id])
-        elif item.kind == "classic load balancer":
-            aws("elb").delete_load_balancer(LoadBalancerName=item.id)
-        elif item.kind == "target group":
-            _retry(lambda: aws("elbv2").delete_target_group(TargetGroupArn=item.id))
-        elif item.kind == "network interface":
-            _retry(lambda: ec2.delete_network_interface(NetworkInterfaceId=item.id))
-        elif item.kind == "security group rule":
-            revoke = (ec2.revoke_security_group_egress if item.get("direction") == "egress"
-                      else ec2.revoke_security_group_ingress)
-            revoke(GroupId=item.get("group"), SecurityGroupRuleIds=[item.id])
-        elif item.kind == "security group":
-            # The load balancers' network interfaces go some time after the balancers.
-            _retry(lambda: ec2.delete_security_group(GroupId=item.id))
-        elif item.kind == "record":
-            aws.zone(item.get("zone")).change_resource_record_sets(HostedZoneId=item.get("zone"), ChangeBatch={"Changes": [
-                {"Action": "DELETE", "ResourceRecordSet": json.loads(item.get("set"))}]})
-        elif item.kind == "IAM user":
-            _remove_user(aws("iam"), item.id)
-        elif item.kind == "bucket":
-            _empty_bucket(aws("s3"), item.id)
-            aws("s3").delete_bucket(Bucket=item.id)
-        elif item.kind == "volume":
-            ec2.get_waiter("volume_available").wait(VolumeIds=[item.id])
-            _retry(lambda: ec2.delete_volume(VolumeId=item.id))
-        elif item.kind == "snapshot":
-            ec2.delete_snapshot(SnapshotId=item.id)
-
-
-def _remove_user(iam: Any, name: str) -> None:
-    """A user goes only without keys, credentials, policies and groups (AWS: DeleteConflict)."""
-    from botocore.exceptions import ClientError
-
-    for key in _pages(iam, "list_access_keys", "AccessKeyMetadata", UserName=name):
-        iam.delete_access_key(UserName=name, AccessKeyId=key["AccessKeyId"])
-    try:
-        iam.delete_login_profile(UserName=name)
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "NoSuchEntity":
-            raise
-    for certificate in _pages(iam, "list_signing_certificates", "Certificates", UserName=name):
-        iam.delete_signing_certificate(UserName=name, CertificateId=certificate["CertificateId"])
-    for ssh_key in _pages(iam, "list_ssh_public_keys", "SSHPublicKeys", UserName=name):
-        iam.delete_ssh_public_key(UserName=name, SSHPublicKeyId=ssh_key["SSHPublicKeyId"])
-    for device in _pages(iam, "list_mfa_devices", "MFADevices", UserName=name):
-        iam.deactivate_mfa_device(UserName=name, SerialNumber=device["SerialNumber"])
-    for group in _pages(iam, "list_groups_for_user", "Groups", UserName=name):
-        iam.remove_user_from_group(UserName=name, GroupName=group["GroupName"])
-    for policy in _pages(iam, "list_user_policies", "PolicyNames", UserName=name):
-        iam.delete_user_policy(UserName=name, PolicyName=policy)
-    for policy in _pages(iam, "list_attached_user_policies", "AttachedPolicies", UserName=name):
-        iam.detach_user_policy(UserName=name, PolicyArn=policy["PolicyArn"])
-    iam.delete_user(UserName=name)
-
-
-def _empty_bucket(s3: Any, name: str) -> None:
-    for page in s3.get_paginator("list_object_versions").paginate(Bucket=name):
-        doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]}
-                  for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
-        if doomed:
-            s3.delete_objects(Bucket=name, Delete={"Objects": doomed, "Quiet": True})

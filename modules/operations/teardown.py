@@ -29,8 +29,8 @@ from .cluster_resources import (
     plan_removal,
     read_answers,
     record_name,
-    remove,
 )
+from .removal import remove
 
 DATA_FLAG = "--delete-data"
 

@@ -1,0 +1,308 @@
+"""The strict emulator (emulator/strict.py, emulator/faults.py), each refusal shown while its
+dependency exists and the success once it is gone; and the project's SDK clients surviving faults.
+
+The emulator runs in this process (moto's server in a thread, with the harness's
+patches), so these tests need no terraform and run in seconds.
+"""
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import pytest
+
+from conftest import variant
+from emulator import HARNESS_RETRIES, free_port
+from modules.configuration import parse_config
+
+AMI = "ami-12c6146b"  # one of moto's images in us-east-1
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    from emulator.patches import apply_patches
+
+    apply_patches(strict=True)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{server._port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws(emulator: str):
+    import boto3
+    from botocore.config import Config
+
+    def client(service: str, retries: dict[str, Any] = HARNESS_RETRIES) -> Any:
+        return boto3.client(service, endpoint_url=emulator, region_name="us-east-1", aws_access_key_id="testing",
+                            aws_secret_access_key="testing", config=Config(retries=retries))
+    return client
+
+
+@contextmanager
+def refused(code: str, message: str) -> Iterator[None]:
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError) as caught:
+        yield
+    assert caught.value.response["Error"]["Code"] == code
+    assert message in caught.value.response["Error"]["Message"]
+
+
+def network(ec2: Any) -> tuple[str, str]:
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+    return vpc, subnet
+
+
+def group(ec2: Any, vpc: str, name: str) -> str:
+    return ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc)["GroupId"]
+
+
+def instance(ec2: Any, subnet: str, groups: list[str], **extra: Any) -> str:
+    return ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1, SubnetId=subnet, SecurityGroupIds=groups,
+                             **extra)["Instances"][0]["InstanceId"]
+
+
+# --------------------------------------------------------------------------- refusals
+
+
+def test_a_group_an_instance_is_in_is_refused_until_the_instance_is_terminated(aws):
+    ec2 = aws("ec2")
+    vpc, subnet = network(ec2)
+    sg = group(ec2, vpc, "nodes")
+    machine = instance(ec2, subnet, [sg])
+    with refused("DependencyViolation", f"resource {sg} has a dependent object"):
+        ec2.delete_security_group(GroupId=sg)
+    ec2.terminate_instances(InstanceIds=[machine])
+    ec2.delete_security_group(GroupId=sg)
+
+
+def test_a_group_another_groups_rule_names_is_refused_until_the_rule_is_revoked(aws):
+    ec2 = aws("ec2")
+    vpc, _ = network(ec2)
+    elb, nodes = group(ec2, vpc, "k8s-elb"), group(ec2, vpc, "workers")
+    rule = ec2.authorize_security_group_ingress(GroupId=nodes, IpPermissions=[{
+        "IpProtocol": "tcp", "FromPort": 30000, "ToPort": 32767, "UserIdGroupPairs": [{"GroupId": elb}]}])
+    ec2.authorize_security_group_ingress(GroupId=elb, IpPermissions=[{  # a group's rule on itself holds nothing
+        "IpProtocol": "tcp", "FromPort": 1, "ToPort": 2, "UserIdGroupPairs": [{"GroupId": elb}]}])
+    with refused("DependencyViolation", f"resource {elb} has a dependent object"):
+        ec2.delete_security_group(GroupId=elb)
+    ec2.revoke_security_group_ingress(GroupId=nodes,
+                                      SecurityGroupRuleIds=[rule["SecurityGroupRules"][0]["SecurityGroupRuleId"]])
+    ec2.delete_security_group(GroupId=elb)
+
+
+@pytest.mark.parametrize("kind", ["classic", "network"])
+def test_a_load_balancers_group_and_subnet_are_refused_until_the_balancer_is_deleted(aws, kind):
+    ec2 = aws("ec2")
+    vpc, subnet = network(ec2)
+    sg = group(ec2, vpc, f"k8s-elb-{kind}")
+    if kind == "classic":
+        elb = aws("elb")
+        elb.create_load_balancer(LoadBalancerName=f"router-{vpc[-6:]}", Subnets=[subnet], SecurityGroups=[sg],
+                                 Listeners=[{"Protocol": "TCP", "LoadBalancerPort": 443, "InstancePort": 31443}])
+        delete = lambda: elb.delete_load_balancer(LoadBalancerName=f"router-{vpc[-6:]}")  # noqa: E731
+    else:
+        elbv2 = aws("elbv2")
+        arn = elbv2.create_load_balancer(Name=f"nlb-{vpc[-6:]}", Subnets=[subnet], SecurityGroups=[sg],
+                                         Type="network")["LoadBalancers"][0]["LoadBalancerArn"]
+        delete = lambda: elbv2.delete_load_balancer(LoadBalancerArn=arn)  # noqa: E731
+    with refused("DependencyViolation", f"resource {sg} has a dependent object"):
+        ec2.delete_security_group(GroupId=sg)
+    with refused("DependencyViolation", f"The subnet '{subnet}' has dependencies and cannot be deleted."):
+        ec2.delete_subnet(SubnetId=subnet)
+    delete()
+    ec2.delete_security_group(GroupId=sg)
+    ec2.delete_subnet(SubnetId=subnet)
+
+
+def test_a_subnet_with_an_instance_is_refused_until_the_instance_is_terminated(aws):
+    ec2 = aws("ec2")
+    vpc, subnet = network(ec2)
+    machine = instance(ec2, subnet, [group(ec2, vpc, "nodes")])
+    with refused("DependencyViolation", f"The subnet '{subnet}' has dependencies and cannot be deleted."):
+        ec2.delete_subnet(SubnetId=subnet)
+    ec2.terminate_instances(InstanceIds=[machine])
+    ec2.delete_subnet(SubnetId=subnet)
+
+
+def test_a_gateway_with_mapped_addresses_then_a_vpc_with_a_gateway_or_a_group_are_refused(aws):
+    ec2 = aws("ec2")
+    vpc, subnet = network(ec2)
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat = ec2.create_nat_gateway(SubnetId=subnet, AllocationId=allocation)["NatGateway"]["NatGatewayId"]
+    with refused("DependencyViolation", f"Network {vpc} has some mapped public address(es)"):
+        ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    with refused("DependencyViolation", f"The subnet '{subnet}' has dependencies"):  # the NAT gateway's interface
+        ec2.delete_subnet(SubnetId=subnet)
+    ec2.delete_nat_gateway(NatGatewayId=nat)
+    ec2.delete_subnet(SubnetId=subnet)
+    sg = group(ec2, vpc, "left-over")
+    with refused("DependencyViolation", f"The vpc '{vpc}' has dependencies and cannot be deleted."):
+        ec2.delete_vpc(VpcId=vpc)  # the gateway is attached, and a group is left
+    ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    ec2.delete_internet_gateway(InternetGatewayId=igw)
+    with refused("DependencyViolation", f"The vpc '{vpc}' has dependencies and cannot be deleted."):
+        ec2.delete_vpc(VpcId=vpc)  # the group
+    ec2.delete_security_group(GroupId=sg)
+    ec2.delete_vpc(VpcId=vpc)
+
+
+def test_a_gateway_is_refused_while_a_public_instance_runs(aws):
+    ec2 = aws("ec2")
+    vpc, subnet = network(ec2)
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    machine = ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1, NetworkInterfaces=[{
+        "DeviceIndex": 0, "SubnetId": subnet, "AssociatePublicIpAddress": True}])["Instances"][0]["InstanceId"]
+    with refused("DependencyViolation", "mapped public address(es)"):
+        ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    ec2.terminate_instances(InstanceIds=[machine])
+    ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+
+
+@pytest.mark.parametrize("holds, message, release", [
+    ("access key", "must delete access keys first",
+     lambda iam, user, key: iam.delete_access_key(UserName=user, AccessKeyId=key)),
+    ("login profile", "must delete login profile first", lambda iam, user, key: iam.delete_login_profile(UserName=user)),
+    ("group", "must remove users from group first",
+     lambda iam, user, key: iam.remove_user_from_group(UserName=user, GroupName=f"{user}-group")),
+    ("inline policy", "must delete policies first",  # moto's own refusal, which the harness relies on
+     lambda iam, user, key: iam.delete_user_policy(UserName=user, PolicyName="p")),
+])
+def test_a_user_with_credentials_policies_or_groups_is_refused_until_they_are_removed(aws, holds, message, release):
+    iam, user = aws("iam"), f"cco-{holds.replace(' ', '-')}"
+    iam.create_user(UserName=user)
+    key = None
+    if holds == "access key":
+        key = iam.create_access_key(UserName=user)["AccessKey"]["AccessKeyId"]
+    elif holds == "login profile":
+        iam.create_login_profile(UserName=user, Password="Secret-123456")
+    elif holds == "group":
+        iam.create_group(GroupName=f"{user}-group")
+        iam.add_user_to_group(UserName=user, GroupName=f"{user}-group")
+    else:
+        iam.put_user_policy(UserName=user, PolicyName="p", PolicyDocument='{"Version": "2012-10-17", "Statement": '
+                            '[{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}')
+    with refused("DeleteConflict", message):
+        iam.delete_user(UserName=user)
+    release(iam, user, key)
+    iam.delete_user(UserName=user)
+
+
+def test_a_role_in_an_instance_profile_is_refused_until_it_is_removed_from_it(aws):
+    """moto's own refusal, which the harness relies on (strict.py leaves it to moto)."""
+    iam = aws("iam")
+    iam.create_role(RoleName="master", AssumeRolePolicyDocument="{}")
+    iam.create_instance_profile(InstanceProfileName="master-profile")
+    iam.add_role_to_instance_profile(InstanceProfileName="master-profile", RoleName="master")
+    with refused("DeleteConflict", "Cannot delete entity"):
+        iam.delete_role(RoleName="master")
+    iam.remove_role_from_instance_profile(InstanceProfileName="master-profile", RoleName="master")
+    iam.delete_role(RoleName="master")
+
+
+def test_a_new_instance_profile_is_unknown_to_ec2_for_the_propagation_delay(aws, monkeypatch):
+    monkeypatch.setenv("OCP_EMULATOR_PROFILE_DELAY", "1.5")
+    ec2, iam = aws("ec2"), aws("iam")
+    vpc, subnet = network(ec2)
+    iam.create_instance_profile(InstanceProfileName="worker-profile")
+    with refused("InvalidParameterValue", "Invalid IAM Instance Profile name"):
+        instance(ec2, subnet, [group(ec2, vpc, "w")], IamInstanceProfile={"Name": "worker-profile"})
+    time.sleep(1.6)
+    assert instance(ec2, subnet, [group(ec2, vpc, "w2")], IamInstanceProfile={"Name": "worker-profile"})
+
+
+# --------------------------------------------------------------------------- faults
+
+
+@pytest.fixture
+def faults():
+    from emulator.patches import FAULTS
+
+    FAULTS.counts.clear()
+    FAULTS.rate = 1.0  # every first attempt
+    yield FAULTS
+    FAULTS.rate = 0.0
+
+
+THROTTLED = [("ec2", "RequestLimitExceeded", lambda c: c.describe_vpcs()),
+             ("iam", "Throttling", lambda c: c.list_users()),
+             ("route53", "PriorRequestNotComplete", lambda c: c.list_hosted_zones()),
+             ("s3", "SlowDown", lambda c: c.list_buckets()),
+             ("dynamodb", "ThrottlingException", lambda c: c.list_tables()),
+             ("elbv2", "Throttling", lambda c: c.describe_load_balancers()),
+             ("resourcegroupstaggingapi", "ThrottledException", lambda c: c.get_resources()),
+             ("sts", "Throttling", lambda c: c.get_caller_identity())]
+
+
+@pytest.mark.parametrize("service, code, call", THROTTLED, ids=[t[0] for t in THROTTLED])
+def test_a_fault_is_the_services_own_error_and_a_retry_gets_through(aws, faults, service, code, call):
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError) as caught:
+        call(aws(service, {"mode": "standard", "total_max_attempts": 1}))  # no retry: the fault itself
+    assert caught.value.response["Error"]["Code"] == code
+    call(aws(service))  # the retry of a faulted call is run
+    signing = {"elbv2": "elasticloadbalancing", "resourcegroupstaggingapi": "tagging"}.get(service, service)
+    assert faults.counts[signing] == {"injected": 2, "survived": 1}  # the first was never retried
+
+
+def test_one_fault_in_four_is_a_server_error(aws, faults):
+    from botocore.exceptions import ClientError
+
+    codes = []
+    for _ in range(4):
+        try:
+            aws("ec2", {"mode": "standard", "total_max_attempts": 1}).describe_vpcs()
+        except ClientError as error:
+            codes.append((error.response["Error"]["Code"], error.response["ResponseMetadata"]["HTTPStatusCode"]))
+    assert codes == [("RequestLimitExceeded", 503)] * 3 + [("InternalError", 500)]
+
+
+def test_the_place_of_a_fault_in_its_window_follows_the_seed(aws, faults):
+    def faulted(seed: int) -> list[int]:
+        from botocore.exceptions import ClientError
+
+        faults.rate, faults.seed = 0.25, seed
+        faults._seen.clear()
+        places = []
+        for call in range(12):
+            try:
+                aws("iam", {"mode": "standard", "total_max_attempts": 1}).list_users()
+            except ClientError:
+                places.append(call)
+        return places
+
+    first = faulted(7)
+    assert len(first) == 3 and all(window * 4 <= place < window * 4 + 4 for window, place in enumerate(first))
+    assert faulted(7) == first
+    assert any(faulted(seed) != first for seed in range(8, 12))
+
+
+def test_every_sdk_client_of_the_project_retries_throttling_and_server_errors(emulator, faults):
+    """cluster_resources.Aws is where the project makes its clients (teardown, drift, the guard,
+    sts-manifests, machinesets): with every first attempt faulted, each call still succeeds."""
+    from modules.operations.cluster_resources import Aws
+
+    endpoints = {s: emulator for s in ("ec2", "elb", "elbv2", "iam", "route53", "s3", "sts", "dynamodb")}
+    aws = Aws(parse_config(variant(aws_endpoints=endpoints)),
+              {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
+    for _ in range(4):  # the fourth fault of each service is a 500
+        aws("ec2").describe_vpcs()
+        aws("elbv2").describe_load_balancers()
+        aws("elb").describe_load_balancers()
+        aws("iam").list_users()
+        aws("route53").list_hosted_zones()
+        aws("s3").list_buckets()
+        aws("sts").get_caller_identity()
+    assert {service: counts["survived"] for service, counts in faults.counts.items()} == {
+        "ec2": 4, "elasticloadbalancing": 8, "iam": 4, "route53": 4, "s3": 4, "sts": 4}
+    assert all(counts["injected"] == counts["survived"] for counts in faults.counts.values())
