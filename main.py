@@ -21,6 +21,11 @@
                                        replace one machine (and its registrations) and nothing else,
                                        e.g. `replace control-plane 1` (README, "Boot images and
                                        replacing a machine")
+    python main.py unlock TIER... [--force]
+                                       break the state lock a killed run left on each tier, when its
+                                       holder is gone from this machine (--force: taken elsewhere), and
+                                       adopt the machines that run created outside the state with
+                                       import blocks (README, "Recovering an interrupted run")
     python main.py plan-review [--out DIR] [--target TIER] [--fail-on attention]
                                        plan every tier and write plan-review.md and .json to DIR
                                        (default: the output folder), with the saved plans and
@@ -36,12 +41,13 @@
     python main.py export-modules [--out DIR]
                                        write every tier as a reusable Terraform module (default
                                        terraform-modules/, the committed copy)
-    (apply, destroy, replace, plan-review, sts-manifests, machinesets: with several clusters, --cluster NAME)
+    (apply, destroy, replace, unlock, plan-review, sts-manifests, machinesets: with several clusters,
+    --cluster NAME)
 
 Exit status, for every command: 0 done (plan-review: nothing would change), 1 failed (Terraform,
 AWS or checkov; plan-review --fail-on attention: attention items), 2 plan-review only: changes to
 review, 3 refused, nothing (more) changed (apply: a precious resource would go, or the review is
-stale; destroy: data without --delete-data), 64 bad command line (unknown tier or cluster), 65
+stale; destroy: data without --delete-data; unlock: a lock whose holder may still run), 64 bad command line (unknown tier or cluster), 65
 invalid configuration.
 
 The configuration comes from the file named by $OCP_CLUSTER_CONFIG (one cluster, or
@@ -103,6 +109,10 @@ def parser() -> Parser:
     replace = commands.add_parser("replace", help="replace one machine and its registrations, nothing else")
     replace.add_argument("tier", metavar="TIER", type=tier_argument, help="bootstrap, control-plane or compute")
     replace.add_argument("machine", metavar="MACHINE", help="the machine key: 0, 1, 2, ...")
+    unlock = commands.add_parser("unlock", help="break the locks a killed run left, adopt what it created")
+    unlock.add_argument("tiers", nargs="+", metavar="TIER", type=tier_argument)
+    unlock.add_argument("--force", action="store_true",
+                        help="also break a lock taken on another machine (make sure its run is over)")
     review = commands.add_parser("plan-review", help="plan every tier and write the review")
     review.add_argument("--out", metavar="DIR", help="where to write plan-review.md/.json (default: the output)")
     review.add_argument("--target", metavar="TIER", type=tier_argument, help="the tier the change is meant for")
@@ -113,7 +123,7 @@ def parser() -> Parser:
                                                           "infrastructure")
     machinesets.add_argument("--out", metavar="DIR", required=True,
                              help="the installer's folder: writes DIR/openshift/ (or a folder for `oc apply -f`)")
-    for command in (apply, destroy, replace, review, manifests, machinesets):
+    for command in (apply, destroy, replace, unlock, review, manifests, machinesets):
         command.add_argument("--cluster", metavar="NAME", help="which cluster of a fleet")
     export = commands.add_parser("export-modules", help="write every tier as a reusable Terraform module")
     export.add_argument("--out", metavar="DIR", help="default: terraform-modules/ (the committed copy)")
@@ -201,12 +211,16 @@ def pick_cluster(name: str | None, configs: list[ClusterConfig]) -> str:
 
 
 def deploy(command: str, args: argparse.Namespace, config: ClusterConfig) -> int:
-    from modules.operations import deploy as deploying, guard, review_record, teardown
+    from modules.operations import deploy as deploying, guard, locks, review_record, teardown
     from modules.operations.fingerprint import resolve_outdir
     from modules.operations.terraform import TerraformError
 
     outdir = resolve_outdir()
     try:
+        if command == "unlock":
+            with teardown.aws_errors():
+                broken = locks.unlock_tiers(outdir, config, list(args.tiers), force=args.force)
+            return OK if broken else REFUSED
         if command == "replace":
             deploying.replace(outdir, config.cluster_name, args.tier, args.machine)
             return OK
@@ -223,8 +237,12 @@ def deploy(command: str, args: argparse.Namespace, config: ClusterConfig) -> int
     except guard.Refused as refused:
         print(f"{command} refused: {refused}", file=sys.stderr)
         return REFUSED
+    except locks.StateLocked as locked:
+        print(f"{command} stopped: {locked}", file=sys.stderr)
+        return FAILED
     except (deploying.DeployError, TerraformError, teardown.AwsError, review_record.RecordError) as error:
-        print(f"{command} failed: {error}", file=sys.stderr)
+        locked = locks.as_locked(error)  # a lock a killed run left (destroy, replace): named, with the way out
+        print(f"{command} stopped: {locked}" if locked else f"{command} failed: {error}", file=sys.stderr)
         return FAILED
     return OK
 

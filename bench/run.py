@@ -159,6 +159,9 @@ def main() -> int:
         for emulator in running:
             emulator.__exit__(None, None, None)
         shutil.rmtree(workdir, ignore_errors=True)
+    for emulator in running:  # (f) runs on the strict emulator, throttling and 5xx included
+        print("emulator faults (survived/injected): " + ", ".join(
+            f"{service} {c['survived']}/{c['injected']}" for service, c in sorted(emulator.faults_at_exit.items())))
 
     by_key = {figure.key: figure for figure in figures}
     results = {

@@ -4,8 +4,9 @@ AWS throttles busy accounts (EC2 `RequestLimitExceeded`, IAM and ELB `Throttling
 Route 53 `PriorRequestNotComplete`, S3 `SlowDown`, DynamoDB `ThrottlingException`)
 and sometimes answers 500 or 503; every client is expected to retry. moto never
 does either. Here, per service, one first attempt in every window of `1/rate`
-first attempts (the place in the window drawn from the seed) is answered with a
-fault instead of being run; the SDK's retry of it (the same `amz-sdk-invocation-id`,
+first attempts (the place in the window drawn from the seed; the first windows are
+shorter, RAMP, so that a service called a few dozen times still meets several) is
+answered with a fault instead of being run; the SDK's retry of it (the same `amz-sdk-invocation-id`,
 `amz-sdk-request: attempt=2`) is run as usual. A fault counts as survived when a
 later attempt of the same call got a real answer. Only calls that carry an
 invocation ID are faulted, so that every fault's fate is known.
@@ -37,6 +38,18 @@ THROTTLING = {
     "tagging": ("ThrottledException", 400, "json"),
 }
 SERVER_ERROR = {"ec2": "InternalError", "s3": "InternalError", "dynamodb": "InternalServerError"}
+RAMP = (4, 8, 16)  # the first windows' sizes (at most 1/rate), then 1/rate
+
+
+def window_of(seen: int, full: int) -> tuple[int, int, int]:
+    """(index, first call, size) of the window holding a service's call number `seen` (from 0)."""
+    start = 0
+    for index, size in enumerate(min(size, full) for size in RAMP):
+        if seen < start + size:
+            return index, start, size
+        start += size
+    later = (seen - start) // full
+    return len(RAMP) + later, start + later * full, full
 
 
 @dataclass
@@ -70,13 +83,13 @@ class Faults:
         if self.rate <= 0 or not invocation or attempt != "attempt=1" or match is None:
             return None
         service = match.group(1)
-        window = max(1, round(1 / self.rate))
         with self._lock:
             seen = self._seen.get(service, 0)
-            if seen % window == 0:  # a new window: draw where its fault goes
-                self._chosen[service] = random.Random(f"{self.seed}/{service}/{seen // window}").randrange(window)
+            index, start, size = window_of(seen, max(1, round(1 / self.rate)))
+            if seen == start:  # a new window: draw where its fault goes
+                self._chosen[service] = random.Random(f"{self.seed}/{service}/{index}").randrange(size)
             self._seen[service] = seen + 1
-            if seen % window != self._chosen[service]:
+            if seen - start != self._chosen[service]:
                 return None
             self.pending[invocation] = service
             counts = self.counts.setdefault(service, {"injected": 0, "survived": 0})

@@ -40,6 +40,22 @@ def markdown_tables(text: str) -> list[list[list[str]]]:
     return tables
 
 
+@pytest.fixture(scope="session")
+def emulator():
+    """The strict emulator (emulator/) in this process: moto's server in a thread, for offline tests
+    of what the harness enforces and of the operations' AWS calls. Each test makes its own VPC."""
+    from moto.server import ThreadedMotoServer
+
+    from emulator import free_port
+    from emulator.patches import apply_patches
+
+    apply_patches(strict=True)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{server._port}"
+    server.stop()
+
+
 def variant(**changes: Any) -> dict[str, Any]:
     """The example cluster with `changes` applied (a deep copy: EXAMPLE stays intact)."""
     document = copy.deepcopy(EXAMPLE)

@@ -13,27 +13,14 @@ from typing import Any, Iterator
 import pytest
 
 from conftest import variant
-from emulator import HARNESS_RETRIES, free_port
+from emulator import HARNESS_RETRIES
 from modules.configuration import parse_config
 
 AMI = "ami-12c6146b"  # one of moto's images in us-east-1
 
 
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    from emulator.patches import apply_patches
-
-    apply_patches(strict=True)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{server._port}"
-    server.stop()
-
-
 @pytest.fixture
-def aws(emulator: str):
+def aws(emulator: str):  # the in-process emulator: tests/conftest.py
     import boto3
     from botocore.config import Config
 
@@ -265,6 +252,14 @@ def test_one_fault_in_four_is_a_server_error(aws, faults):
         except ClientError as error:
             codes.append((error.response["Error"]["Code"], error.response["ResponseMetadata"]["HTTPStatusCode"]))
     assert codes == [("RequestLimitExceeded", 503)] * 3 + [("InternalError", 500)]
+
+
+def test_the_first_windows_are_shorter_then_one_call_in_1_over_rate():
+    from emulator.faults import window_of
+
+    starts = sorted({window_of(seen, 33)[1:] for seen in range(100)})
+    assert starts == [(0, 4), (4, 8), (12, 16), (28, 33), (61, 33), (94, 33)]
+    assert {window_of(seen, 1) for seen in range(3)} == {(0, 0, 1), (1, 1, 1), (2, 2, 1)}
 
 
 def test_the_place_of_a_fault_in_its_window_follows_the_seed(aws, faults):

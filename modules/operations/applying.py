@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ..configuration.topology import STACK_FILE, Tier, stacks_of
-from . import deploy, plan_review, review_record, terraform
+from . import deploy, locks, plan_review, recovery, review_record, terraform
 from .guard import (
     Allowance,
     PlannedChange,
@@ -47,7 +47,12 @@ def apply(outdir: Path, cluster: str, tiers: Sequence[str] | None = None, *, all
     tier_of, applied = stacks_of(cluster, chosen), []
     for level in deploy.levels(cluster, chosen):
         with ThreadPoolExecutor(max_workers=len(level)) as pool:  # each inits, one at a time (terraform.init)
-            planned = dict(zip(level, pool.map(lambda s: _plan(deploy.stack_dir(outdir, s), env), level)))
+            plans = {stack: pool.submit(_plan, deploy.stack_dir(outdir, stack), env) for stack in level}
+        failed = [(stack, plan.exception()) for stack, plan in plans.items() if plan.exception() is not None]
+        locks.raise_if_locked(failed)  # every tier a killed run left locked, at once
+        if failed:
+            raise failed[0][1]
+        planned = {stack: plan.result() for stack, plan in plans.items()}
         refused = {stack: refusals(tier_of[stack], changes, allow) for stack, changes in planned.items()}
         if any(refused.values()):
             raise Refused(_refusal(refused), applied)
@@ -59,10 +64,13 @@ def apply(outdir: Path, cluster: str, tiers: Sequence[str] | None = None, *, all
         with ThreadPoolExecutor(max_workers=max(1, len(changed))) as pool:
             runs = [pool.submit(_apply_planned, deploy.stack_dir(outdir, stack), tier_of[stack], APPLY_PLAN,
                                 planned[stack], allow, aws, env, log) for stack in changed]
-            errors = [run.exception() for run in runs if run.exception() is not None]
+            errors = [(stack, run.exception()) for stack, run in zip(changed, runs) if run.exception() is not None]
         applied += changed
         if errors:
-            raise errors[0]
+            locks.raise_if_locked(errors)
+            raise errors[0][1]
+        for stack in level:  # import blocks of a recovery (recovery.py) are done once applied
+            recovery.imports_applied(deploy.stack_dir(outdir, stack))
     return applied
 
 
@@ -148,10 +156,11 @@ def apply_reviewed(outdir: Path, cluster: str, review: Path, *, allow: Allowance
         with ThreadPoolExecutor(max_workers=max(1, len(changed))) as pool:  # as `apply` runs a level
             runs = [pool.submit(_apply_reviewed_stack, outdir, record, reviewed, tier_of[reviewed.stack],
                                 changes[reviewed.stack], allow, aws, env, log) for reviewed in changed]
-            errors = [run.exception() for run in runs if run.exception() is not None]
+            errors = [(r.stack, run.exception()) for r, run in zip(changed, runs) if run.exception() is not None]
             applied += [reviewed.stack for reviewed, run in zip(changed, runs) if run.exception() is None]
             if errors:
-                raise errors[0]
+                locks.raise_if_locked(errors)
+                raise errors[0][1]
             for run in runs:
                 moved |= run.result()
     return applied

@@ -74,11 +74,11 @@ def _run_levels(outdir: Path, groups: list[list[str]], command: list[str], verb:
             log(f"==> {stack}: {verb}")
             terraform.init(stack_dir(outdir, stack), env=env)
         with ThreadPoolExecutor(max_workers=len(group)) as pool:
-            runs = [pool.submit(terraform.run, command, stack_dir(outdir, stack), env=env, timeout=1800)
-                    for stack in group]
-            errors = [run.exception() for run in runs if run.exception() is not None]
+            runs = {stack: pool.submit(terraform.run, command, stack_dir(outdir, stack), env=env, timeout=1800)
+                    for stack in group}
+            errors = [(stack, run.exception()) for stack, run in runs.items() if run.exception() is not None]
         if errors:
-            raise errors[0]
+            raise errors[0][1]  # a lock a killed run left: main.py names it (operations/locks.py)
 
 
 def select(order: list[str], cluster_name: str, tiers: Sequence[str] | None) -> list[str]:

@@ -54,8 +54,9 @@ class PlannedChange:
             body, resource = message["change"], message["change"]["resource"]
             if resource.get("resource_type") is None or resource.get("addr", "").startswith("data."):
                 continue
+            # "import": an `import` block (recovery.py) adopting an object as it is: a change to apply.
             action = {"create": "create", "update": "update", "replace": "replace", "delete": "delete",
-                      "remove": "delete"}.get(body["action"])
+                      "remove": "delete", "import": "import"}.get(body["action"])
             if action is not None:
                 changes.append(PlannedChange(resource["addr"], resource["resource_type"], action))
         return changes

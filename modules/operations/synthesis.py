@@ -20,6 +20,7 @@ from ..tiers import STACKS, TierStack
 from ..tiers.inputs import FromConfiguration
 from . import fingerprint
 from .fingerprint import resolve_outdir
+from .recovery import IMPORTS_FILE
 
 # Files Terraform writes into a stack folder; synthesis never touches them.
 TERRAFORM_WORKING_FILES = (".terraform", ".terraform.lock.hcl", "terraform.tfstate",
@@ -27,8 +28,9 @@ TERRAFORM_WORKING_FILES = (".terraform", ".terraform.lock.hcl", "terraform.tfsta
 
 
 def _kept(name: str) -> bool:
-    """Terraform's working files, saved plans, and the user's override files."""
-    return (name in TERRAFORM_WORKING_FILES or name.endswith(".tfplan")
+    """Terraform's working files, saved plans, the user's override files, and the import blocks of
+    an interrupted run's recovery (recovery.py) until an apply has taken them."""
+    return (name in TERRAFORM_WORKING_FILES or name.endswith(".tfplan") or name == IMPORTS_FILE
             or name in ("override.tf", "override.tf.json")
             or name.endswith(("_override.tf", "_override.tf.json")))
 

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
+import socket
 import subprocess
+import time
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -27,6 +30,9 @@ MIRROR_CANDIDATES = (
     Path.home() / ".terraform.d" / "plugins",
 )
 AWS_PROVIDER = "registry.terraform.io/hashicorp/aws"
+# While a terraform the project started runs in a folder, a marker here names its PID: a lock
+# whose holder's marker outlived the process was left by a killed run (operations/locks.py).
+RUN_MARKERS = Path(".terraform") / "ocp-runs"
 
 
 def find_mirror() -> Path | None:
@@ -98,13 +104,35 @@ def run(args: Sequence[str], cwd: Path | str, *, env: dict[str, str] | None = No
     """Run `terraform <args>` in `cwd` with the project's CLI configuration."""
     full_env = terraform_env(env)
     with _init_lock() if args and args[0] == "init" else contextlib.nullcontext():
-        result = subprocess.run(
-            ["terraform", *args], cwd=cwd, env=full_env, text=True,
-            capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL,
-        )
+        process = subprocess.Popen(["terraform", *args], cwd=cwd, env=full_env, text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        marker = _mark_run(Path(cwd), process.pid, args)
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except BaseException:  # the timeout, or an interrupt: as subprocess.run, stop the child
+            process.kill()
+            process.wait()
+            raise
+        finally:
+            if marker is not None:
+                marker.unlink(missing_ok=True)
+        result = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
     if check and result.returncode != 0:
         raise TerraformError(args, cwd, result)
     return result
+
+
+def _mark_run(folder: Path, pid: int, args: Sequence[str]) -> Path | None:
+    """Write the run marker of terraform `pid` in `folder` (RUN_MARKERS); None where it cannot be written."""
+    markers = folder / RUN_MARKERS
+    try:
+        markers.mkdir(parents=True, exist_ok=True)
+        marker = markers / f"{pid}.json"
+        marker.write_text(json.dumps({"pid": pid, "host": socket.gethostname(), "args": list(args),
+                                      "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}))
+        return marker
+    except OSError:
+        return None
 
 
 @contextlib.contextmanager
@@ -122,7 +150,7 @@ def _init_lock() -> Iterator[None]:
 
 class TerraformError(RuntimeError):
     def __init__(self, args: Sequence[str], cwd: Path | str, result: subprocess.CompletedProcess[str]):
-        self.result = result
+        self.result, self.cwd = result, Path(cwd)
         super().__init__(
             f"terraform {' '.join(args)} failed in {cwd} (exit {result.returncode}):\n"
             f"{result.stderr.strip() or result.stdout.strip()}")

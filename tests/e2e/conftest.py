@@ -22,6 +22,7 @@ from e2e.consumer import ConsumerRecord, read_remote_state, run_consumer
 from e2e.brownfield import handed_state, hand_over, observe
 from e2e.credentials import observe_credentials
 from e2e.ingress import exercise_ingress
+from e2e.kill import KillRecord, kill_and_recover
 from e2e.machinesets import check_machinesets
 from e2e.releases import RELEASE_MOVES, plan_release_moves
 from e2e.day2 import Refusals, day2_document, refuse_the_changed_review, run_day2
@@ -53,7 +54,10 @@ CONSUMER: dict[str, ConsumerRecord] = {}
 RELIABILITY: dict[str, ReliabilityRecord] = {}
 REVIEWS: dict[str, ChangedReview] = {}
 REFUSALS: dict[str, Refusals] = {}
+KILLS: dict[str, KillRecord] = {}
 RUN: dict[str, "Future"] = {}  # "jobs": every e2e job, started when collection ends
+# Per job, what its strict emulator injected (throttling, 5xx) and how many a retry got through.
+FAULTS: dict[str, dict[str, dict[str, int]]] = {}
 
 
 def after_external_apply(record: FlowRecord, emulator: Emulator) -> None:
@@ -110,9 +114,10 @@ AFTER_DESTROY = {BROWNFIELD: after_brownfield_destroy, "external": after_externa
 
 
 def reliability_job(config, outdir, changed_outdir, emulator: Emulator) -> ReliabilityRecord:
-    """The failure cases, then the changed plan review of the same cluster, completed, then the
-    applies day 2 refuses (e2e/day2.py)."""
+    """The failure cases, the apply killed half-way and its recovery (e2e/kill.py), then the changed
+    plan review of the same cluster, completed, then the applies day 2 refuses (e2e/day2.py)."""
     record = timed("reliability", run_reliability, config, outdir, emulator)
+    KILLS["record"] = timed("kill", kill_and_recover, config, outdir, emulator)
     REVIEWS["changed"] = timed("changed_review", review_changed, config, outdir, changed_outdir, emulator)
     REFUSALS["record"] = timed("refusals", refuse_the_changed_review, config, changed_outdir, emulator)
     return record
@@ -214,6 +219,8 @@ def start(root: Path) -> Future:
         TIMINGS["total"] = time.monotonic() - started
         TIMINGS["emulators_cpu"] = sum(e.cpu_seconds for e in [*emulators.values(), consumer_emulator,
                                                                 reliability_emulator])
+        FAULTS.update({name: e.faults_at_exit for name, e in
+                       [*emulators.items(), ("consumer", consumer_emulator), ("reliability", reliability_emulator)]})
         for name, record in results.items():
             TIMINGS.update({f"{name}.{step}": seconds for step, seconds in record.timings.items()})
         return results
@@ -231,6 +238,12 @@ def flows() -> dict[str, FlowRecord]:
 
 
 @pytest.fixture(scope="session")
+def injected_faults(flows: dict[str, FlowRecord]) -> dict[str, dict[str, dict[str, int]]]:
+    """Per job (each flow, consumer, reliability), per service: faults injected and survived."""
+    return FAULTS
+
+
+@pytest.fixture(scope="session")
 def consumer(flows: dict[str, FlowRecord]) -> ConsumerRecord:
     """examples/consumer, run beside the flows against its own emulator."""
     return CONSUMER["record"]
@@ -240,6 +253,12 @@ def consumer(flows: dict[str, FlowRecord]) -> ConsumerRecord:
 def reliability(flows: dict[str, FlowRecord]) -> ReliabilityRecord:
     """Interrupted and concurrent applies and a state restore, beside the flows on their own emulator."""
     return RELIABILITY["record"]
+
+
+@pytest.fixture(scope="session")
+def killed(flows: dict[str, FlowRecord]) -> KillRecord:
+    """`main.py apply` killed while the machine tiers created instances, and the recovery (e2e/kill.py)."""
+    return KILLS["record"]
 
 
 @pytest.fixture(scope="session")
@@ -261,6 +280,9 @@ def changed_review(flows: dict[str, FlowRecord]) -> ChangedReview:
 
 
 def pytest_terminal_summary(terminalreporter):  # noqa: D103
+    for job, counts in sorted(FAULTS.items()):
+        terminalreporter.write_line(f"faults injected into the {job} job's emulator (survived/injected): " + ", ".join(
+            f"{service} {c['survived']}/{c['injected']}" for service, c in sorted(counts.items())))
     if TIMINGS:
         terminalreporter.write_line("end-to-end timings (s): " + ", ".join(
             f"{key} {value:.0f}" for key, value in sorted(TIMINGS.items())))

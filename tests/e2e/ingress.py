@@ -55,13 +55,19 @@ def other_records(route53: Any) -> dict[str, Any]:
 
 def exercise_ingress(emulator: Any, config: ClusterConfig, outdir: Path, public_subnets: list[str]) -> IngressRecord:
     record, env, quiet = IngressRecord(), emulator.env, (lambda message: None)
-    elb, route53 = emulator.client("elb"), emulator.client("route53")
+    elb, route53, ec2 = emulator.client("elb"), emulator.client("route53"), emulator.client("ec2")
+    owned = {"Key": f"kubernetes.io/cluster/{config.infra_id}", "Value": "owned"}
+    # The cloud provider gives the router its own group; without one, ELB would make a `default_elb_*`
+    # group that outlives the balancer and keeps the VPC from being deleted.
+    vpc = ec2.describe_subnets(SubnetIds=public_subnets[:1])["Subnets"][0]["VpcId"]
+    group = ec2.create_security_group(GroupName=f"k8s-elb-{ROUTER}", Description="Security group for the router",
+                                      VpcId=vpc, TagSpecifications=[{"ResourceType": "security-group",
+                                                                     "Tags": [owned]}])["GroupId"]
     created = elb.create_load_balancer(
-        LoadBalancerName=ROUTER, Subnets=public_subnets,
+        LoadBalancerName=ROUTER, Subnets=public_subnets, SecurityGroups=[group],
         Listeners=[{"Protocol": "TCP", "LoadBalancerPort": port, "InstancePort": node_port}
                    for port, node_port in ((80, 30080), (443, 30443))],
-        Tags=[{"Key": "kubernetes.io/service-name", "Value": SERVICE},
-              {"Key": f"kubernetes.io/cluster/{config.infra_id}", "Value": "owned"}])
+        Tags=[{"Key": "kubernetes.io/service-name", "Value": SERVICE}, owned])
     record.router_dns = created["DNSName"]
     try:
         record.others_before = other_records(route53)
@@ -76,4 +82,5 @@ def exercise_ingress(emulator: Any, config: ClusterConfig, outdir: Path, public_
                                   for lb in elb.describe_load_balancers()["LoadBalancerDescriptions"])
     finally:
         elb.delete_load_balancer(LoadBalancerName=ROUTER)
+        ec2.delete_security_group(GroupId=group)
     return record

@@ -51,6 +51,7 @@ class ChangedReview:
     replaced: list[str] | None = None  # the addresses `replace` applied
     deleted_rule: str = ""  # the managed rule removed by hand before the review
     unmanaged_rule: str = ""  # the rule added by hand
+    completed: list[str] | None = None  # the stacks the apply that completed the cluster changed
 
 
 def masters_and_targets(emulator: Any, infra_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -98,7 +99,8 @@ def changed_document(document: dict[str, Any], rhcos_ami: str) -> dict[str, Any]
 def review_changed(config: ClusterConfig, outdir: Path, changed_outdir: Path, emulator: Any) -> ChangedReview:
     """Complete the cluster in `outdir`, then review `changed_outdir` against it."""
     name = config.cluster_name
-    applying.apply(outdir, name, NOT_YET_APPLIED, log=lambda message: None, env=emulator.env)
+    # After the killed apply's recovery (e2e/kill.py) nothing is left to apply: this is its third run.
+    completed = applying.apply(outdir, name, NOT_YET_APPLIED, log=lambda message: None, env=emulator.env)
     # The state tier keeps its state in its stack folder, which a re-synthesis in
     # place keeps; the changed synthesis lives in another folder, so bring it along.
     state = Path("stacks") / f"{name}-state" / "terraform.tfstate"
@@ -109,7 +111,7 @@ def review_changed(config: ClusterConfig, outdir: Path, changed_outdir: Path, em
     review = ChangedReview(result, plan_review.exit_status(result),
                            plan_review.exit_status(result, fail_on_attention=True),
                            plan_review.write_report(result, changed_outdir.parent / "review"),
-                           deleted_rule=deleted, unmanaged_rule=added)
+                           deleted_rule=deleted, unmanaged_rule=added, completed=completed)
     before = masters_and_targets(emulator, config.infra_id)
     review.replaced = deploy.replace(changed_outdir, name, Tier.CONTROL_PLANE, "1", log=lambda message: None,
                                      env=emulator.env)
