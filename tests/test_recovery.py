@@ -108,9 +108,23 @@ def test_a_holder_is_gone_when_its_marker_outlived_it_and_alive_while_it_runs(fo
     assert locks.live_holders(folder) == []
 
 
-def test_every_terraform_run_leaves_a_marker_while_it_runs_and_none_after(tmp_path):
-    terraform.run(["version"], tmp_path)
-    assert list((tmp_path / terraform.RUN_MARKERS).glob("*.json")) == []
+def test_a_terraform_run_that_takes_the_lock_is_marked_while_it_runs_and_not_after(tmp_path, monkeypatch):
+    (tmp_path / ".terraform").mkdir()
+    seen = []
+    real = terraform.subprocess.Popen
+
+    class Watching(real):  # sees the markers while terraform runs
+        def communicate(self, *args, **kwargs):
+            seen.append([json.loads(p.read_text()) for p in (tmp_path / terraform.RUN_MARKERS).glob("*.json")])
+            return super().communicate(*args, **kwargs)
+
+    monkeypatch.setattr(terraform.subprocess, "Popen", Watching)
+    terraform.run(["state", "list"], tmp_path, check=False)  # no state: fails, and takes the lock first
+    terraform.run(["version"], tmp_path)  # takes no lock: unmarked
+    assert len(seen) == 2 and seen[1] == []
+    [marker] = seen[0]
+    assert (marker["host"], marker["args"]) == (socket.gethostname(), ["state", "list"]) and marker["pid"] > 0
+    assert list((tmp_path / terraform.RUN_MARKERS).glob("*.json")) == []  # gone once the run ended
 
 
 class FakeAws:

@@ -33,6 +33,7 @@ AWS_PROVIDER = "registry.terraform.io/hashicorp/aws"
 # While a terraform the project started runs in a folder, a marker here names its PID: a lock
 # whose holder's marker outlived the process was left by a killed run (operations/locks.py).
 RUN_MARKERS = Path(".terraform") / "ocp-runs"
+LOCKING = frozenset({"plan", "apply", "destroy", "import", "refresh", "state", "taint", "untaint", "console"})
 
 
 def find_mirror() -> Path | None:
@@ -123,10 +124,13 @@ def run(args: Sequence[str], cwd: Path | str, *, env: dict[str, str] | None = No
 
 
 def _mark_run(folder: Path, pid: int, args: Sequence[str]) -> Path | None:
-    """Write the run marker of terraform `pid` in `folder` (RUN_MARKERS); None where it cannot be written."""
+    """Write the run marker of terraform `pid` in `folder` (RUN_MARKERS) when the command takes the
+    state lock in an initialized folder; None otherwise, or where it cannot be written."""
+    if not args or args[0] not in LOCKING or not (folder / ".terraform").is_dir():
+        return None
     markers = folder / RUN_MARKERS
     try:
-        markers.mkdir(parents=True, exist_ok=True)
+        markers.mkdir(exist_ok=True)
         marker = markers / f"{pid}.json"
         marker.write_text(json.dumps({"pid": pid, "host": socket.gethostname(), "args": list(args),
                                       "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}))
