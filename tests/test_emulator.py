@@ -46,6 +46,14 @@ def network(ec2: Any) -> tuple[str, str]:
     return vpc, subnet
 
 
+def public_network(ec2: Any) -> tuple[str, str, str]:
+    """`network`, with an internet gateway attached."""
+    vpc, subnet = network(ec2)
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    return vpc, subnet, igw
+
+
 def group(ec2: Any, vpc: str, name: str) -> str:
     return ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc)["GroupId"]
 
@@ -58,15 +66,18 @@ def instance(ec2: Any, subnet: str, groups: list[str], **extra: Any) -> str:
 # --------------------------------------------------------------------------- refusals
 
 
-def test_a_group_an_instance_is_in_is_refused_until_the_instance_is_terminated(aws):
+def test_an_instances_group_and_subnet_are_refused_until_the_instance_is_terminated(aws):
     ec2 = aws("ec2")
     vpc, subnet = network(ec2)
     sg = group(ec2, vpc, "nodes")
     machine = instance(ec2, subnet, [sg])
     with refused("DependencyViolation", f"resource {sg} has a dependent object"):
         ec2.delete_security_group(GroupId=sg)
-    ec2.terminate_instances(InstanceIds=[machine])
+    with refused("DependencyViolation", f"The subnet '{subnet}' has dependencies and cannot be deleted."):
+        ec2.delete_subnet(SubnetId=subnet)
+    ec2.terminate_instances(InstanceIds=[machine])  # its interface goes with it, as on AWS
     ec2.delete_security_group(GroupId=sg)
+    ec2.delete_subnet(SubnetId=subnet)
 
 
 def test_a_group_another_groups_rule_names_is_refused_until_the_rule_is_revoked(aws):
@@ -108,21 +119,9 @@ def test_a_load_balancers_group_and_subnet_are_refused_until_the_balancer_is_del
     ec2.delete_subnet(SubnetId=subnet)
 
 
-def test_a_subnet_with_an_instance_is_refused_until_the_instance_is_terminated(aws):
-    ec2 = aws("ec2")
-    vpc, subnet = network(ec2)
-    machine = instance(ec2, subnet, [group(ec2, vpc, "nodes")])
-    with refused("DependencyViolation", f"The subnet '{subnet}' has dependencies and cannot be deleted."):
-        ec2.delete_subnet(SubnetId=subnet)
-    ec2.terminate_instances(InstanceIds=[machine])
-    ec2.delete_subnet(SubnetId=subnet)
-
-
 def test_a_gateway_with_mapped_addresses_then_a_vpc_with_a_gateway_or_a_group_are_refused(aws):
     ec2 = aws("ec2")
-    vpc, subnet = network(ec2)
-    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
-    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    vpc, subnet, igw = public_network(ec2)
     allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
     nat = ec2.create_nat_gateway(SubnetId=subnet, AllocationId=allocation)["NatGateway"]["NatGatewayId"]
     with refused("DependencyViolation", f"Network {vpc} has some mapped public address(es)"):
@@ -144,9 +143,7 @@ def test_a_gateway_with_mapped_addresses_then_a_vpc_with_a_gateway_or_a_group_ar
 
 def test_a_gateway_is_refused_while_a_public_instance_runs(aws):
     ec2 = aws("ec2")
-    vpc, subnet = network(ec2)
-    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
-    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    vpc, subnet, igw = public_network(ec2)
     machine = ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1, NetworkInterfaces=[{
         "DeviceIndex": 0, "SubnetId": subnet, "AssociatePublicIpAddress": True}])["Instances"][0]["InstanceId"]
     with refused("DependencyViolation", "mapped public address(es)"):
