@@ -24,8 +24,8 @@
     python main.py unlock TIER... [--force]
                                        break the state lock a killed run left on each tier, when its
                                        holder is gone from this machine (--force: taken elsewhere), and
-                                       adopt the machines that run created outside the state with
-                                       import blocks (README, "Recovering an interrupted run")
+                                       adopt what that run created outside the state with import
+                                       blocks (README, "Recovering an interrupted run")
     python main.py plan-review [--out DIR] [--target TIER] [--fail-on attention]
                                        plan every tier and write plan-review.md and .json to DIR
                                        (default: the output folder), with the saved plans and

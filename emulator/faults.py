@@ -11,7 +11,7 @@ answered with a fault instead of being run; the SDK's retry of it (the same `amz
 later attempt of the same call got a real answer. Only calls that carry an
 invocation ID are faulted, so that every fault's fate is known.
 
-`GET /_emulator/faults` returns the counts: `{"ec2": {"injected": 12, "survived": 12}, ...}`.
+`GET /_emulator/faults` returns the counts: `{"ec2": {"injected": 12, "survived": 11, "unanswered": 1}, ...}`.
 """
 from __future__ import annotations
 
@@ -25,17 +25,14 @@ from typing import Any
 REPORT_PATH = "/_emulator/faults"
 SERVICE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 
-# Per signing name: the throttling code AWS sends, its HTTP status, and the error body's shape.
+# Per signing name: the throttling code AWS sends and its HTTP status (default: Throttling, 400;
+# ThrottlingException for the JSON protocols). The error body's shape follows the request's protocol.
 THROTTLING = {
-    "ec2": ("RequestLimitExceeded", 503, "ec2"),
-    "iam": ("Throttling", 400, "query"),
-    "sts": ("Throttling", 400, "query"),
-    "elasticloadbalancing": ("Throttling", 400, "query"),
-    "route53": ("PriorRequestNotComplete", 400, "query"),
-    "cloudfront": ("Throttling", 400, "query"),
-    "s3": ("SlowDown", 503, "s3"),
-    "dynamodb": ("com.amazonaws.dynamodb.v20120810#ThrottlingException", 400, "json"),
-    "tagging": ("ThrottledException", 400, "json"),
+    "ec2": ("RequestLimitExceeded", 503),
+    "route53": ("PriorRequestNotComplete", 400),
+    "s3": ("SlowDown", 503),
+    "dynamodb": ("com.amazonaws.dynamodb.v20120810#ThrottlingException", 400),
+    "tagging": ("ThrottledException", 400),
 }
 SERVER_ERROR = {"ec2": "InternalError", "s3": "InternalError", "dynamodb": "InternalServerError"}
 RAMP = (4, 8, 16)  # the first windows' sizes (at most 1/rate), then 1/rate
@@ -95,7 +92,7 @@ class Faults:
             counts = self.counts.setdefault(service, {"injected": 0, "survived": 0})
             counts["injected"] += 1
             server_error = counts["injected"] % 4 == 0  # one fault in four is a 5xx, the rest throttling
-        return render(service, server_error)
+        return render(service, server_error, "HTTP_X_AMZ_TARGET" in environ)
 
     def settle(self, invocation: str | None, status: str) -> None:
         """A real answer to `invocation`: if an earlier attempt of it was faulted, that fault is survived."""
@@ -107,28 +104,32 @@ class Faults:
                 self.counts[service]["survived"] += 1
 
     def report(self) -> bytes:
+        """Per service: injected, survived, and unanswered (faulted calls no retry came for, yet)."""
         with self._lock:
-            return json.dumps(self.counts, sort_keys=True).encode()
+            report = {service: {**counts, "unanswered": sum(1 for s in self.pending.values() if s == service)}
+                      for service, counts in self.counts.items()}
+            return json.dumps(report, sort_keys=True).encode()
 
 
-def render(service: str, server_error: bool) -> Fault:
-    """The error answer AWS gives `service`'s clients: throttling, or a transient 500/503."""
-    code, status, shape = THROTTLING.get(service, ("Throttling", 400, "query"))
+def render(service: str, server_error: bool, json_protocol: bool = False) -> Fault:
+    """The error answer AWS gives `service`'s clients: throttling, or a transient 500. `json_protocol`:
+    the request was AWS JSON (an `X-Amz-Target` header: DynamoDB, KMS, the tagging API)."""
+    code, status = THROTTLING.get(service, ("ThrottlingException" if json_protocol else "Throttling", 400))
     message = "Rate exceeded"
     if server_error:
         code = SERVER_ERROR.get(service, "InternalFailure")
         status, message = 500, "We encountered an internal error. Please try again."
-    if shape == "json":
+    if json_protocol:
         content_type = "application/x-amz-json-1.0" if service == "dynamodb" else "application/x-amz-json-1.1"
         body = json.dumps({"__type": code, "message": message}).encode()
         return Fault(status, [("Content-Type", content_type), ("x-amzn-ErrorType", code)], body)
     request = "0" * 8 + "-fa17-4fa1-7fa1-7" + "0" * 11
-    if shape == "ec2":
+    if service == "ec2":
         text = (f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors>"
                 f"<RequestID>{request}</RequestID></Response>")
-    elif shape == "s3":
+    elif service == "s3":
         text = f"<Error><Code>{code}</Code><Message>{message}</Message><RequestId>{request}</RequestId></Error>"
-    else:
+    else:  # the query and REST-XML protocols: IAM, STS, ELB, Route 53, CloudFront
         text = (f"<ErrorResponse><Error><Type>{'Receiver' if server_error else 'Sender'}</Type><Code>{code}</Code>"
                 f"<Message>{message}</Message></Error><RequestId>{request}</RequestId></ErrorResponse>")
     return Fault(status, [("Content-Type", "text/xml")], text.encode())

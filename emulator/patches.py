@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from emulator.faults import REPORT_PATH, Faults
 
-_applied = False
+_applied = ""  # "strict" or "lenient", once applied
 FAULTS = Faults()  # the running emulator's faults: its rate and seed are set before it serves
 
 
 def apply_patches(*, strict: bool = True) -> None:
+    """Once per process: moto's classes are patched in place, and cannot be unpatched."""
     global _applied
     if _applied:
+        if _applied != ("strict" if strict else "lenient"):
+            raise RuntimeError(f"the emulator's patches are already applied {_applied}")
         return
-    _applied = True
+    _applied = "strict" if strict else "lenient"
     _one_request_at_a_time()
     _policy_conditions()
     _portless_protocols()

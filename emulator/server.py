@@ -13,15 +13,15 @@ import logging
 import os
 import sys
 
-from emulator import patches
+from emulator import DEFAULT_FAULT_RATE, DEFAULT_FAULT_SEED, patches
 
 
 def main(port: int) -> None:
     strict = os.environ.get("OCP_EMULATOR_STRICT", "1") != "0"
     patches.apply_patches(strict=strict)
     if strict:
-        patches.FAULTS.rate = float(os.environ.get("OCP_EMULATOR_FAULT_RATE", "0"))
-        patches.FAULTS.seed = int(os.environ.get("OCP_EMULATOR_FAULT_SEED", "0"))
+        patches.FAULTS.rate = float(os.environ.get("OCP_EMULATOR_FAULT_RATE", DEFAULT_FAULT_RATE))
+        patches.FAULTS.seed = int(os.environ.get("OCP_EMULATOR_FAULT_SEED", DEFAULT_FAULT_SEED))
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
     from moto.server import ThreadedMotoServer
 

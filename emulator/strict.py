@@ -7,9 +7,9 @@ and only while the dependency is there: a terminated instance, a deleted NAT
 gateway or load balancer holds nothing. `tests/test_emulator.py` shows each
 refusal, and the success once the dependency is gone.
 
-What moto already refuses as AWS does is left to moto: a VPC with subnets, an
-internet gateway still attached, a role in an instance profile or with policies,
-an IAM user with policies.
+What moto already refuses as AWS does is left to moto: a VPC with subnets,
+deleting an internet gateway that is still attached, a role in an instance
+profile or with policies, an IAM user with policies.
 """
 from __future__ import annotations
 
@@ -38,7 +38,8 @@ def _live_interfaces(ec2: Any) -> Iterator[Any]:
     interface and a deleted NAT gateway's, which AWS deletes with them."""
     gone = {id(nat._eni) for nat in ec2.nat_gateways.values() if nat.state == "deleted"}
     for eni in list(ec2.enis.values()):
-        if eni.instance is not None and eni.instance.state == "terminated":
+        # A launch's primary interface goes with its instance; one attached later stays, detached.
+        if eni.instance is not None and eni.instance.state == "terminated" and eni.device_index in (0, None):
             continue
         if id(eni) not in gone:
             yield eni

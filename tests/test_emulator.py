@@ -130,26 +130,45 @@ def test_a_gateway_with_mapped_addresses_then_a_vpc_with_a_gateway_or_a_group_ar
         ec2.delete_subnet(SubnetId=subnet)
     ec2.delete_nat_gateway(NatGatewayId=nat)
     ec2.delete_subnet(SubnetId=subnet)
-    sg = group(ec2, vpc, "left-over")
     with refused("DependencyViolation", f"The vpc '{vpc}' has dependencies and cannot be deleted."):
-        ec2.delete_vpc(VpcId=vpc)  # the gateway is attached, and a group is left
+        ec2.delete_vpc(VpcId=vpc)  # the gateway is attached
     ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
     ec2.delete_internet_gateway(InternetGatewayId=igw)
+    sg = group(ec2, vpc, "left-over")
     with refused("DependencyViolation", f"The vpc '{vpc}' has dependencies and cannot be deleted."):
-        ec2.delete_vpc(VpcId=vpc)  # the group
+        ec2.delete_vpc(VpcId=vpc)  # a group is left
     ec2.delete_security_group(GroupId=sg)
     ec2.delete_vpc(VpcId=vpc)
 
 
-def test_a_gateway_is_refused_while_a_public_instance_runs(aws):
-    ec2 = aws("ec2")
+def test_a_gateway_is_refused_while_a_public_instance_or_an_internet_facing_balancer_is_there(aws):
+    ec2, elbv2 = aws("ec2"), aws("elbv2")
     vpc, subnet, igw = public_network(ec2)
     machine = ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1, NetworkInterfaces=[{
         "DeviceIndex": 0, "SubnetId": subnet, "AssociatePublicIpAddress": True}])["Instances"][0]["InstanceId"]
     with refused("DependencyViolation", "mapped public address(es)"):
         ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
     ec2.terminate_instances(InstanceIds=[machine])
-    ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    internal = elbv2.create_load_balancer(Name=f"int-{vpc[-6:]}", Subnets=[subnet], Type="network",
+                                          Scheme="internal")["LoadBalancers"][0]["LoadBalancerArn"]
+    public = elbv2.create_load_balancer(Name=f"ext-{vpc[-6:]}", Subnets=[subnet], Type="network",
+                                        Scheme="internet-facing")["LoadBalancers"][0]["LoadBalancerArn"]
+    with refused("DependencyViolation", "mapped public address(es)"):
+        ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    elbv2.delete_load_balancer(LoadBalancerArn=public)
+    ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)  # an internal balancer maps no public address
+    elbv2.delete_load_balancer(LoadBalancerArn=internal)
+
+
+def test_an_interface_attached_after_launch_outlives_its_instance_and_holds_its_subnet(aws):
+    ec2 = aws("ec2")
+    vpc, subnet = network(ec2)
+    machine = instance(ec2, subnet, [group(ec2, vpc, "nodes")])
+    extra = ec2.create_network_interface(SubnetId=subnet)["NetworkInterface"]["NetworkInterfaceId"]
+    ec2.attach_network_interface(NetworkInterfaceId=extra, InstanceId=machine, DeviceIndex=1)
+    ec2.terminate_instances(InstanceIds=[machine])
+    with refused("DependencyViolation", f"The subnet '{subnet}' has dependencies"):
+        ec2.delete_subnet(SubnetId=subnet)
 
 
 @pytest.mark.parametrize("holds, message, release", [
@@ -197,11 +216,15 @@ def test_a_new_instance_profile_is_unknown_to_ec2_for_the_propagation_delay(aws,
     monkeypatch.setenv("OCP_EMULATOR_PROFILE_DELAY", "1.5")
     ec2, iam = aws("ec2"), aws("iam")
     vpc, subnet = network(ec2)
-    iam.create_instance_profile(InstanceProfileName="worker-profile")
+    arn = iam.create_instance_profile(InstanceProfileName="worker-profile")["InstanceProfile"]["Arn"]
+    workers = [group(ec2, vpc, "w")]
     with refused("InvalidParameterValue", "Invalid IAM Instance Profile name"):
-        instance(ec2, subnet, [group(ec2, vpc, "w")], IamInstanceProfile={"Name": "worker-profile"})
+        instance(ec2, subnet, workers, IamInstanceProfile={"Name": "worker-profile"})
+    with refused("InvalidParameterValue", "Invalid IAM Instance Profile arn"):
+        instance(ec2, subnet, workers, IamInstanceProfile={"Arn": arn})
     time.sleep(1.6)
-    assert instance(ec2, subnet, [group(ec2, vpc, "w2")], IamInstanceProfile={"Name": "worker-profile"})
+    assert instance(ec2, subnet, workers, IamInstanceProfile={"Name": "worker-profile"})
+    assert instance(ec2, subnet, workers, IamInstanceProfile={"Arn": arn})
 
 
 # --------------------------------------------------------------------------- faults
@@ -211,10 +234,14 @@ def test_a_new_instance_profile_is_unknown_to_ec2_for_the_propagation_delay(aws,
 def faults():
     from emulator.patches import FAULTS
 
-    FAULTS.counts.clear()
-    FAULTS.rate = 1.0  # every first attempt
+    def reset(rate: float) -> None:
+        FAULTS.rate, FAULTS.seed = rate, 0
+        for record in (FAULTS.counts, FAULTS._seen, FAULTS._chosen, FAULTS.pending):
+            record.clear()
+
+    reset(1.0)  # every first attempt
     yield FAULTS
-    FAULTS.rate = 0.0
+    reset(0.0)
 
 
 THROTTLED = [("ec2", "RequestLimitExceeded", lambda c: c.describe_vpcs()),
@@ -222,6 +249,7 @@ THROTTLED = [("ec2", "RequestLimitExceeded", lambda c: c.describe_vpcs()),
              ("route53", "PriorRequestNotComplete", lambda c: c.list_hosted_zones()),
              ("s3", "SlowDown", lambda c: c.list_buckets()),
              ("dynamodb", "ThrottlingException", lambda c: c.list_tables()),
+             ("kms", "ThrottlingException", lambda c: c.list_keys()),
              ("elbv2", "Throttling", lambda c: c.describe_load_balancers()),
              ("resourcegroupstaggingapi", "ThrottledException", lambda c: c.get_resources()),
              ("sts", "Throttling", lambda c: c.get_caller_identity())]

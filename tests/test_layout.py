@@ -103,5 +103,5 @@ def test_one_module_makes_the_aws_sdk_clients():
     """cluster_resources.Aws is the one place SDK clients are made, so SDK_RETRIES (throttling, 5xx)
     holds for every AWS call the project makes outside Terraform."""
     makers = {module_name(path) for path in PACKAGE.rglob("*.py")
-              if any(name.split(".")[0] in ("boto3", "botocore.session") for name in imports(path))}
+              if any(name == "boto3" or name.startswith(("boto3.", "botocore.session")) for name in imports(path))}
     assert makers == {"modules.operations.cluster_resources"}

@@ -77,8 +77,10 @@ def test_a_lock_object_reads_as_terraform_writes_it():
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    (tmp_path / terraform.RUN_MARKERS).mkdir(parents=True)
-    return tmp_path
+    """A stack folder, initialized."""
+    stack = tmp_path / "cdktf.out" / "stacks" / "ocp4-compute"
+    (stack / terraform.RUN_MARKERS).mkdir(parents=True)
+    return stack
 
 
 def fake_terraform(tmp_path: Path) -> Path:
@@ -98,10 +100,13 @@ def test_a_holder_is_gone_when_its_marker_outlived_it_and_alive_while_it_runs(fo
     marker.write_text(json.dumps({"pid": dead.pid}))
     assert locks.live_holders(folder) == []
     assert not marker.exists()  # a marker whose run is over is cleared
-    running = subprocess.Popen([fake_terraform(tmp_path)], cwd=folder, start_new_session=True)
+    elsewhere = tmp_path / "changed" / "stacks" / "ocp4-compute"  # the same stack in another output
+    elsewhere.mkdir(parents=True)
+    running = subprocess.Popen([fake_terraform(tmp_path)], cwd=elsewhere, start_new_session=True)
     try:
         time.sleep(0.3)
-        assert locks.live_holders(folder) == [running.pid]  # found by its working directory (/proc)
+        # Found by its working directory (/proc): the same stack's folder in another output holds the same lock.
+        assert locks.live_holders(folder) == [running.pid]
     finally:
         os.killpg(running.pid, signal.SIGKILL)
         running.wait()
@@ -147,25 +152,39 @@ class FakeAws:
         return {"Body": Body()}
 
 
+@pytest.fixture
+def stacks(tmp_path: Path) -> Path:
+    """An output folder holding the example cluster's compute stack (its document is not read)."""
+    folder = tmp_path / "stacks" / "ocp4-compute"
+    folder.mkdir(parents=True)
+    (folder / "cdk.tf.json").write_text("{}")
+    return tmp_path
+
+
 @pytest.mark.parametrize("host, force, broken", [(socket.gethostname(), False, True), ("ci-7", False, False),
                                                  ("ci-7", True, True)])
 def test_unlock_breaks_a_lock_of_this_machine_whose_holder_is_gone_and_one_of_another_only_forced(
-        tmp_path, monkeypatch, host, force, broken):
+        stacks, monkeypatch, host, force, broken):
     config = parse_config(variant())
     ran = []
     monkeypatch.setattr(terraform, "run", lambda args, cwd, **kw: ran.append(list(args)))
     aws = FakeAws({"ID": "a1", "Who": f"me@{host}", "Operation": "OperationTypeApply"})
-    result = locks.unlock(tmp_path, config, Tier.COMPUTE, aws, force=force)
+    result = locks.unlock(stacks, config, Tier.COMPUTE, aws, force=force)
     assert result.broken is broken
     assert (["force-unlock", "-force", "a1"] in ran) is broken
     if not broken:
         assert "--force" in result.reason
 
 
-def test_unlock_of_a_tier_that_is_not_locked_breaks_nothing(tmp_path, monkeypatch):
+def test_unlock_of_a_tier_that_is_not_locked_breaks_nothing(stacks, monkeypatch):
     monkeypatch.setattr(terraform, "run", lambda *a, **kw: pytest.fail("nothing to break"))
-    result = locks.unlock(tmp_path, parse_config(variant()), Tier.COMPUTE, FakeAws(None))
+    result = locks.unlock(stacks, parse_config(variant()), Tier.COMPUTE, FakeAws(None))
     assert (result.lock, result.broken, result.reason) == (None, False, "not locked")
+
+
+def test_unlock_of_a_tier_that_is_not_synthesized_says_so(tmp_path, monkeypatch):
+    result = locks.unlock(tmp_path, parse_config(variant()), Tier.INGRESS, FakeAws(None))
+    assert (result.broken, result.reason) == (False, f"not synthesized in {tmp_path}: nothing to unlock")
 
 
 # --------------------------------------------------------------------------- orphans
@@ -195,6 +214,7 @@ def test_what_a_killed_run_left_is_adopted_at_its_addresses_or_named(emulator, t
                                                               "tags": {"Name": "${each.key}"}}},
         "aws_lb": {"internal": {"name": f"{infra}-int"}},
         "aws_route53_record": {"api": {"name": "api.example.com"}},  # not looked for: written again in place
+        "aws_vpc_security_group_egress_rule": {"optional": {"for_each": "${var.rules}"}},  # known at plan time
         "aws_instance": {"master": {"for_each": {"0": {}, "1": {}, "2": {}},
                                     "tags": {"Name": f"{infra}-master-${{each.key}}"}}}}}
     (tmp_path / "cdk.tf.json").write_text(json.dumps(document))
@@ -209,6 +229,12 @@ def test_what_a_killed_run_left_is_adopted_at_its_addresses_or_named(emulator, t
         "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}],
         TagSpecifications=[{"ResourceType": "security-group-rule", "Tags": [
             {"Key": "Name", "Value": "BootstrapIngressSsh"}]}])["SecurityGroupRules"][0]["SecurityGroupRuleId"]
+    other = ec2.create_security_group(GroupName="other-9zq2w-bootstrap-sg", Description="another cluster's",
+                                      VpcId=vpc)["GroupId"]  # a VPC two clusters share: same rule keys
+    ec2.authorize_security_group_ingress(GroupId=other, IpPermissions=[{
+        "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}],
+        TagSpecifications=[{"ResourceType": "security-group-rule", "Tags": [
+            {"Key": "Name", "Value": "BootstrapIngressSsh"}]}])
     balancer = elbv2.create_load_balancer(Name=f"{infra}-int", Subnets=[subnet], Type="network",
                                           Scheme="internal")["LoadBalancers"][0]["LoadBalancerArn"]
 
@@ -226,7 +252,7 @@ def test_what_a_killed_run_left_is_adopted_at_its_addresses_or_named(emulator, t
     endpoints = {s: emulator for s in ("ec2", "iam", "s3", "sts", "route53", "elb", "elbv2")}
     aws = Aws(parse_config(variant(aws_endpoints=endpoints)),
               {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
-    orphans = recovery.find_orphans(tmp_path, state, [state], vpc, aws)
+    orphans = recovery.find_orphans(tmp_path, state, [state], vpc, infra, aws)
     assert {o.id: o.address for o in orphans} == {
         f"{infra}-bootstrap-role": "aws_iam_role.bootstrap",
         f"{infra}-bootstrap-profile": "aws_iam_instance_profile.bootstrap",
@@ -237,13 +263,28 @@ def test_what_a_killed_run_left_is_adopted_at_its_addresses_or_named(emulator, t
         lost: 'aws_instance.master["1"]',
         twin: None}
     assert f"aws ec2 terminate-instances --instance-ids {twin}" in str(next(o for o in orphans if o.id == twin))
+    assert recovery.computed(document) == ["aws_vpc_security_group_egress_rule.optional"]
     written = recovery.write_imports(tmp_path, orphans)
     assert {"to": 'aws_instance.master["1"]', "id": lost} in json.loads(written.read_text())["import"]
     assert len(json.loads(written.read_text())["import"]) == 7
-    recovery.imports_applied(tmp_path)
+    recovery.drop_imports(tmp_path)
     assert not written.exists()
     assert recovery.write_imports(tmp_path, [o for o in orphans if o.address is None]) is None
     # Once every object is in a state, nothing is an orphan any more.
     adopted = {"resources": [{"mode": "managed", "type": "x", "name": "y", "instances": [
         {"attributes": {"id": o.id}} for o in orphans]}]}
-    assert recovery.find_orphans(tmp_path, state, [state, adopted], vpc, aws) == []
+    assert recovery.find_orphans(tmp_path, state, [state, adopted], vpc, infra, aws) == []
+
+
+def test_destroy_refuses_a_tier_whose_import_blocks_are_not_applied(tmp_path, monkeypatch):
+    from modules.configuration.topology import IMPORTS_FILE
+    from modules.operations import deploy
+
+    monkeypatch.setattr(terraform, "run", lambda *a, **kw: pytest.fail("nothing may be destroyed"))
+    (tmp_path / "manifest.json").write_text(json.dumps({"stacks": {"ocp4-compute": {}, "ocp4-network": {}}}))
+    folder = tmp_path / "stacks" / "ocp4-compute"
+    folder.mkdir(parents=True)
+    recovery.write_imports(folder, [recovery.Orphan("aws_instance", "i-0a1", "ocp4-worker-1",
+                                                    'aws_instance.worker["1"]')])
+    with pytest.raises(deploy.DeployError, match=f"ocp4-compute hold import blocks .*{IMPORTS_FILE}"):
+        deploy.destroy(tmp_path, "ocp4", ["compute"])

@@ -58,6 +58,8 @@ CLEANED_TIERS = (Tier.CLUSTER_INFRA, Tier.SECURITY, Tier.NETWORK)
 
 # Where a synthesized stack's Terraform JSON is, inside its folder `stacks/<stack name>/`.
 STACK_FILE = "cdk.tf.json"
+# Beside it, the `import` blocks `main.py unlock` writes for what a killed run left (operations/recovery.py).
+IMPORTS_FILE = "ocp-recovered-imports.tf.json"
 # Key, inside a resource's `//` comment block of the synthesized JSON, of the checkov
 # findings the construct accepts: {check ID: reason}. Terraform ignores `//` keys.
 WAIVERS_KEY = "checkov_waivers"

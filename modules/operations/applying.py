@@ -70,7 +70,7 @@ def apply(outdir: Path, cluster: str, tiers: Sequence[str] | None = None, *, all
             locks.raise_if_locked(errors)
             raise errors[0][1]
         for stack in level:  # import blocks of a recovery (recovery.py) are done once applied
-            recovery.imports_applied(deploy.stack_dir(outdir, stack))
+            recovery.drop_imports(deploy.stack_dir(outdir, stack))
     return applied
 
 
@@ -161,8 +161,9 @@ def apply_reviewed(outdir: Path, cluster: str, review: Path, *, allow: Allowance
             if errors:
                 locks.raise_if_locked(errors)
                 raise errors[0][1]
-            for run in runs:
+            for reviewed, run in zip(changed, runs):
                 moved |= run.result()
+                recovery.drop_imports(deploy.stack_dir(outdir, reviewed.stack))
     return applied
 
 

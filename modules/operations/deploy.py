@@ -18,6 +18,7 @@ from typing import Callable, Sequence
 from ..configuration.topology import (
     CLEANED_TIERS,
     DEPENDENCIES,
+    IMPORTS_FILE,
     MACHINE_POOLS,
     Tier,
     UnknownTier,
@@ -109,6 +110,11 @@ def destroy(outdir: Path, cluster_name: str, tiers: Sequence[str], *,
     if not tiers:
         raise DeployError("name the tiers to destroy, e.g. `destroy bootstrap`; the state tier is protected")
     chosen = select(stack_order(outdir, cluster_name), cluster_name, tiers)
+    pending = [stack for stack in chosen if (stack_dir(outdir, stack) / IMPORTS_FILE).is_file()]
+    if pending:  # adopted by `main.py unlock`, in no state yet: the destroy would leave them running
+        raise DeployError(f"{', '.join(pending)} hold import blocks for what a killed run left "
+                          f"({IMPORTS_FILE}): apply them first (`main.py apply`), so that destroy removes "
+                          "those objects too, or delete the file to leave them to you")
     command = ["destroy", "-input=false", "-no-color", "-auto-approve"]
     cleaned = {stack_name(cluster_name, tier) for tier in CLEANED_TIERS}
     for group in reversed(levels(cluster_name, chosen)):

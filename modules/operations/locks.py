@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ..configuration.cluster import ClusterConfig
-from ..configuration.topology import Tier, stack_name
+from ..configuration.topology import STACK_FILE, Tier, stack_name
 from . import recovery
 from .deploy import DeployError, stack_dir
 from .terraform import RUN_MARKERS, TerraformError
@@ -91,14 +91,16 @@ class StateLocked(DeployError):
         self.locked = locked
         lines = [f"  {stack}: {lock.describe()}" for stack, lock in locked.items()]
         tiers = " ".join(sorted({_tier_of(stack) for stack in locked}))
-        first = next(iter(locked.values()))
+        by_hand = (f"`terraform force-unlock -force {next(iter(locked.values())).id}`" if len(locked) == 1
+                   else "`terraform force-unlock -force ID` with its lock's ID")
         super().__init__(
             "the state is locked, by a run that is still going or one that was killed before it could "
             "release the lock:\n" + "\n".join(lines) + "\n"
             f"If no terraform runs on these tiers any more: `python main.py unlock {tiers}` breaks each lock "
             "whose holder is gone from this machine (add --force for a lock taken on another machine, once "
-            "you know its run is over), and adopts what the killed run created; or, in the stack folder, "
-            f"`terraform force-unlock -force {first.id}`. Then apply again.")
+            "you know its run is over), and adopts what the killed run created. By hand, in the stack "
+            f"folder: {by_hand}, which only breaks the lock (run `main.py unlock` after it all the same). "
+            "Then apply again.")
 
 
 def _tier_of(stack: str) -> str:
@@ -129,39 +131,57 @@ def raise_if_locked(errors: Iterable[tuple[str, BaseException]]) -> None:
 
 
 def live_holders(folder: Path) -> list[int]:
-    """PIDs of terraform processes running in `folder`: the project's run markers whose process is
-    alive, and (on Linux) any terraform whose working directory it is."""
+    """PIDs of terraform processes that may hold the lock of the stack in `folder`: the project's run
+    markers whose process is alive, and (on Linux) any terraform working in a folder of that stack's
+    name, in this output or any other (a second synthesis, another checkout), as the state key is
+    the stack's, not the folder's."""
     alive: set[int] = set()
     for marker in (folder / RUN_MARKERS).glob("*.json"):
         try:
             pid = int(json.loads(marker.read_text())["pid"])
         except (OSError, ValueError, KeyError, TypeError):
             continue
-        if _is_terraform(pid):
+        if _may_be_terraform(pid):
             alive.add(pid)
         else:
             marker.unlink(missing_ok=True)  # its run is over
     proc = Path("/proc")
     if proc.is_dir():
         for entry in proc.iterdir():
-            if entry.name.isdigit() and _is_terraform(int(entry.name)):
+            if entry.name.isdigit() and _may_be_terraform(int(entry.name)):
                 try:
-                    if Path(os.readlink(entry / "cwd")).resolve() == folder.resolve():
-                        alive.add(int(entry.name))
+                    cwd = Path(os.readlink(entry / "cwd"))
                 except OSError:
                     continue
+                if cwd.name == folder.name and cwd.parent.name == folder.parent.name:  # .../stacks/<stack>
+                    alive.add(int(entry.name))
     return sorted(alive)
 
 
-def _is_terraform(pid: int) -> bool:
+def _may_be_terraform(pid: int) -> bool:
+    """Whether `pid` runs and may be terraform (without /proc, or for another user's process: assumed)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True  # another user's process: alive
-    comm = Path(f"/proc/{pid}/comm")
-    return not comm.exists() or comm.read_text().strip().startswith("terraform")
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip().startswith("terraform")
+    except FileNotFoundError:
+        return not Path("/proc").is_dir() or _alive(pid)  # no /proc here, or it ended meanwhile
+    except OSError:
+        return True
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
 
 
 def read_lock(config: ClusterConfig, tier: Tier, aws: Any) -> Lock | None:
@@ -178,7 +198,7 @@ def read_lock(config: ClusterConfig, tier: Tier, aws: Any) -> Lock | None:
 
 
 @dataclass
-class Unlocked:
+class UnlockResult:
     stack: str
     lock: Lock | None  # None: there was no lock
     broken: bool
@@ -186,28 +206,30 @@ class Unlocked:
 
 
 def unlock(outdir: Path, config: ClusterConfig, tier: Tier, aws: Any, *, force: bool = False,
-           env: dict[str, str] | None = None) -> Unlocked:
+           env: dict[str, str] | None = None) -> UnlockResult:
     """Break `tier`'s lock when its holder is gone (or `force`); refuse (`broken` False) otherwise."""
     from . import terraform
 
     stack = stack_name(config.cluster_name, tier)
+    if not (stack_dir(outdir, stack) / STACK_FILE).is_file():
+        return UnlockResult(stack, None, False, f"not synthesized in {outdir}: nothing to unlock")
     if tier is Tier.STATE:
-        return Unlocked(stack, None, False, "the state tier's state is a local file, whose lock the system "
+        return UnlockResult(stack, None, False, "the state tier's state is a local file, whose lock the system "
                         "releases when its holder dies: there is nothing to break")
     folder = stack_dir(outdir, stack)
     lock = read_lock(config, tier, aws)
     if lock is None:
-        return Unlocked(stack, None, False, "not locked")
+        return UnlockResult(stack, None, False, "not locked")
     running = live_holders(folder)
     if running:
-        return Unlocked(stack, lock, False, f"terraform still runs in {folder} (PID {', '.join(map(str, running))}): "
+        return UnlockResult(stack, lock, False, f"terraform still runs in {folder} (PID {', '.join(map(str, running))}): "
                         "let it finish, or stop it")
     if lock.host != socket.gethostname() and not force:
-        return Unlocked(stack, lock, False, f"taken on {lock.host or 'an unknown machine'}, not here: whether that "
+        return UnlockResult(stack, lock, False, f"taken on {lock.host or 'an unknown machine'}, not here: whether that "
                         "run is over cannot be seen from here; once you know it is, add --force")
     terraform.init(folder, env=env)
     terraform.run(["force-unlock", "-force", lock.id], folder, env=env)
-    return Unlocked(stack, lock, True, "broken" + (" (--force)" if lock.host != socket.gethostname() else ""))
+    return UnlockResult(stack, lock, True, "broken" + (" (--force)" if lock.host != socket.gethostname() else ""))
 
 
 def unlock_tiers(outdir: Path, config: ClusterConfig, tiers: list[Tier], *, force: bool = False,
@@ -223,13 +245,18 @@ def unlock_tiers(outdir: Path, config: ClusterConfig, tiers: list[Tier], *, forc
     for tier, result in zip(tiers, results):
         what = result.lock.describe() if result.lock is not None else "no lock"
         log(f"{result.stack}: {what}: {result.reason}")
-        if result.lock is not None and not result.broken:
-            continue  # its run may still be creating machines
         folder = stack_dir(outdir, result.stack)
-        orphans = recovery.find_orphans(folder, states.get(tier), list(states.values()), vpc, removal.aws)
+        if (result.lock is not None and not result.broken) or not (folder / STACK_FILE).is_file():
+            continue  # its run may still be creating things; or there is no such stack here
+        document = json.loads((folder / STACK_FILE).read_text())
+        orphans = recovery.find_orphans(folder, states.get(tier), list(states.values()), vpc, config.infra_id,
+                                        removal.aws)
         written = recovery.write_imports(folder, orphans)
         for orphan in orphans:
             log(f"  {orphan}")
         if written is not None:
             log(f"  the next `python main.py apply` imports them ({written}), then creates what is still missing")
+        for address in recovery.computed(document):
+            log(f"  not looked for: {address} (its instances are known at plan time only); if the next apply "
+                "fails on a duplicate of one, `terraform import` it (README, \"Recovering an interrupted run\")")
     return all(r.broken or r.lock is None for r in results)

@@ -14,7 +14,8 @@ folder, which the next apply plans and applies like any change (and which goes
 once applied). Any other (a machine's twin, a machine whose key the configuration
 dropped) is named with the command that removes it. Types outside FINDERS are not
 looked for (records and listeners are written again in place, and a second target
-registration is a no-op); the README says how to import one by hand.
+registration is a no-op), nor are resources whose instances are known at plan time
+only (`computed`: `unlock` names them); the README says how to import one by hand.
 """
 from __future__ import annotations
 
@@ -24,10 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from ..configuration.topology import STACK_FILE
-from .cluster_resources import LIVE_INSTANCE_STATES, managed_ids, pages
+from ..configuration.topology import IMPORTS_FILE, STACK_FILE
+from .cluster_resources import managed_ids, pages
 
-IMPORTS_FILE = "ocp-recovered-imports.tf.json"
+ADOPTABLE_STATES = ["pending", "running", "stopped"]  # not a machine on its way out
 REFERENCE = re.compile(r"^\$\{(aws_[a-z0-9_]+)\.(\w+)\.(?:id|name)\}$")
 
 
@@ -55,11 +56,18 @@ def declared(stack: dict[str, Any]) -> Iterator[Declared]:
     for kind, blocks in stack.get("resource", {}).items():
         for name, block in blocks.items():
             rows = block.get("for_each")
-            if rows is None:
+            if rows is None and "count" not in block:
                 yield Declared(kind, f"{kind}.{name}", block)
             elif isinstance(rows, dict):
                 for key, row in rows.items():
                     yield Declared(kind, f'{kind}.{name}["{key}"]', _fill(block, key, row))
+
+
+def computed(stack: dict[str, Any]) -> list[str]:
+    """The resources of FINDERS' types whose instances depend on values known at plan time only (a
+    computed `for_each` or a `count`): `declared` cannot list them, and recovery does not look for them."""
+    return [f"{kind}.{name}" for kind, blocks in stack.get("resource", {}).items() if kind in FINDERS
+            for name, block in blocks.items() if "count" in block or isinstance(block.get("for_each"), str)]
 
 
 def _fill(value: Any, key: str, row: Any) -> Any:
@@ -134,12 +142,14 @@ def _group(aws: Any, item: Declared, names: dict[str, str], vpc: str) -> list[st
 
 
 def _rule(aws: Any, item: Declared, names: dict[str, str], vpc: str) -> list[str]:
-    """A rule by its Name tag (the tiers name each rule by its key), on a group of the VPC."""
+    """A rule by its Name tag (the tiers name each rule by its key), on one of the cluster's own groups
+    (named `<infra_id>-...`): in a VPC two clusters share, the other cluster's rules carry the same keys."""
     ec2, name, egress = aws("ec2"), item.tag_name, item.type.endswith("egress_rule")
     if not name:
         return []
     groups = {g["GroupId"] for g in pages(ec2, "describe_security_groups", "SecurityGroups",
-                                          Filters=[{"Name": "vpc-id", "Values": [vpc]}])}
+                                          Filters=[{"Name": "vpc-id", "Values": [vpc]}])
+              if g["GroupName"].startswith(f"{names['infra_id']}-")}
     rules = pages(ec2, "describe_security_group_rules", "SecurityGroupRules", Filters=[
         {"Name": "tag:Name", "Values": [name]}])
     return [r["SecurityGroupRuleId"] for r in rules if r["GroupId"] in groups and bool(r.get("IsEgress")) == egress]
@@ -164,7 +174,7 @@ def _machine(aws: Any, item: Declared, names: dict[str, str], vpc: str) -> list[
         return []
     found = [i for r in pages(aws("ec2"), "describe_instances", "Reservations", Filters=[
         {"Name": "vpc-id", "Values": [vpc]}, {"Name": "tag:Name", "Values": [name]},
-        {"Name": "instance-state-name", "Values": LIVE_INSTANCE_STATES}]) for i in r["Instances"]]
+        {"Name": "instance-state-name", "Values": ADOPTABLE_STATES}]) for i in r["Instances"]]
     return [i["InstanceId"] for i in sorted(found, key=lambda i: (str(i.get("LaunchTime", "")), i["InstanceId"]))]
 
 
@@ -183,7 +193,7 @@ FINDERS: dict[str, Callable[[Any, Declared, dict[str, str], str], list[str]]] = 
 
 
 def find_orphans(folder: Path, state: dict[str, Any] | None, states: list[dict[str, Any]], vpc_id: str | None,
-                 aws: Any) -> list[Orphan]:
+                 infra_id: str, aws: Any) -> list[Orphan]:
     """What the tier in `folder` declares and AWS holds, but neither its `state` nor any of `states` does."""
     if vpc_id is None:
         return []
@@ -192,7 +202,7 @@ def find_orphans(folder: Path, state: dict[str, Any] | None, states: list[dict[s
     held = {_address(resource, instance) for resource in (state or {}).get("resources", [])
             if resource.get("mode") != "data" for instance in resource.get("instances", [])}
     managed = managed_ids([*states, state or {}])
-    names = {item.address: item.literal("name") or "" for item in items}
+    names = {item.address: item.literal("name") or "" for item in items} | {"infra_id": infra_id}
     orphans = []
     for item in items:
         finder = FINDERS.get(item.type)
@@ -226,6 +236,6 @@ def write_imports(folder: Path, orphans: list[Orphan]) -> Path | None:
     return path
 
 
-def imports_applied(folder: Path) -> None:
+def drop_imports(folder: Path) -> None:
     """The apply that held IMPORTS_FILE succeeded: its blocks are done (Terraform would keep them as no-ops)."""
     (folder / IMPORTS_FILE).unlink(missing_ok=True)

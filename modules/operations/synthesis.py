@@ -14,13 +14,12 @@ import tempfile
 from pathlib import Path
 
 from ..configuration.cluster import ClusterConfig
-from ..configuration.topology import DEPENDENCIES, Tier
+from ..configuration.topology import DEPENDENCIES, IMPORTS_FILE, Tier
 from ..constructs.cdk import App, Construct
 from ..tiers import STACKS, TierStack
 from ..tiers.inputs import FromConfiguration
 from . import fingerprint
 from .fingerprint import resolve_outdir
-from .recovery import IMPORTS_FILE
 
 # Files Terraform writes into a stack folder; synthesis never touches them.
 TERRAFORM_WORKING_FILES = (".terraform", ".terraform.lock.hcl", "terraform.tfstate",

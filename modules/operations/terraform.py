@@ -14,6 +14,7 @@ import contextlib
 import fcntl
 import json
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -109,11 +110,16 @@ def run(args: Sequence[str], cwd: Path | str, *, env: dict[str, str] | None = No
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
         marker = _mark_run(Path(cwd), process.pid, args)
         try:
-            stdout, stderr = process.communicate(timeout=timeout)
-        except BaseException:  # the timeout, or an interrupt: as subprocess.run, stop the child
-            process.kill()
-            process.wait()
-            raise
+            try:
+                stdout, stderr = process.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                stdout, stderr = _stop(process, interrupted=False)
+                result = subprocess.CompletedProcess(process.args, process.returncode, stdout,
+                                                     f"{stderr}\n(stopped after {timeout:.0f} s)")
+                raise TerraformError(args, cwd, result) from None
+            except BaseException:  # Ctrl-C: the terminal interrupted terraform too
+                _stop(process, interrupted=True)
+                raise
         finally:
             if marker is not None:
                 marker.unlink(missing_ok=True)
@@ -121,6 +127,29 @@ def run(args: Sequence[str], cwd: Path | str, *, env: dict[str, str] | None = No
     if check and result.returncode != 0:
         raise TerraformError(args, cwd, result)
     return result
+
+
+# How long terraform gets to stop on its own after an interrupt: it cancels what is in flight and
+# writes the state. Killing it at once would leave the lock taken and new objects in no state.
+STOP_GRACE_SECONDS = 120
+
+
+def _stop(process: subprocess.Popen[str], *, interrupted: bool) -> tuple[str, str]:
+    """Stop terraform as Ctrl-C does (one SIGINT: a second one makes it exit at once, state unwritten),
+    and kill it only if it has not stopped after STOP_GRACE_SECONDS. Returns what it wrote."""
+    if not interrupted:
+        process.send_signal(signal.SIGINT)
+    try:
+        return process.communicate(timeout=STOP_GRACE_SECONDS)
+    except subprocess.TimeoutExpired:
+        if interrupted:  # the interrupt was not terraform's (not from a terminal): give it one now
+            process.send_signal(signal.SIGINT)
+            try:
+                return process.communicate(timeout=STOP_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                pass
+        process.kill()
+        return process.communicate()
 
 
 def _mark_run(folder: Path, pid: int, args: Sequence[str]) -> Path | None:
