@@ -174,7 +174,8 @@ def test_an_interface_attached_after_launch_outlives_its_instance_and_holds_its_
 @pytest.mark.parametrize("holds, message, release", [
     ("access key", "must delete access keys first",
      lambda iam, user, key: iam.delete_access_key(UserName=user, AccessKeyId=key)),
-    ("login profile", "must delete login profile first", lambda iam, user, key: iam.delete_login_profile(UserName=user)),
+    ("login profile", "must delete login profile first",
+     lambda iam, user, key: iam.delete_login_profile(UserName=user)),
     ("group", "must remove users from group first",
      lambda iam, user, key: iam.remove_user_from_group(UserName=user, GroupName=f"{user}-group")),
     ("inline policy", "must delete policies first",  # moto's own refusal, which the harness relies on

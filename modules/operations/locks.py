@@ -27,9 +27,8 @@ from typing import Any, Callable, Iterable
 
 from ..configuration.cluster import ClusterConfig
 from ..configuration.topology import STACK_FILE, Tier, stack_name
-from . import recovery
+from . import recovery, terraform
 from .deploy import DeployError, stack_dir
-from .terraform import RUN_MARKERS, TerraformError
 
 LOCK_INFO = re.compile(r"Lock Info:\s*\n(?P<body>(?:[│\s]*\w+:.*\n?)+)")
 FIELD = re.compile(r"^[│\s]*(\w+):[ \t]*(.*?)\s*$", re.MULTILINE)
@@ -109,7 +108,7 @@ def _tier_of(stack: str) -> str:
 
 def locked_by(error: BaseException) -> Lock | None:
     """The lock a failed terraform command met, if that is why it failed."""
-    if isinstance(error, TerraformError) and "Error acquiring the state lock" in str(error):
+    if isinstance(error, terraform.TerraformError) and "Error acquiring the state lock" in str(error):
         return Lock.from_error(str(error))
     return None
 
@@ -136,7 +135,7 @@ def live_holders(folder: Path) -> list[int]:
     name, in this output or any other (a second synthesis, another checkout), as the state key is
     the stack's, not the folder's."""
     alive: set[int] = set()
-    for marker in (folder / RUN_MARKERS).glob("*.json"):
+    for marker in (folder / terraform.RUN_MARKERS).glob("*.json"):
         try:
             pid = int(json.loads(marker.read_text())["pid"])
         except (OSError, ValueError, KeyError, TypeError):
@@ -160,12 +159,8 @@ def live_holders(folder: Path) -> list[int]:
 
 def _may_be_terraform(pid: int) -> bool:
     """Whether `pid` runs and may be terraform (without /proc, or for another user's process: assumed)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    if not _alive(pid):
         return False
-    except PermissionError:
-        return True  # another user's process: alive
     try:
         return Path(f"/proc/{pid}/comm").read_text().strip().startswith("terraform")
     except FileNotFoundError:
@@ -181,7 +176,7 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        return True  # another user's process
 
 
 def read_lock(config: ClusterConfig, tier: Tier, aws: Any) -> Lock | None:
@@ -208,25 +203,23 @@ class UnlockResult:
 def unlock(outdir: Path, config: ClusterConfig, tier: Tier, aws: Any, *, force: bool = False,
            env: dict[str, str] | None = None) -> UnlockResult:
     """Break `tier`'s lock when its holder is gone (or `force`); refuse (`broken` False) otherwise."""
-    from . import terraform
-
     stack = stack_name(config.cluster_name, tier)
     if not (stack_dir(outdir, stack) / STACK_FILE).is_file():
         return UnlockResult(stack, None, False, f"not synthesized in {outdir}: nothing to unlock")
     if tier is Tier.STATE:
-        return UnlockResult(stack, None, False, "the state tier's state is a local file, whose lock the system "
-                        "releases when its holder dies: there is nothing to break")
+        return UnlockResult(stack, None, False, "the state tier's state is a local file, whose lock the "
+                            "system releases when its holder dies: there is nothing to break")
     folder = stack_dir(outdir, stack)
     lock = read_lock(config, tier, aws)
     if lock is None:
         return UnlockResult(stack, None, False, "not locked")
     running = live_holders(folder)
     if running:
-        return UnlockResult(stack, lock, False, f"terraform still runs in {folder} (PID {', '.join(map(str, running))}): "
-                        "let it finish, or stop it")
+        return UnlockResult(stack, lock, False, f"terraform still runs on this stack (PID "
+                            f"{', '.join(map(str, running))}): let it finish, or stop it")
     if lock.host != socket.gethostname() and not force:
-        return UnlockResult(stack, lock, False, f"taken on {lock.host or 'an unknown machine'}, not here: whether that "
-                        "run is over cannot be seen from here; once you know it is, add --force")
+        return UnlockResult(stack, lock, False, f"taken on {lock.host or 'an unknown machine'}, not here: "
+                            "whether that run is over cannot be seen from here; once you know it is, add --force")
     terraform.init(folder, env=env)
     terraform.run(["force-unlock", "-force", lock.id], folder, env=env)
     return UnlockResult(stack, lock, True, "broken" + (" (--force)" if lock.host != socket.gethostname() else ""))
@@ -234,8 +227,8 @@ def unlock(outdir: Path, config: ClusterConfig, tier: Tier, aws: Any, *, force: 
 
 def unlock_tiers(outdir: Path, config: ClusterConfig, tiers: list[Tier], *, force: bool = False,
                  env: dict[str, str] | None = None, log: Callable[[str], None] = print) -> bool:
-    """`main.py unlock`: break each tier's lock whose holder is gone, then adopt (or name) the machines
-    the killed run left outside the state (recovery.py). False when a lock was left in place."""
+    """`main.py unlock`: break each tier's lock whose holder is gone, then adopt (or name) what the
+    killed run left outside the state (recovery.py). False when a lock was left in place."""
     from .teardown import ClusterRemoval
 
     removal = ClusterRemoval(config, outdir, env)
