@@ -77,9 +77,17 @@ def test_a_lock_object_reads_as_terraform_writes_it():
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    """A stack folder, initialized."""
-    stack = tmp_path / "cdktf.out" / "stacks" / "ocp4-compute"
+    """A stack folder, initialized (its name is the test's own: terraform of other tests runs meanwhile)."""
+    stack = stack_folder(tmp_path / "cdktf.out", "s3://test-holder/compute")
     (stack / terraform.RUN_MARKERS).mkdir(parents=True)
+    return stack
+
+
+def stack_folder(outdir: Path, state: str) -> Path:
+    stack = outdir / "stacks" / "holder-2k9x-compute"
+    stack.mkdir(parents=True)
+    bucket, key = state.removeprefix("s3://").split("/", 1)
+    (stack / "cdk.tf.json").write_text(json.dumps({"terraform": {"backend": {"s3": {"bucket": bucket, "key": key}}}}))
     return stack
 
 
@@ -100,16 +108,18 @@ def test_a_holder_is_gone_when_its_marker_outlived_it_and_alive_while_it_runs(fo
     marker.write_text(json.dumps({"pid": dead.pid}))
     assert locks.live_holders(folder) == []
     assert not marker.exists()  # a marker whose run is over is cleared
-    elsewhere = tmp_path / "changed" / "stacks" / "ocp4-compute"  # the same stack in another output
-    elsewhere.mkdir(parents=True)
-    running = subprocess.Popen([fake_terraform(tmp_path)], cwd=elsewhere, start_new_session=True)
+    script = fake_terraform(tmp_path)
+    elsewhere = stack_folder(tmp_path / "changed", "s3://test-holder/compute")  # another output, the same state
+    unrelated = stack_folder(tmp_path / "other-account", "s3://other-bucket/compute")  # the same name only
+    running = [subprocess.Popen([script], cwd=cwd, start_new_session=True) for cwd in (elsewhere, unrelated)]
     try:
         time.sleep(0.3)
-        # Found by its working directory (/proc): the same stack's folder in another output holds the same lock.
-        assert locks.live_holders(folder) == [running.pid]
+        # Found by its working directory (/proc): the same stack elsewhere holds the same lock; the other does not.
+        assert locks.live_holders(folder) == [running[0].pid]
     finally:
-        os.killpg(running.pid, signal.SIGKILL)
-        running.wait()
+        for process in running:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
     assert locks.live_holders(folder) == []
 
 

@@ -132,8 +132,8 @@ def raise_if_locked(errors: Iterable[tuple[str, BaseException]]) -> None:
 def live_holders(folder: Path) -> list[int]:
     """PIDs of terraform processes that may hold the lock of the stack in `folder`: the project's run
     markers whose process is alive, and (on Linux) any terraform working in a folder of that stack's
-    name, in this output or any other (a second synthesis, another checkout), as the state key is
-    the stack's, not the folder's."""
+    name whose backend is the same (a second synthesis, another checkout: the lock is the state's,
+    not the folder's)."""
     alive: set[int] = set()
     for marker in (folder / terraform.RUN_MARKERS).glob("*.json"):
         try:
@@ -152,9 +152,18 @@ def live_holders(folder: Path) -> list[int]:
                     cwd = Path(os.readlink(entry / "cwd"))
                 except OSError:
                     continue
-                if cwd.name == folder.name and cwd.parent.name == folder.parent.name:  # .../stacks/<stack>
+                if cwd.name == folder.name and (cwd == folder or _backend(cwd) in (None, _backend(folder))):
                     alive.add(int(entry.name))
     return sorted(alive)
+
+
+def _backend(folder: Path) -> str | None:
+    """Where the stack in `folder` keeps its state (its backend block: bucket, key, endpoints): two
+    folders with the same one share a lock. None when it cannot be read (assumed to share it)."""
+    try:
+        return json.dumps(json.loads((folder / STACK_FILE).read_text())["terraform"]["backend"], sort_keys=True)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _may_be_terraform(pid: int) -> bool:
