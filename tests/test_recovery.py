@@ -225,7 +225,13 @@ def test_what_a_killed_run_left_is_adopted_at_its_addresses_or_named(emulator, t
                                                               "tags": {"Name": "${each.key}"}}},
         "aws_lb": {"internal": {"name": f"{infra}-int"}},
         "aws_route53_record": {"api": {"name": "api.example.com"}},  # not looked for: written again in place
-        "aws_vpc_security_group_egress_rule": {"optional": {"for_each": "${var.rules}"}},  # known at plan time
+        "aws_vpc_security_group_egress_rule": {
+            "optional": {"for_each": "${var.rules}"},  # known at plan time: not looked for
+            # AWS's allow-all egress rule of a new group, which a kill can leave before Terraform revokes it:
+            # untagged, found by what it allows on the adopted group.
+            "bootstrap": {"for_each": {"BootstrapEgressAll": {
+                "ip_protocol": "-1", "cidr_ipv4": "0.0.0.0/0",
+                "security_group_id": "${aws_security_group.bootstrap.id}"}}, "tags": {"Name": "${each.key}"}}},
         "aws_instance": {"master": {"for_each": {"0": {}, "1": {}, "2": {}},
                                     "tags": {"Name": f"{infra}-master-${{each.key}}"}}}}}
     (tmp_path / "cdk.tf.json").write_text(json.dumps(document))
@@ -236,6 +242,8 @@ def test_what_a_killed_run_left_is_adopted_at_its_addresses_or_named(emulator, t
                         PolicyDocument='{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
                                        '"Action": "s3:GetObject", "Resource": "*"}]}')
     group = ec2.create_security_group(GroupName=f"{infra}-bootstrap-sg", Description="b", VpcId=vpc)["GroupId"]
+    [default_egress] = [r["SecurityGroupRuleId"] for r in ec2.describe_security_group_rules(Filters=[
+        {"Name": "group-id", "Values": [group]}])["SecurityGroupRules"] if r["IsEgress"]]
     rule = ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[{
         "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}],
         TagSpecifications=[{"ResourceType": "security-group-rule", "Tags": [
@@ -270,6 +278,7 @@ def test_what_a_killed_run_left_is_adopted_at_its_addresses_or_named(emulator, t
         f"{infra}-bootstrap-role:{infra}-bootstrap-policy": "aws_iam_role_policy.bootstrap",
         group: "aws_security_group.bootstrap",
         rule: 'aws_vpc_security_group_ingress_rule.bootstrap["BootstrapIngressSsh"]',
+        default_egress: 'aws_vpc_security_group_egress_rule.bootstrap["BootstrapEgressAll"]',
         balancer: "aws_lb.internal",
         lost: 'aws_instance.master["1"]',
         twin: None}
@@ -277,7 +286,7 @@ def test_what_a_killed_run_left_is_adopted_at_its_addresses_or_named(emulator, t
     assert recovery.computed(document) == ["aws_vpc_security_group_egress_rule.optional"]
     written = recovery.write_imports(tmp_path, orphans)
     assert {"to": 'aws_instance.master["1"]', "id": lost} in json.loads(written.read_text())["import"]
-    assert len(json.loads(written.read_text())["import"]) == 7
+    assert len(json.loads(written.read_text())["import"]) == 8
     recovery.drop_imports(tmp_path)
     assert not written.exists()
     assert recovery.write_imports(tmp_path, [o for o in orphans if o.address is None]) is None

@@ -40,6 +40,7 @@ class Declared:
     type: str
     address: str
     attributes: dict[str, Any]
+    row: Any = None  # its row of a literal `for_each`
 
     @property
     def tag_name(self) -> str | None:
@@ -60,7 +61,7 @@ def declared(stack: dict[str, Any]) -> Iterator[Declared]:
                 yield Declared(kind, f"{kind}.{name}", block)
             elif isinstance(rows, dict):
                 for key, row in rows.items():
-                    yield Declared(kind, f'{kind}.{name}["{key}"]', _fill(block, key, row))
+                    yield Declared(kind, f'{kind}.{name}["{key}"]', _fill(block, key, row), row)
 
 
 def computed(stack: dict[str, Any]) -> list[str]:
@@ -99,6 +100,21 @@ class Orphan:
 # --------------------------------------------------------------------------- finding one declared object
 
 
+@dataclass
+class Known:
+    """What the finders know besides AWS: the cluster's infra ID, the literal names of the tier's
+    resources, and the IDs of those its state holds or this recovery adopts (address -> ID)."""
+
+    infra_id: str
+    names: dict[str, str]
+    ids: dict[str, str]
+
+    def referenced(self, value: Any) -> str | None:
+        """The ID a `${aws_x.y.id}` reference to one of the tier's resources stands for, if known."""
+        reference = REFERENCE.match(value) if isinstance(value, str) else None
+        return self.ids.get(f"{reference.group(1)}.{reference.group(2)}") if reference else None
+
+
 def _client_error(code: str, error: Exception) -> bool:
     return getattr(error, "response", {}).get("Error", {}).get("Code") == code
 
@@ -114,60 +130,80 @@ def _get(call: Callable[[], Any], missing: str) -> Any:
         raise
 
 
-def _role(aws: Any, item: Declared, names: dict[str, str], vpc: str) -> list[str]:
+def _role(aws: Any, item: Declared, known: Known, vpc: str) -> list[str]:
     name = item.literal("name")
     return [name] if name and _get(lambda: aws("iam").get_role(RoleName=name), "NoSuchEntity") else []
 
 
-def _profile(aws: Any, item: Declared, names: dict[str, str], vpc: str) -> list[str]:
+def _profile(aws: Any, item: Declared, known: Known, vpc: str) -> list[str]:
     name = item.literal("name")
     found = name and _get(lambda: aws("iam").get_instance_profile(InstanceProfileName=name), "NoSuchEntity")
     return [name] if found else []
 
 
-def _role_policy(aws: Any, item: Declared, names: dict[str, str], vpc: str) -> list[str]:
+def _role_policy(aws: Any, item: Declared, known: Known, vpc: str) -> list[str]:
     name, role = item.literal("name"), item.attributes.get("role")
     reference = REFERENCE.match(role) if isinstance(role, str) else None
-    role = names.get(f"{reference.group(1)}.{reference.group(2)}") if reference else item.literal("role")
+    role = known.names.get(f"{reference.group(1)}.{reference.group(2)}") if reference else item.literal("role")
     if not (name and role):
         return []
     found = _get(lambda: aws("iam").get_role_policy(RoleName=role, PolicyName=name), "NoSuchEntity")
     return [f"{role}:{name}"] if found else []
 
 
-def _group(aws: Any, item: Declared, names: dict[str, str], vpc: str) -> list[str]:
+def _group(aws: Any, item: Declared, known: Known, vpc: str) -> list[str]:
     name = item.literal("name")
     return [g["GroupId"] for g in pages(aws("ec2"), "describe_security_groups", "SecurityGroups", Filters=[
         {"Name": "vpc-id", "Values": [vpc]}, {"Name": "group-name", "Values": [name]}])] if name else []
 
 
-def _rule(aws: Any, item: Declared, names: dict[str, str], vpc: str) -> list[str]:
+def _rule(aws: Any, item: Declared, known: Known, vpc: str) -> list[str]:
     """A rule by its Name tag (the tiers name each rule by its key), on one of the cluster's own groups
-    (named `<infra_id>-...`): in a VPC two clusters share, the other cluster's rules carry the same keys."""
+    (named `<infra_id>-...`): in a VPC two clusters share, the other cluster's rules carry the same keys.
+    Untagged, a rule with a literal CIDR is found by what it allows on its group: the allow-all egress
+    rule AWS gives every new group (which Terraform revokes right after creating the group, unless the
+    run is killed in between), or a rule whose tagging the kill cut off."""
     ec2, name, egress = aws("ec2"), item.tag_name, item.type.endswith("egress_rule")
-    if not name:
-        return []
     groups = {g["GroupId"] for g in pages(ec2, "describe_security_groups", "SecurityGroups",
                                           Filters=[{"Name": "vpc-id", "Values": [vpc]}])
-              if g["GroupName"].startswith(f"{names['infra_id']}-")}
-    rules = pages(ec2, "describe_security_group_rules", "SecurityGroupRules", Filters=[
-        {"Name": "tag:Name", "Values": [name]}])
-    return [r["SecurityGroupRuleId"] for r in rules if r["GroupId"] in groups and bool(r.get("IsEgress")) == egress]
+              if g["GroupName"].startswith(f"{known.infra_id}-")}
+    if name:
+        tagged = [r["SecurityGroupRuleId"] for r in pages(ec2, "describe_security_group_rules", "SecurityGroupRules",
+                                                          Filters=[{"Name": "tag:Name", "Values": [name]}])
+                  if r["GroupId"] in groups and bool(r.get("IsEgress")) == egress]
+        if tagged:
+            return tagged
+    row = item.row if isinstance(item.row, dict) else {}
+    group = known.referenced(row.get("security_group_id"))
+    if group not in groups or not isinstance(row.get("cidr_ipv4"), str):
+        return []
+    rules = pages(ec2, "describe_security_group_rules", "SecurityGroupRules",
+                  Filters=[{"Name": "group-id", "Values": [group]}])
+    return [r["SecurityGroupRuleId"] for r in rules if bool(r.get("IsEgress")) == egress and not r.get("Tags")
+            and _allows(r, row)]
 
 
-def _load_balancer(aws: Any, item: Declared, names: dict[str, str], vpc: str) -> list[str]:
+def _allows(rule: dict[str, Any], row: dict[str, Any]) -> bool:
+    """Whether an untagged rule allows exactly what a declared row (protocol, ports, CIDR) does."""
+    protocol = str(row.get("ip_protocol"))
+    ports = (row.get("from_port"), row.get("to_port")) if protocol != "-1" else (-1, -1)
+    return (rule.get("IpProtocol") == protocol and (rule.get("FromPort"), rule.get("ToPort")) == ports
+            and rule.get("CidrIpv4") == row["cidr_ipv4"])
+
+
+def _load_balancer(aws: Any, item: Declared, known: Known, vpc: str) -> list[str]:
     name = item.literal("name")
     found = name and _get(lambda: aws("elbv2").describe_load_balancers(Names=[name]), "LoadBalancerNotFound")
     return [lb["LoadBalancerArn"] for lb in (found or {}).get("LoadBalancers", []) if lb.get("VpcId") == vpc]
 
 
-def _target_group(aws: Any, item: Declared, names: dict[str, str], vpc: str) -> list[str]:
+def _target_group(aws: Any, item: Declared, known: Known, vpc: str) -> list[str]:
     name = item.literal("name")
     found = name and _get(lambda: aws("elbv2").describe_target_groups(Names=[name]), "TargetGroupNotFound")
     return [tg["TargetGroupArn"] for tg in (found or {}).get("TargetGroups", []) if tg.get("VpcId") == vpc]
 
 
-def _machine(aws: Any, item: Declared, names: dict[str, str], vpc: str) -> list[str]:
+def _machine(aws: Any, item: Declared, known: Known, vpc: str) -> list[str]:
     """Live instances with the machine's Name tag, in the VPC, oldest first."""
     name = item.tag_name
     if not name:
@@ -179,7 +215,7 @@ def _machine(aws: Any, item: Declared, names: dict[str, str], vpc: str) -> list[
 
 
 # Per resource type: how to find the object(s) one declared instance stands for (their import IDs).
-FINDERS: dict[str, Callable[[Any, Declared, dict[str, str], str], list[str]]] = {
+FINDERS: dict[str, Callable[[Any, Declared, Known, str], list[str]]] = {
     "aws_iam_role": _role,
     "aws_iam_instance_profile": _profile,
     "aws_iam_role_policy": _role_policy,
@@ -198,20 +234,24 @@ def find_orphans(folder: Path, state: dict[str, Any] | None, states: list[dict[s
     if vpc_id is None:
         return []
     document = json.loads((folder / STACK_FILE).read_text())
-    items = list(declared(document))
-    held = {_address(resource, instance) for resource in (state or {}).get("resources", [])
-            if resource.get("mode") != "data" for instance in resource.get("instances", [])}
+    # Rules last: an untagged one is found on its group, which this recovery may adopt first.
+    items = sorted(declared(document), key=lambda item: item.type.endswith("_rule"))
+    held = {_address(resource, instance): (instance.get("attributes") or {}).get("id")
+            for resource in (state or {}).get("resources", []) if resource.get("mode") != "data"
+            for instance in resource.get("instances", [])}
     managed = managed_ids([*states, state or {}])
-    names = {item.address: item.literal("name") or "" for item in items} | {"infra_id": infra_id}
+    known = Known(infra_id, {item.address: item.literal("name") or "" for item in items},
+                  {address: ident for address, ident in held.items() if isinstance(ident, str)})
     orphans = []
     for item in items:
         finder = FINDERS.get(item.type)
         if finder is None:
             continue
-        found = [ident for ident in finder(aws, item, names, vpc_id) if ident not in managed]
+        found = [ident for ident in finder(aws, item, known, vpc_id) if ident not in managed]
         label = item.tag_name or item.literal("name") or item.address
         if found and item.address not in held:
             orphans.append(Orphan(item.type, found[0], label, item.address))
+            known.ids[item.address] = found[0]
             found = found[1:]
         # Machines are the only objects AWS lets exist twice under one name: a twin goes by hand.
         orphans += [Orphan(item.type, ident, label, None) for ident in found if item.type == "aws_instance"]
