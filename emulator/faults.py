@@ -72,6 +72,13 @@ class Faults:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def reset(self, rate: float, seed: int = 0) -> None:
+        """Start over at `rate` and `seed`: no call seen, no fault counted."""
+        with self._lock:
+            self.rate, self.seed = rate, seed
+            for record in (self._seen, self._chosen, self.pending, self.counts):
+                record.clear()
+
     def decide(self, environ: dict[str, Any]) -> Fault | None:
         """The fault to answer this request with, if it is one to fault."""
         invocation = environ.get("HTTP_AMZ_SDK_INVOCATION_ID")

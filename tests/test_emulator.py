@@ -235,14 +235,9 @@ def test_a_new_instance_profile_is_unknown_to_ec2_for_the_propagation_delay(aws,
 def faults():
     from emulator.patches import FAULTS
 
-    def reset(rate: float) -> None:
-        FAULTS.rate, FAULTS.seed = rate, 0
-        for record in (FAULTS.counts, FAULTS._seen, FAULTS._chosen, FAULTS.pending):
-            record.clear()
-
-    reset(1.0)  # every first attempt
+    FAULTS.reset(1.0)  # every first attempt
     yield FAULTS
-    reset(0.0)
+    FAULTS.reset(0.0)
 
 
 THROTTLED = [("ec2", "RequestLimitExceeded", lambda c: c.describe_vpcs()),
@@ -292,8 +287,7 @@ def test_the_place_of_a_fault_in_its_window_follows_the_seed(aws, faults):
     def faulted(seed: int) -> list[int]:
         from botocore.exceptions import ClientError
 
-        faults.rate, faults.seed = 0.25, seed
-        faults._seen.clear()
+        faults.reset(0.25, seed)
         places = []
         for call in range(12):
             try:

@@ -234,7 +234,6 @@ def test_what_a_killed_run_left_is_adopted_at_its_addresses_or_named(emulator, t
                 "security_group_id": "${aws_security_group.bootstrap.id}"}}, "tags": {"Name": "${each.key}"}}},
         "aws_instance": {"master": {"for_each": {"0": {}, "1": {}, "2": {}},
                                     "tags": {"Name": f"{infra}-master-${{each.key}}"}}}}}
-    (tmp_path / "cdk.tf.json").write_text(json.dumps(document))
 
     iam.create_role(RoleName=f"{infra}-bootstrap-role", AssumeRolePolicyDocument="{}")
     iam.create_instance_profile(InstanceProfileName=f"{infra}-bootstrap-profile")
@@ -271,7 +270,7 @@ def test_what_a_killed_run_left_is_adopted_at_its_addresses_or_named(emulator, t
     endpoints = {s: emulator for s in ("ec2", "iam", "s3", "sts", "route53", "elb", "elbv2")}
     aws = Aws(parse_config(variant(aws_endpoints=endpoints)),
               {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
-    orphans = recovery.find_orphans(tmp_path, state, [state], vpc, infra, aws)
+    orphans = recovery.find_orphans(document, state, [state], vpc, infra, aws)
     assert {o.id: o.address for o in orphans} == {
         f"{infra}-bootstrap-role": "aws_iam_role.bootstrap",
         f"{infra}-bootstrap-profile": "aws_iam_instance_profile.bootstrap",
@@ -293,7 +292,7 @@ def test_what_a_killed_run_left_is_adopted_at_its_addresses_or_named(emulator, t
     # Once every object is in a state, nothing is an orphan any more.
     adopted = {"resources": [{"mode": "managed", "type": "x", "name": "y", "instances": [
         {"attributes": {"id": o.id}} for o in orphans]}]}
-    assert recovery.find_orphans(tmp_path, state, [state, adopted], vpc, infra, aws) == []
+    assert recovery.find_orphans(document, state, [state, adopted], vpc, infra, aws) == []
 
 
 def test_destroy_refuses_a_tier_whose_import_blocks_are_not_applied(tmp_path, monkeypatch):

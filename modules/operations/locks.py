@@ -251,7 +251,7 @@ def unlock_tiers(outdir: Path, config: ClusterConfig, tiers: list[Tier], *, forc
         if (result.lock is not None and not result.broken) or not (folder / STACK_FILE).is_file():
             continue  # its run may still be creating things; or there is no such stack here
         document = json.loads((folder / STACK_FILE).read_text())
-        orphans = recovery.find_orphans(folder, states.get(tier), list(states.values()), vpc, config.infra_id,
+        orphans = recovery.find_orphans(document, states.get(tier), list(states.values()), vpc, config.infra_id,
                                         removal.aws)
         written = recovery.write_imports(folder, orphans)
         for orphan in orphans:

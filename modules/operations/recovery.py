@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from ..configuration.topology import IMPORTS_FILE, STACK_FILE
+from ..configuration.topology import IMPORTS_FILE
 from .cluster_resources import managed_ids, pages
 
 ADOPTABLE_STATES = ["pending", "running", "stopped"]  # not a machine on its way out
@@ -228,12 +228,12 @@ FINDERS: dict[str, Callable[[Any, Declared, Known, str], list[str]]] = {
 }
 
 
-def find_orphans(folder: Path, state: dict[str, Any] | None, states: list[dict[str, Any]], vpc_id: str | None,
-                 infra_id: str, aws: Any) -> list[Orphan]:
-    """What the tier in `folder` declares and AWS holds, but neither its `state` nor any of `states` does."""
+def find_orphans(document: dict[str, Any], state: dict[str, Any] | None, states: list[dict[str, Any]],
+                 vpc_id: str | None, infra_id: str, aws: Any) -> list[Orphan]:
+    """What a tier's synthesized `document` declares and AWS holds, but neither its `state` nor any of
+    `states` does."""
     if vpc_id is None:
         return []
-    document = json.loads((folder / STACK_FILE).read_text())
     # Rules last: an untagged one is found on its group, which this recovery may adopt first.
     items = sorted(declared(document), key=lambda item: item.type.endswith("_rule"))
     held = {_address(resource, instance): (instance.get("attributes") or {}).get("id")
