@@ -31,10 +31,18 @@ def apply_patches(*, strict: bool = True) -> None:
     _load_balancer_default_scheme()
     _cloudfront_reads_back_what_was_sent()
     _classic_load_balancers_as_aws_lists_them()
+    _edge_zones()
     if strict:
         from emulator.strict import apply_strict_patches
 
         apply_strict_patches()
+
+
+def _edge_zones() -> None:
+    """Local Zones and Wavelength Zones, their groups and the opt-in (edge_zones.py)."""
+    from emulator.edge_zones import apply_edge_zones
+
+    apply_edge_zones()
 
 
 def _one_request_at_a_time() -> None:

@@ -321,3 +321,36 @@ def test_every_sdk_client_of_the_project_retries_throttling_and_server_errors(em
     assert {service: counts["survived"] for service, counts in faults.counts.items()} == {
         "ec2": 4, "elasticloadbalancing": 8, "iam": 4, "route53": 4, "s3": 4, "sts": 4}
     assert all(counts["injected"] == counts["survived"] for counts in faults.counts.values())
+
+
+# --------------------------------------------------------------------------- edge zones (emulator/edge_zones.py)
+
+
+def test_edge_zones_are_listed_with_their_type_group_and_parent_once_asked_for(aws):
+    ec2 = aws("ec2")
+    zones = lambda **kw: {z["ZoneName"]: z for z in ec2.describe_availability_zones(**kw)["AvailabilityZones"]}  # noqa: E731
+    regular = zones()["us-east-1a"]
+    assert (regular["ZoneType"], regular["OptInStatus"], regular["GroupName"]) == \
+        ("availability-zone", "opt-in-not-required", "us-east-1")
+    every = zones(AllAvailabilityZones=True)
+    local, wavelength = every["us-east-1-nyc-1a"], every["us-east-1-wl1-bos-wlz-1"]
+    assert (local["ZoneType"], local["GroupName"], local["ParentZoneName"]) == \
+        ("local-zone", "us-east-1-nyc-1", "us-east-1f")
+    assert (wavelength["ZoneType"], wavelength["GroupName"], wavelength["ParentZoneName"]) == \
+        ("wavelength-zone", "us-east-1-wl1", "us-east-1a")
+    assert {z["ZoneName"] for z in ec2.describe_availability_zones(
+        AllAvailabilityZones=True, Filters=[{"Name": "zone-type", "Values": ["wavelength-zone"]}])[
+        "AvailabilityZones"]} == {"us-east-1-wl1-bos-wlz-1"}
+
+
+def test_an_edge_zone_takes_a_subnet_only_once_its_group_is_opted_in(aws):
+    ec2 = aws("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
+    assert "us-east-1-wl1-bos-wlz-1" not in {z["ZoneName"] for z in ec2.describe_availability_zones()[
+        "AvailabilityZones"]}  # not opted in: hidden, as on AWS
+    with refused("InvalidParameterValue", "Value (us-east-1-wl1-bos-wlz-1) for parameter availabilityZone"):
+        ec2.create_subnet(VpcId=vpc, CidrBlock="10.40.128.0/20", AvailabilityZone="us-east-1-wl1-bos-wlz-1")
+    ec2.modify_availability_zone_group(GroupName="us-east-1-wl1", OptInStatus="opted-in")
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.40.128.0/20", AvailabilityZone="us-east-1-wl1-bos-wlz-1")
+    assert subnet["Subnet"]["AvailabilityZone"] == "us-east-1-wl1-bos-wlz-1"
+    assert ec2.create_carrier_gateway(VpcId=vpc)["CarrierGateway"]["VpcId"] == vpc  # moto's own
