@@ -9,6 +9,7 @@ import ipaddress
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
 
+from .edge import EdgeZone
 from .ignition import machine_config_url
 from .limits import IamProfile, Publish
 from .machines import BootstrapConfig, ComputeConfig, ControlPlaneConfig
@@ -81,6 +82,7 @@ class ClusterConfig:
     nat_gateways: bool = True
     public_zone_id: str | None = None  # derived: looked up by base_domain at plan time
     existing_vpc: ExistingVpc | None = None  # None: the network tier creates the VPC
+    edge_zones: tuple[EdgeZone, ...] = ()  # Local Zones and Wavelength Zones for edge compute (edge.py)
     private_zone_id: str | None = None  # an existing private zone; None: cluster-infra creates it
     private_zone_role_arn: str | None = None  # the zone's records are written through this role (another account)
     iam_permissions_boundary: str | None = None  # on every role the project creates
@@ -162,6 +164,7 @@ class ClusterConfig:
         doc = asdict(self)
         del doc["from_install_dir"]
         doc["availability_zones"] = list(self.availability_zones)
+        doc["edge_zones"] = [{**zone, "type": zone["type"].value} for zone in doc["edge_zones"]]
         doc["publish"] = self.publish.value
         doc["iam_profile"] = self.iam_profile.value
         for pool in ("bootstrap", "control_plane", "compute"):

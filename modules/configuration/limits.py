@@ -316,6 +316,13 @@ IAM_PATH = Pattern("/([A-Za-z0-9+=,.@_-]+/)*", "an IAM path: '/', or names betwe
 INSTANCE_PROFILE = Pattern("[A-Za-z0-9+=,.@_-]+", "an existing instance profile name (A-Z a-z 0-9 +=,.@_-), "
                            "or null to create one", max_length=128)
 BOOTSTRAP_SUBNET = OneOf(("private", "public"))
+MAX_EDGE_ZONES = 8
+EDGE_ZONES = Count(0, MAX_EDGE_ZONES, f"a list of at most {MAX_EDGE_ZONES} edge zones, each {{name: ...}}")
+EDGE_ZONE = Pattern(f"{_REGION}-[a-z0-9]+(-[a-z0-9]+)*",
+                    "a Local Zone or Wavelength Zone name such as us-east-1-nyc-1a or us-east-1-wl1-bos-wlz-1")
+EDGE_ZONE_TYPE = OneOf(("local-zone", "wavelength-zone"))  # edge.ZoneType
+EDGE_CIDR = Cidr("an IPv4 network in CIDR notation inside vpc_cidr, such as 10.0.128.0/20, or null for the next "
+                 "free block", (16, 28))
 ISSUER_HOSTING = OneOf(("cloudfront", "public_bucket"))  # sts.IssuerHosting
 
 _POOLS = {"bootstrap": "bootstrap", "control_plane": "master", "compute": "worker"}

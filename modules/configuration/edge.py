@@ -1,0 +1,88 @@
+"""Edge zones: AWS Local Zones and Wavelength Zones for compute nodes, as the installer's UPI helpers build them.
+
+Work in progress for issue #29 (branch `edge-zones`): the configuration only; the
+network tier, the MachineSets and the emulator flow come next.
+
+A zone's type is told from its name unless declared: AWS names every Wavelength
+Zone `<region>-wl<n>-<metro>-wlz-<n>` (us-east-1-wl1-bos-wlz-1) and every Local Zone
+`<region>-<metro>-<n><letter>` (us-east-1-nyc-1a). Synthesis reads no AWS API, so
+the name is what it has; the network tier checks the type AWS reports at plan time
+(and the account's opt-in), so a wrong declaration stops the plan, not the apply.
+
+Each zone's subnets take, by default, the next blocks of the VPC after the six the
+cluster carves (blocks 6, 7, ... of `subnet_bits` host bits, in the order the zones
+are listed): one public block for a Local Zone (the docs' helper makes a public
+subnet only), a public and a private one for a Wavelength Zone. Removing a zone
+that is not the last moves the defaults of those after it: give `public_cidr`
+(and `private_cidr`) to pin them.
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from enum import Enum
+from typing import Sequence
+
+WAVELENGTH_NAME = re.compile(r".+-wl[0-9]+-[a-z0-9-]+-wlz-[0-9]+")
+
+
+class ZoneType(str, Enum):
+    """EC2's `ZoneType` of an edge zone (DescribeAvailabilityZones)."""
+
+    LOCAL = "local-zone"
+    WAVELENGTH = "wavelength-zone"
+
+
+# What an edge MachineSet asks for by default, per zone type. gp2: "gp3 is not offered in all
+# local-zones locations used by Edge Pools" (openshift/installer pkg/types/aws/defaults/machinepool.go
+# @006d4573). The instance type: the first of the installer's preferred list (pkg/types/aws/defaults/
+# platform.go) that the zone type commonly offers: c5d.2xlarge "is in the most locations of availability
+# for Local Zone offerings"; Wavelength Zones offer r5.2xlarge of that list.
+DEFAULT_INSTANCE_TYPE = {ZoneType.LOCAL: "c5d.2xlarge", ZoneType.WAVELENGTH: "r5.2xlarge"}
+DEFAULT_VOLUME_TYPE = "gp2"
+
+
+@dataclass(frozen=True)
+class EdgeZone:
+    name: str
+    type: ZoneType
+    public_cidr: str
+    private_cidr: str | None = None  # Wavelength Zones only: the docs' helper makes both
+    instance_type: str | None = None  # None: DEFAULT_INSTANCE_TYPE of its type
+    volume_type: str = DEFAULT_VOLUME_TYPE
+
+    @property
+    def resolved_instance_type(self) -> str:
+        return self.instance_type or DEFAULT_INSTANCE_TYPE[self.type]
+
+    @property
+    def cidrs(self) -> tuple[str, ...]:
+        return (self.public_cidr,) + ((self.private_cidr,) if self.private_cidr else ())
+
+
+def zone_type_of(name: str) -> ZoneType:
+    """The type AWS gives a zone of this name (see the module's docstring)."""
+    return ZoneType.WAVELENGTH if WAVELENGTH_NAME.fullmatch(name) else ZoneType.LOCAL
+
+
+def blocks_needed(kind: ZoneType) -> int:
+    return 2 if kind is ZoneType.WAVELENGTH else 1
+
+
+def default_blocks(vpc_cidr: str, subnet_bits: int, carved: int, kinds: Sequence[ZoneType]) -> list[list[str]] | None:
+    """Per zone (in order), its default CIDRs: the VPC's blocks after the `carved` ones of the AZs;
+    None when they do not fit in the VPC."""
+    blocks = list(ipaddress.IPv4Network(vpc_cidr).subnets(new_prefix=32 - subnet_bits))
+    wanted = sum(blocks_needed(kind) for kind in kinds)
+    if carved + wanted > len(blocks):
+        return None
+    free, result = iter(blocks[carved:]), []
+    for kind in kinds:
+        result.append([str(next(free)) for _ in range(blocks_needed(kind))])
+    return result
+
+
+def carved_blocks(vpc_cidr: str, subnet_bits: int, carved: int) -> list[ipaddress.IPv4Network]:
+    """The blocks the cluster's AZ subnets can take (six, whatever the AZ count, as the reference carves)."""
+    return list(ipaddress.IPv4Network(vpc_cidr).subnets(new_prefix=32 - subnet_bits))[:carved]

@@ -1,0 +1,71 @@
+"""Edge zones (issue #29, work in progress on this branch): the configuration.
+
+The network tier, the MachineSets and the emulator flow are still to come; see
+modules/configuration/edge.py.
+"""
+from __future__ import annotations
+
+import pytest
+
+from conftest import variant
+from modules.configuration import ConfigError, parse_config
+from modules.configuration.edge import ZoneType
+
+LOCAL, WAVELENGTH = "us-east-1-nyc-1a", "us-east-1-wl1-bos-wlz-1"
+
+
+def refused(**changes) -> str:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(variant(**changes))
+    return caught.value.report()
+
+
+def test_the_zone_type_is_told_from_the_name_unless_declared():
+    zones = parse_config(variant(edge_zones=[{"name": LOCAL}, {"name": WAVELENGTH},
+                                             {"name": "us-east-1-bos-1a", "type": "wavelength-zone"}])).edge_zones
+    assert [z.type for z in zones] == [ZoneType.LOCAL, ZoneType.WAVELENGTH, ZoneType.WAVELENGTH]
+
+
+def test_default_cidrs_are_the_next_free_blocks_after_the_six_of_the_azs_in_list_order():
+    # 10.0.0.0/16 in /20 blocks: 0-5 are the AZs' (public 0-2, private 3-5); 6 on are free.
+    zones = parse_config(variant(edge_zones=[{"name": WAVELENGTH}, {"name": LOCAL}])).edge_zones
+    assert [(z.public_cidr, z.private_cidr) for z in zones] == [("10.0.96.0/20", "10.0.112.0/20"),
+                                                                  ("10.0.128.0/20", None)]
+    given = parse_config(variant(edge_zones=[{"name": LOCAL, "public_cidr": "10.0.240.0/20"}])).edge_zones
+    assert given[0].public_cidr == "10.0.240.0/20"
+
+
+def test_the_machine_defaults_are_the_zone_types():
+    zones = parse_config(variant(edge_zones=[{"name": LOCAL}, {"name": WAVELENGTH, "instance_type": "t3.xlarge"}])
+                         ).edge_zones
+    assert [(z.resolved_instance_type, z.volume_type) for z in zones] == [("c5d.2xlarge", "gp2"), ("t3.xlarge", "gp2")]
+
+
+@pytest.mark.parametrize("zones, message", [
+    ([{"name": "us-west-2-lax-1a"}], "edge_zones[0].name: \"us-west-2-lax-1a\" is not a zone of region \"us-east-1\""),
+    ([{"name": LOCAL, "private_cidr": "10.0.144.0/20"}], "edge_zones[0].private_cidr: a Local Zone gets a public "
+                                                         "subnet only"),
+    ([{"name": LOCAL, "public_cidr": "10.0.16.0/20"}], "edge_zones[0].public_cidr: 10.0.16.0/20 overlaps the "
+                                                       "availability zones' block 10.0.16.0/20"),
+    ([{"name": LOCAL, "public_cidr": "10.1.0.0/20"}], "edge_zones[0].public_cidr: 10.1.0.0/20 is not inside vpc_cidr"),
+    ([{"name": LOCAL, "public_cidr": "10.0.128.0/20"}, {"name": "us-east-1-bos-1a", "public_cidr": "10.0.128.0/24"}],
+     "edge_zones[1].public_cidr: 10.0.128.0/24 overlaps edge_zones[0].public_cidr 10.0.128.0/20"),
+    ([{"name": LOCAL}, {"name": LOCAL, "instance_type": "m5.xlarge"}], "edge_zones: 'us-east-1-nyc-1a' is listed twice"),
+    ([{"name": LOCAL, "size": 1}], "edge_zones[0].size: unknown key"),
+])
+def test_bad_edge_zones_are_refused_with_the_field_named(zones, message):
+    assert message in refused(edge_zones=zones)
+
+
+def test_zones_that_do_not_fit_the_vpc_are_refused():
+    # A /20 VPC in /23 blocks has 8: six for the AZs, two left; a Wavelength Zone takes two, a Local Zone one more.
+    report = refused(vpc_cidr="10.0.0.0/20", subnet_bits=9, edge_zones=[{"name": WAVELENGTH}, {"name": LOCAL}])
+    assert "edge_zones[1]: no free block of /23 is left in vpc_cidr 10.0.0.0/20" in report
+
+
+def test_edge_zones_with_an_existing_vpc_are_refused():
+    existing = {"vpc_id": "vpc-0123456789abcdef0", "subnets": {
+        az: {"private": f"subnet-0123456789abcdef{i}", "public": f"subnet-0123456789abcde{i}0"}
+        for i, az in enumerate(["us-east-1a", "us-east-1b", "us-east-1c"])}}
+    assert "edge_zones: the network tier creates the edge subnets" in refused(existing_vpc=existing,
+                                                                               edge_zones=[{"name": LOCAL}])
