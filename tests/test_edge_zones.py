@@ -1,8 +1,4 @@
-"""Edge zones (issue #29, work in progress on this branch): the configuration.
-
-The network tier, the MachineSets and the emulator flow are still to come; see
-modules/configuration/edge.py.
-"""
+"""Edge zones: the configuration (modules/configuration/edge.py, edge_reading.py)."""
 from __future__ import annotations
 
 import pytest
@@ -63,9 +59,24 @@ def test_zones_that_do_not_fit_the_vpc_are_refused():
     assert "edge_zones[1]: no free block of /23 is left in vpc_cidr 10.0.0.0/20" in report
 
 
-def test_edge_zones_with_an_existing_vpc_are_refused():
-    existing = {"vpc_id": "vpc-0123456789abcdef0", "subnets": {
-        az: {"private": f"subnet-0123456789abcdef{i}", "public": f"subnet-0123456789abcde{i}0"}
-        for i, az in enumerate(["us-east-1a", "us-east-1b", "us-east-1c"])}}
-    assert "edge_zones: the network tier creates the edge subnets" in refused(existing_vpc=existing,
-                                                                               edge_zones=[{"name": LOCAL}])
+EXISTING = {"vpc_id": "vpc-0123456789abcdef0", "subnets": {
+    az: {"private": f"subnet-0123456789abcdef{i}", "public": f"subnet-0123456789abcde{i}0"}
+    for i, az in enumerate(["us-east-1a", "us-east-1b", "us-east-1c"])}}
+
+
+def test_in_an_existing_vpc_edge_zones_name_their_subnets_and_carry_no_cidrs():
+    report = refused(existing_vpc=EXISTING, edge_zones=[{"name": LOCAL}, {"name": WAVELENGTH,
+                                                                          "public_cidr": "10.0.128.0/20"}])
+    assert "edge_zones[0].public_subnet_id: missing; with existing_vpc the network tier creates no subnet" in report
+    assert "edge_zones[1].public_cidr: the existing VPC's subnets have their own CIDRs" in report
+    zones = parse_config(variant(existing_vpc=EXISTING, edge_zones=[
+        {"name": LOCAL, "public_subnet_id": "subnet-0123456789abcdef7"},
+        {"name": WAVELENGTH, "public_subnet_id": "subnet-0123456789abcdef8",
+         "private_subnet_id": "subnet-0123456789abcdef9"}])).edge_zones
+    assert [(z.public_cidr, z.public_subnet_id, z.private_subnet_id) for z in zones] == [
+        (None, "subnet-0123456789abcdef7", None), (None, "subnet-0123456789abcdef8", "subnet-0123456789abcdef9")]
+
+
+def test_subnet_ids_without_an_existing_vpc_are_refused():
+    assert "edge_zones[0].public_subnet_id: the network tier creates the edge subnets" in refused(
+        edge_zones=[{"name": LOCAL, "public_subnet_id": "subnet-0123456789abcdef7"}])

@@ -54,7 +54,8 @@ def python_refuses(path: str, value: Any) -> bool:
     try:
         parse_config(document)
     except ConfigError as error:
-        return any(problem.startswith(f"{path}:") for problem in error.problems)
+        # A list's entries are named by index: edge_zones[1].name
+        return any(problem.startswith((f"{path}:", f"{path}[")) for problem in error.problems)
     return False
 
 

@@ -21,6 +21,7 @@ from .topology import Tier
 # The reference template carves six equal blocks (three public, three private)
 # out of the VPC, whatever the AZ count, so the private block of AZ i is 3 + i.
 PRIVATE_BLOCK_OFFSET = 3
+CARVED_BLOCKS = 2 * PRIVATE_BLOCK_OFFSET  # edge zones' subnets take the blocks after these (edge.py)
 
 
 @dataclass(frozen=True)

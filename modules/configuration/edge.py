@@ -1,7 +1,7 @@
 """Edge zones: AWS Local Zones and Wavelength Zones for compute nodes, as the installer's UPI helpers build them.
 
-Work in progress for issue #29 (branch `edge-zones`): the configuration only; the
-network tier, the MachineSets and the emulator flow come next.
+Read and checked in edge_reading.py; built by the network tier (tiers/edge_network.py)
+and given MachineSets by operations/machinesets.py.
 
 A zone's type is told from its name unless declared: AWS names every Wavelength
 Zone `<region>-wl<n>-<metro>-wlz-<n>` (us-east-1-wl1-bos-wlz-1) and every Local Zone
@@ -15,6 +15,9 @@ are listed): one public block for a Local Zone (the docs' helper makes a public
 subnet only), a public and a private one for a Wavelength Zone. Removing a zone
 that is not the last moves the defaults of those after it: give `public_cidr`
 (and `private_cidr`) to pin them.
+
+In an existing VPC the network team makes the subnets: each zone then names them
+(`public_subnet_id`, and `private_subnet_id` for a Wavelength Zone), and has no CIDRs.
 """
 from __future__ import annotations
 
@@ -41,24 +44,32 @@ class ZoneType(str, Enum):
 # for Local Zone offerings"; Wavelength Zones offer r5.2xlarge of that list.
 DEFAULT_INSTANCE_TYPE = {ZoneType.LOCAL: "c5d.2xlarge", ZoneType.WAVELENGTH: "r5.2xlarge"}
 DEFAULT_VOLUME_TYPE = "gp2"
+# An edge zone's machines come from its MachineSet only (the compute tier makes none there): one, as in
+# the docs' example MachineSet (openshift-docs modules/machineset-yaml-aws.adoc).
+DEFAULT_REPLICAS = 1
 
 
 @dataclass(frozen=True)
 class EdgeZone:
     name: str
     type: ZoneType
-    public_cidr: str
+    public_cidr: str | None  # None in an existing VPC (its subnets are handed over)
     private_cidr: str | None = None  # Wavelength Zones only: the docs' helper makes both
+    public_subnet_id: str | None = None  # an existing VPC's subnet in the zone
+    private_subnet_id: str | None = None  # an existing VPC's, Wavelength Zones only (optional)
     instance_type: str | None = None  # None: DEFAULT_INSTANCE_TYPE of its type
     volume_type: str = DEFAULT_VOLUME_TYPE
+    replicas: int = DEFAULT_REPLICAS  # of its MachineSet (`main.py machinesets`)
 
     @property
     def resolved_instance_type(self) -> str:
         return self.instance_type or DEFAULT_INSTANCE_TYPE[self.type]
 
     @property
-    def cidrs(self) -> tuple[str, ...]:
-        return (self.public_cidr,) + ((self.private_cidr,) if self.private_cidr else ())
+    def network(self) -> dict[str, str | None]:
+        """What the network tier builds the zone from (its for_each row, keyed by the zone's name)."""
+        return {"type": self.type.value, "public_cidr": self.public_cidr, "private_cidr": self.private_cidr,
+                "public_subnet_id": self.public_subnet_id, "private_subnet_id": self.private_subnet_id}
 
 
 def zone_type_of(name: str) -> ZoneType:

@@ -222,6 +222,40 @@ class IdList(Limit):
                 f"alltrue([for entry in {ref} : {self.item.condition('entry')}]), false)")
 
 
+@dataclass(frozen=True)
+class Entries(Limit):
+    """A list of at most `high` mappings, distinct by `key` (required), each other attribute null or
+    accepted by its limit. The loader reads the entries key by key (naming `<path>[i].<key>`); this is
+    what both checks agree on (a module's variable is a list of objects of these attributes)."""
+
+    high: int
+    key: str
+    attributes: tuple[tuple[str, Limit], ...]  # name, limit (pairs: a Field is hashed)
+    accepted: str
+    types: tuple[type, ...] = (list,)
+
+    def problem(self, value: Any) -> str | None:
+        if not isinstance(value, list) or len(value) > self.high:
+            return self.refuse()
+        for entry in value:
+            if not isinstance(entry, dict) or not isinstance(entry.get(self.key), str):
+                return self.refuse()
+            if any(entry.get(name) is not None and limit.problem(entry[name]) is not None
+                   for name, limit in self.attributes):
+                return self.refuse()
+        if len({entry[self.key] for entry in value}) != len(value):
+            return f"is not valid; expected {self.accepted} (one is listed twice)"
+        return None
+
+    def condition(self, ref: str) -> str:
+        # A conditional, not `||`: Terraform evaluates both sides of `||`, and a limit may fail on null.
+        checks = " && ".join(f"(entry.{name} == null ? {str(name != self.key).lower()} : "
+                             f"try({limit.condition(f'entry.{name}')}, false))"
+                             for name, limit in self.attributes)
+        return (f"try(length({ref}) <= {self.high} && length(distinct([for entry in {ref} : entry.{self.key}])) == "
+                f"length({ref}) && alltrue([for entry in {ref} : {checks}]), false)")
+
+
 _LABEL = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
 MAX_INFRA_ID_LENGTH = 27  # so "<infra_id>-aext" fits AWS's 32 characters for target groups (SPEC 3.7)
@@ -317,12 +351,16 @@ INSTANCE_PROFILE = Pattern("[A-Za-z0-9+=,.@_-]+", "an existing instance profile 
                            "or null to create one", max_length=128)
 BOOTSTRAP_SUBNET = OneOf(("private", "public"))
 MAX_EDGE_ZONES = 8
-EDGE_ZONES = Count(0, MAX_EDGE_ZONES, f"a list of at most {MAX_EDGE_ZONES} edge zones, each {{name: ...}}")
 EDGE_ZONE = Pattern(f"{_REGION}-[a-z0-9]+(-[a-z0-9]+)*",
                     "a Local Zone or Wavelength Zone name such as us-east-1-nyc-1a or us-east-1-wl1-bos-wlz-1")
 EDGE_ZONE_TYPE = OneOf(("local-zone", "wavelength-zone"))  # edge.ZoneType
 EDGE_CIDR = Cidr("an IPv4 network in CIDR notation inside vpc_cidr, such as 10.0.128.0/20, or null for the next "
                  "free block", (16, 28))
+EDGE_ZONES = Entries(MAX_EDGE_ZONES, "name", (
+    ("name", EDGE_ZONE), ("type", EDGE_ZONE_TYPE), ("public_cidr", EDGE_CIDR), ("private_cidr", EDGE_CIDR),
+    ("public_subnet_id", SUBNET_ID), ("private_subnet_id", SUBNET_ID)),
+    f"a list of at most {MAX_EDGE_ZONES} edge zones, each {{name, and optionally type, public_cidr, private_cidr, "
+    "public_subnet_id, private_subnet_id}, each zone once")
 ISSUER_HOSTING = OneOf(("cloudfront", "public_bucket"))  # sts.IssuerHosting
 
 _POOLS = {"bootstrap": "bootstrap", "control_plane": "master", "compute": "worker"}
@@ -404,6 +442,13 @@ LIMITS: tuple[Field, ...] = (
           ("a", "a" * 32, "a" * 33, "-a", "a-", "a1b2c3d4e5f6", "router_lb", "")),
     Field("credentials.issuer_hosting", "issuer_hosting", ISSUER_HOSTING,
           ("cloudfront", "public_bucket", "CloudFront", "s3")),
+    Field("edge_zones", "edge_zones", EDGE_ZONES,
+          ([], [{"name": "us-east-1-nyc-1a"}], [{"name": "us-east-1-nyc-1a"}, {"name": "us-east-1-nyc-1a"}],
+           [{"name": "us-east-1-wl1-bos-wlz-1", "type": "wavelength-zone", "public_cidr": "10.0.128.0/20",
+             "private_cidr": "10.0.144.0/20"}], [{"name": "Nyc-1a"}], [{"name": "us-east-1-nyc-1a", "type": "edge"}],
+           [{"name": "us-east-1-nyc-1a", "public_cidr": "10.0.128.0/020"}],
+           [{"name": "us-east-1-nyc-1a", "public_cidr": "10.0.128.1/20"}],
+           [{"name": f"us-east-1-z{i}-1a"} for i in range(MAX_EDGE_ZONES + 1)])),
 )
 
 

@@ -15,13 +15,12 @@ import ipaddress
 import json
 import os
 import re
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
 
 from . import limits
-from .cluster import PRIVATE_BLOCK_OFFSET, ClusterConfig, ExistingSubnets, ExistingVpc, IngressConfig, StateConfig
-from .edge import DEFAULT_VOLUME_TYPE, EdgeZone, ZoneType, carved_blocks, default_blocks, zone_type_of
+from .cluster import ClusterConfig, ExistingSubnets, ExistingVpc, IngressConfig, StateConfig
+from .edge_reading import check_edge_zones, read_edge_zones
 from .ignition import InstallDirError, ca_problem, read_install_dir
 from .limits import ENDPOINT_SERVICES, IamProfile, Publish
 from .machines import read_bootstrap, read_compute, read_control_plane
@@ -204,7 +203,7 @@ def _read_cluster(r: Reader, base_dir: Path, filled: frozenset[str]) -> ClusterC
         "compute": read_compute(r),
     }
     values["availability_zones"] = _availability_zones(r, values["region"])
-    values["edge_zones"] = _edge_zones(r, values["region"])
+    values["edge_zones"] = read_edge_zones(r, values["region"])
     infra_id = values["infra_id"] if isinstance(values["infra_id"], str) else None
     values["credentials"] = _credentials(r, base_dir, infra_id)  # role names start with the infra ID
     values["state"] = _state(r, values["region"])
@@ -250,43 +249,6 @@ def _availability_zones(r: Reader, region: Any) -> Any:
                               f"{show(region)}; expected {expected}")
             ok = False
     return tuple(value) if ok else MISSING
-
-
-def _edge_zones(r: Reader, region: Any) -> Any:
-    """The edge zones as listed; their default CIDRs are filled in by `_edge_zone_checks`, which
-    knows the VPC."""
-    value = r.limited("edge_zones", limits.EDGE_ZONES, [])
-    if value is MISSING:
-        return value
-    zones, ok = [], True
-    for i, entry in enumerate(value):
-        if not isinstance(entry, dict):
-            r.problems.append(f"edge_zones[{i}]: {show(entry)} is {kind_of(entry)}; expected a mapping with name, "
-                              "and optionally type, public_cidr, private_cidr, instance_type and volume_type")
-            ok = False
-            continue
-        z = Reader(entry, f"edge_zones[{i}].", r.problems)
-        name = z.limited("name", limits.EDGE_ZONE)
-        kind = z.choice("type", ZoneType, limits.EDGE_ZONE_TYPE, None)
-        public = z.limited("public_cidr", limits.EDGE_CIDR, None)
-        private = z.limited("private_cidr", limits.EDGE_CIDR, None)
-        instance_type = z.limited("instance_type", limits.INSTANCE_TYPE, None)
-        volume_type = z.limited("volume_type", limits.VOLUME_TYPE, DEFAULT_VOLUME_TYPE)
-        z.finish()
-        if MISSING in (name, kind, public, private, instance_type, volume_type):
-            ok = False
-            continue
-        if isinstance(region, str) and not name.startswith(f"{region}-"):
-            r.problems.append(f"edge_zones[{i}].name: {show(name)} is not a zone of region {show(region)}; expected a "
-                              f"Local Zone or Wavelength Zone whose name starts with '{region}-'")
-            ok = False
-        kind = kind or zone_type_of(name)
-        if private is not None and kind is not ZoneType.WAVELENGTH:
-            r.problems.append(f"edge_zones[{i}].private_cidr: a Local Zone gets a public subnet only (as the "
-                              "installer's helper makes it); expected null")
-            ok = False
-        zones.append(EdgeZone(name, kind, public or "", private, instance_type, volume_type))
-    return tuple(zones) if ok else MISSING
 
 
 def _tags(r: Reader) -> Any:
@@ -451,51 +413,7 @@ def _cross_checks(r: Reader, v: dict[str, Any]) -> None:
         r.problems.append("nat_gateways: false leaves the private subnets without a route out; "
                           "expected true, or restricted_network: true (VPC endpoints instead)")
     _existing_infrastructure_checks(r, v)
-    v["edge_zones"] = _edge_zone_checks(r, v)
-
-
-def _edge_zone_checks(r: Reader, v: dict[str, Any]) -> tuple[EdgeZone, ...]:
-    """Each edge zone's CIDRs: given or defaulted (edge.default_blocks), inside the VPC, clear of the AZs'
-    six blocks and of each other. Returns the zones with their CIDRs filled in."""
-    zones: tuple[EdgeZone, ...] = v["edge_zones"]
-    if not zones:
-        return zones
-    if v["existing_vpc"] is not None:
-        r.problems.append("edge_zones: the network tier creates the edge subnets in the VPC it creates; with "
-                          "existing_vpc, create them with the network team and use them in your MachineSets; "
-                          "expected no edge_zones")
-        return zones
-    names = [zone.name for zone in zones]
-    for name in sorted({n for n in names if names.count(n) > 1}):
-        r.problems.append(f"edge_zones: {name!r} is listed twice; expected each zone once")
-    defaults = default_blocks(v["vpc_cidr"], v["subnet_bits"], 2 * PRIVATE_BLOCK_OFFSET, [z.type for z in zones])
-    filled = []
-    for i, zone in enumerate(zones):
-        public = zone.public_cidr or (defaults[i][0] if defaults else "")
-        private = zone.private_cidr or (defaults[i][1] if defaults and zone.type is ZoneType.WAVELENGTH else None)
-        if not public or (zone.type is ZoneType.WAVELENGTH and not private):
-            r.problems.append(f"edge_zones[{i}]: no free block of /{32 - v['subnet_bits']} is left in vpc_cidr "
-                              f"{v['vpc_cidr']} after the six of the availability zones; expected public_cidr"
-                              f"{' and private_cidr' if zone.type is ZoneType.WAVELENGTH else ''} given, or a "
-                              "larger VPC or smaller subnet_bits")
-            continue
-        filled.append(replace(zone, public_cidr=public, private_cidr=private))
-    network, taken = ipaddress.IPv4Network(v["vpc_cidr"]), {
-        f"the availability zones' block {block}": block
-        for block in carved_blocks(v["vpc_cidr"], v["subnet_bits"], 2 * PRIVATE_BLOCK_OFFSET)}
-    for i, zone in enumerate(filled):
-        for key, cidr in (("public_cidr", zone.public_cidr), ("private_cidr", zone.private_cidr)):
-            if cidr is None:
-                continue
-            block = ipaddress.IPv4Network(cidr)
-            if not block.subnet_of(network):
-                r.problems.append(f"edge_zones[{i}].{key}: {cidr} is not inside vpc_cidr {v['vpc_cidr']}")
-                continue
-            clash = next((what for what, other in taken.items() if block.overlaps(other)), None)
-            if clash is not None:
-                r.problems.append(f"edge_zones[{i}].{key}: {cidr} overlaps {clash}; expected a free block of the VPC")
-            taken[f"edge_zones[{i}].{key} {cidr}"] = block
-    return tuple(filled)
+    v["edge_zones"] = check_edge_zones(r, v)
 
 
 def _existing_infrastructure_checks(r: Reader, v: dict[str, Any]) -> None:

@@ -14,6 +14,20 @@ VPC, whose subnets keep the network team's names), the worker instance profile
 additional groups. Machines they make match the compute tier's: IMDSv2 only, an
 encrypted root volume.
 
+Edge zones (configuration/edge.py) get one MachineSet each, as the docs write them
+by hand (openshift-docs `modules/machineset-yaml-aws.adoc`, its edge variant, and
+the installer's edge pool in `machinesets.go`): `<infra_id>-edge-<zone>`, role
+`edge`, the node labels of the zone's type, group and parent zone (as EC2
+describes it: the network tier's `edge_zones` output), the taint
+`node-role.kubernetes.io/edge:NoSchedule` that keeps regular workloads off, the
+zone's public subnet by ID with `publicIp: true` (a carrier IP in a Wavelength
+Zone), and the instance and volume types the zone offers. Their files continue
+the workers' numbering, as the installer numbers every compute pool's. With edge
+zones the cluster network's MTU must be lowered before the install (the link
+between a zone and its region carries less than the region's 9001): the installer
+writes `manifests/cluster-network-03-config.yml` with OVN-Kubernetes' MTU 1200
+(`pkg/asset/manifests/network.go`), and so does this.
+
 Every file is rendered before the first is written, and each is written whole.
 """
 from __future__ import annotations
@@ -24,6 +38,7 @@ from typing import Any, Callable
 import yaml
 
 from ..configuration.cluster import ClusterConfig
+from ..configuration.edge import EdgeZone
 from ..configuration.releases import lb_group_name, subnet_name, worker_group_tag
 from ..configuration.topology import Tier, stack_name
 from .cluster_resources import aws_errors, output
@@ -31,6 +46,7 @@ from .deploy import DeployError
 from .files import write_files
 
 OPENSHIFT_DIR = "openshift"  # the installer's folder of manifests it applies as they are
+MANIFESTS_DIR = "manifests"  # the installer's folder of manifests it merges with its own
 API_VERSION = "machine.openshift.io/v1beta1"
 NAMESPACE = "openshift-machine-api"
 CLUSTER_LABEL = "machine.openshift.io/cluster-api-cluster"
@@ -38,6 +54,10 @@ MACHINESET_LABEL = "machine.openshift.io/cluster-api-machineset"
 ROLE = "worker"
 CREDENTIALS_SECRET = "aws-cloud-credentials"  # machines.go: the machine API's own credentials
 USER_DATA_SECRET = "worker-user-data"  # the installer's worker Ignition pointer, in openshift-machine-api
+EDGE_ROLE = "edge"
+EDGE_TAINT = {"key": "node-role.kubernetes.io/edge", "effect": "NoSchedule"}
+NETWORK_MANIFEST = "cluster-network-03-config.yml"
+EDGE_MTU = 1200  # OVN-Kubernetes' MTU with edge zones: the zone-to-region path carries 1300, less its 100 overhead
 
 
 def file_name(index: int) -> str:
@@ -83,21 +103,51 @@ def provider_spec(config: ClusterConfig, zone: str, subnet_id: str | None, profi
 
 
 def machineset(config: ClusterConfig, zone: str, subnet_id: str | None, profile: str) -> dict[str, Any]:
-    name = f"{config.infra_id}-{ROLE}-{zone}"
+    return _machineset(config, ROLE, zone, config.compute.machineset_replicas,
+                       provider_spec(config, zone, subnet_id, profile), {})
+
+
+def edge_machineset(config: ClusterConfig, zone: EdgeZone, described: dict[str, Any], profile: str) -> dict[str, Any]:
+    """The MachineSet of an edge zone; `described`: the zone in the network tier's `edge_zones` output."""
+    spec = provider_spec(config, zone.name, described["public_subnet_id"], profile)
+    spec["instanceType"] = zone.resolved_instance_type
+    spec["blockDevices"][0]["ebs"]["volumeType"] = zone.volume_type
+    spec["publicIp"] = True
+    labels = {"machine.openshift.io/parent-zone-name": described["parent_zone"],
+              "machine.openshift.io/zone-group": described["group"],
+              "machine.openshift.io/zone-type": described["type"], f"node-role.kubernetes.io/{EDGE_ROLE}": ""}
+    return _machineset(config, EDGE_ROLE, zone.name, zone.replicas, spec, labels, [EDGE_TAINT])
+
+
+def _machineset(config: ClusterConfig, role: str, zone: str, replicas: int, spec: dict[str, Any],
+                node_labels: dict[str, str], taints: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    name = f"{config.infra_id}-{role}-{zone}"
     selector = {CLUSTER_LABEL: config.infra_id, MACHINESET_LABEL: name}
+    template_spec: dict[str, Any] = {"metadata": {"labels": node_labels} if node_labels else {},
+                                     "providerSpec": {"value": spec}}
+    if taints:
+        template_spec["taints"] = taints
     return {
         "apiVersion": API_VERSION, "kind": "MachineSet",
         "metadata": {"name": name, "namespace": NAMESPACE, "labels": {CLUSTER_LABEL: config.infra_id}},
         "spec": {
-            "replicas": config.compute.machineset_replicas,
+            "replicas": replicas,
             "selector": {"matchLabels": selector},
             "template": {
-                "metadata": {"labels": {**selector, "machine.openshift.io/cluster-api-machine-role": ROLE,
-                                        "machine.openshift.io/cluster-api-machine-type": ROLE}},
-                "spec": {"metadata": {}, "providerSpec": {"value": provider_spec(config, zone, subnet_id, profile)}},
+                "metadata": {"labels": {**selector, "machine.openshift.io/cluster-api-machine-role": role,
+                                        "machine.openshift.io/cluster-api-machine-type": role}},
+                "spec": template_spec,
             },
         },
     }
+
+
+def network_manifest() -> str:
+    """The cluster network operator's configuration with the MTU edge zones need."""
+    return yaml.safe_dump({"apiVersion": "operator.openshift.io/v1", "kind": "Network",
+                           "metadata": {"name": "cluster"},
+                           "spec": {"defaultNetwork": {"ovnKubernetesConfig": {"mtu": EDGE_MTU}}}},
+                          sort_keys=True, default_flow_style=False)
 
 
 def render(config: ClusterConfig, states: dict[Tier, dict[str, Any]]) -> dict[str, str]:
@@ -115,9 +165,16 @@ def render(config: ClusterConfig, states: dict[Tier, dict[str, Any]]) -> dict[st
                           f"{len(config.availability_zones)} availability zones: apply the network tier first. "
                           "Nothing was written.")
     handed = config.existing_vpc is not None  # the network team's subnets keep their names: by ID
-    return {file_name(index): yaml.safe_dump(machineset(config, zone, subnet if handed else None, profile),
-                                             sort_keys=True, default_flow_style=False)
-            for index, (zone, subnet) in enumerate(zip(config.availability_zones, subnets))}
+    documents = [machineset(config, zone, subnet if handed else None, profile)
+                 for zone, subnet in zip(config.availability_zones, subnets)]
+    described = output(network, "edge_zones") or {}
+    missing = [zone.name for zone in config.edge_zones if zone.name not in described]
+    if missing:
+        raise DeployError(f"{stack_name(config.cluster_name, Tier.NETWORK)} has no subnets in edge zone(s) "
+                          f"{', '.join(missing)}: apply the network tier first. Nothing was written.")
+    documents += [edge_machineset(config, zone, described[zone.name], profile) for zone in config.edge_zones]
+    return {file_name(index): yaml.safe_dump(document, sort_keys=True, default_flow_style=False)
+            for index, document in enumerate(documents)}
 
 
 def machinesets(config: ClusterConfig, outdir: Path, folder: Path, env: dict[str, str] | None = None, *,
@@ -125,16 +182,23 @@ def machinesets(config: ClusterConfig, outdir: Path, folder: Path, env: dict[str
     """Render every MachineSet from the applied state, then write them into `folder/openshift/`; and
     remove the installer's worker MachineSets there that these do not replace (the installer writes one
     per AZ of its compute pool, by default every AZ of the region: the extra ones filter on subnets
-    this cluster does not have, and would never make a machine)."""
+    this cluster does not have, and would never make a machine). With edge zones, also the network
+    MTU manifest into `folder/manifests/`."""
     from .teardown import ClusterRemoval  # reads every tier's state as Terraform keeps it
 
     with aws_errors():
         states = ClusterRemoval(config, outdir, env).states()
     files = render(config, states)
-    target = folder / OPENSHIFT_DIR
+    target, manifests = folder / OPENSHIFT_DIR, folder / MANIFESTS_DIR
     written = write_files(target, files)
     for stale in sorted(target.glob(file_name("*"))):
         if stale.name not in files:
             stale.unlink()
             log(f"removed {stale}: a worker MachineSet for an AZ the cluster does not use")
+    mtu = manifests / NETWORK_MANIFEST
+    if config.edge_zones:
+        written += write_files(manifests, {NETWORK_MANIFEST: network_manifest()})
+    elif mtu.exists() and mtu.read_text() == network_manifest():  # ours, from when the cluster had edge zones
+        mtu.unlink()
+        log(f"removed {mtu}: the cluster has no edge zones, and the region's MTU is the cluster network's")
     return written

@@ -88,6 +88,8 @@ class TierInputs(Protocol):
     zones: Mapping[str, int] | Expr  # AZ name -> its block position; keys every per-AZ resource
     zone_list: str  # HCL: the AZ names in block order
     zone_count: int | Expr  # how many AZs the machines spread over
+    # Edge zone name -> {type, public_cidr, private_cidr, public_subnet_id, private_subnet_id} (edge.py)
+    edge_zones: Mapping[str, Mapping[str, Any]] | Expr
     nat_gateways: Flag
     network_acl: Flag
     restricted_network: Flag
@@ -172,6 +174,7 @@ class StackInputs:
         self.zones = {az: i for i, az in enumerate(c.availability_zones)}
         self.zone_list = json.dumps(list(c.availability_zones))
         self.zone_count = len(c.availability_zones)
+        self.edge_zones = {zone.name: zone.network for zone in c.edge_zones}
         self.nat_gateways, self.network_acl, self.restricted_network = \
             c.nat_gateways, c.network_acl, c.restricted_network
         self.external, self.public_zone_id, self.iam_profile = c.external, c.public_zone_id, c.iam_profile

@@ -12,6 +12,7 @@ exactly what a stack accepts.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -20,7 +21,8 @@ from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 from cdktf_cdktf_provider_aws.data_aws_region import DataAwsRegion
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
-from ..configuration.cluster import ClusterConfig, IngressConfig
+from ..configuration.cluster import CARVED_BLOCKS, ClusterConfig, IngressConfig
+from ..configuration.edge import WAVELENGTH_NAME, ZoneType
 from ..configuration.ignition import machine_config_url
 from ..configuration.limits import VARIABLE_LIMITS, Publish
 from ..configuration.machines import BootstrapConfig, ComputeConfig, ControlPlaneConfig
@@ -85,6 +87,12 @@ VARIABLES: dict[str, Variable] = {
                              _DEFAULTS.nat_gateways),
     "network_acl": optional("Attach the documented network ACL to the public subnets.", "bool",
                             _DEFAULTS.network_acl),
+    "edge_zones": optional("Local Zones and Wavelength Zones for edge compute (README, \"Edge zones\"): the type is "
+                           "told from the name when null; CIDRs default to the next free blocks after the AZs' six, in "
+                           "list order (network); an existing VPC's edge subnets are named by ID (existing-network).",
+                           "list(object({ name = string, type = optional(string), public_cidr = optional(string), "
+                           "private_cidr = optional(string), public_subnet_id = optional(string), "
+                           "private_subnet_id = optional(string) }))", []),
     "restricted_network": optional("Interface endpoints for ec2, elasticloadbalancing and sts.", "bool",
                                    _DEFAULTS.restricted_network),
     "publish": optional("External (public API load balancer and record) or Internal.",
@@ -331,6 +339,34 @@ class ModuleInputs:
         """`cidrsubnet` newbits, as a local: Fn.* arguments must be references, not `${}` text."""
         return local_value(self._scope, "subnet_newbits", f'${{32 - tonumber(split("/", {self.ref("vpc_cidr")})[1])'
                            f' - {self.ref("subnet_bits")}}}').as_number
+
+    @cached_property
+    def edge_zones(self) -> Expr:
+        """The zones by name, as a stack has them (`edge.EdgeZone.network`): the type told from the name
+        when not given, and, in a VPC the tier creates, the default CIDRs (edge.default_blocks) in HCL."""
+        zones, wavelength = self.ref("edge_zones"), ZoneType.WAVELENGTH.value
+        kind = (f'coalesce(zone.type, can(regex({json.dumps(f"^(?:{WAVELENGTH_NAME.pattern})$")}, zone.name)) ? '
+                f'"{wavelength}" : "{ZoneType.LOCAL.value}")')
+        if self._existing_vpc:
+            cidrs = "public_cidr = zone.public_cidr, private_cidr = zone.private_cidr"
+        else:
+            local_value(self._scope, "edge_zone_types", f"${{[for zone in {zones} : {kind}]}}")
+            # Blocks before a zone: the AZs' six, then two per Wavelength Zone and one per Local Zone before it.
+            local_value(self._scope, "edge_zone_first_blocks", f'${{[for index, type in local.edge_zone_types : '
+                        f'{CARVED_BLOCKS} + sum(concat([0], [for t in slice(local.edge_zone_types, 0, index) : '
+                        f't == "{wavelength}" ? 2 : 1]))]}}')
+            kind = "local.edge_zone_types[index]"
+            self.subnet_newbits  # declares local.subnet_newbits
+            block = lambda offset: (f"cidrsubnet({self.ref('vpc_cidr')}, local.subnet_newbits, "  # noqa: E731
+                                    f"local.edge_zone_first_blocks[index] + {offset})")
+            cidrs = (f"public_cidr = zone.public_cidr != null ? zone.public_cidr : {block(0)}, "
+                     f"private_cidr = zone.private_cidr != null ? zone.private_cidr : "
+                     f'{kind} == "{wavelength}" ? {block(1)} : null')
+        # Every key is kept, also those this kind of network does not take: the tier refuses them
+        # (edge_network.module_checks), as the loader does for a stack.
+        local_value(self._scope, "edge_zone_rows", f"${{{{ for index, zone in {zones} : zone.name => {{ type = {kind}, "
+                    f"{cidrs}, public_subnet_id = zone.public_subnet_id, private_subnet_id = zone.private_subnet_id }} }}}}")
+        return Expr("local.edge_zone_rows")
 
     @property
     def zones(self) -> Expr:

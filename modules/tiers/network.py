@@ -38,6 +38,7 @@ from ..constructs.cdk import Construct, Fn, Op, Token
 from ..constructs.hcl import address, attribute, each_ref, interpolate, new, optional_count, rows_where
 from ..constructs.waivers import waive
 from .base import TierStack, release_setting
+from .edge_network import EdgeSubnets, ExistingEdgeSubnets, has_edge_zones
 from .existing_network import ExistingNetwork
 from .inputs import InputSource, TierInputs
 
@@ -84,6 +85,8 @@ class Network(Construct):
         self.inputs = inputs
         self._vpc()
         self._subnets()
+        self.edge = EdgeSubnets(self, inputs, self.vpc.id, self.public_route_table, self.private_route_tables) \
+            if has_edge_zones(inputs) else None
         self._nat_gateways()
         self._s3_endpoint()
         self._network_acl()
@@ -129,11 +132,13 @@ class Network(Construct):
             subnet_id=each_ref(self.private_subnets, "id"), route_table_id=each_ref(self.private_route_tables, "id"))
 
     def _s3_endpoint(self) -> None:
-        """The S3 gateway endpoint on every route table, always (SPEC 3.5)."""
+        """The S3 gateway endpoint on every route table, always (SPEC 3.5); the carrier table's too."""
+        carrier = self.edge.route_table_ids() if self.edge is not None else None
         self.s3_endpoint = new(VpcEndpoint, self, "s3", vpc_id=self.vpc.id, vpc_endpoint_type="Gateway",
             service_name=f"com.amazonaws.{self.inputs.region}.s3",
             route_table_ids=Token.as_list(
-                f"${{concat([{address(self.public_route_table)}.id], {self.list_of(self.private_route_tables, 'id')})}}"),
+                f"${{concat([{address(self.public_route_table)}.id], {self.list_of(self.private_route_tables, 'id')}"
+                f"{f', {carrier}' if carrier else ''})}}"),
             tags={"Name": f"{self.inputs.infra_id}-s3"})
 
     def list_of(self, resource: Any, attribute: str) -> str:
@@ -219,6 +224,8 @@ class NetworkStack(TierStack):
     def __init__(self, scope: Construct, source: InputSource):
         super().__init__(scope, source)
         net = Network(self, self.inputs) if self.inputs.existing_vpc is None else ExistingNetwork(self, self.inputs)
+        edge = net.edge if isinstance(net, Network) else \
+            ExistingEdgeSubnets(net, self.inputs, f"{address(net.vpc)}.id") if has_edge_zones(self.inputs) else None
         as_list = lambda hcl: Token.as_list(f"${{{hcl}}}")  # noqa: E731
         self.outputs({
             "vpc_id": (net.vpc_id, "ID of the cluster VPC."),
@@ -229,5 +236,8 @@ class NetworkStack(TierStack):
             "public_route_table_id": (net.public_route_table_id, "ID of the public route table."),
             "private_route_table_ids": (as_list(net.ids("private", "route_tables")),
                                         "IDs of the private route tables, one per AZ."),
+            "edge_zones": None if edge is None else (
+                edge.outputs(), "Per edge zone: its type, group and parent zone (as EC2 describes it), its public "
+                                "subnet ID and, in a Wavelength Zone, its private subnet ID (else null)."),
         })
         self.finish()

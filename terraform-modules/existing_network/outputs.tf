@@ -5,6 +5,11 @@ output "availability_zones" {
   value       = var.availability_zones
 }
 
+output "edge_zones" {
+  description = "Per edge zone: its type, group and parent zone (as EC2 describes it), its public subnet ID and, in a Wavelength Zone, its private subnet ID (else null)."
+  value       = { for name, zone in data.aws_availability_zone.edge : name => { type = zone.zone_type, group = zone.group_name, parent_zone = zone.parent_zone_name, public_subnet_id = data.aws_subnet.edge_public[name].id, private_subnet_id = try(data.aws_subnet.edge_private[name].id, null) } }
+}
+
 output "private_route_table_ids" {
   description = "IDs of the private route tables, one per AZ."
   value       = [for az in var.availability_zones : coalesce(one(data.aws_route_tables.private[az].ids), data.aws_route_table.main.id) if contains(keys(data.aws_subnet.private), az)]

@@ -10,6 +10,18 @@ variable "availability_zones" {
   }
 }
 
+variable "edge_zones" {
+  description = "Local Zones and Wavelength Zones for edge compute (README, \"Edge zones\"): the type is told from the name when null; CIDRs default to the next free blocks after the AZs' six, in list order (network); an existing VPC's edge subnets are named by ID (existing-network)."
+  type        = list(object({ name = string, type = optional(string), public_cidr = optional(string), private_cidr = optional(string), public_subnet_id = optional(string), private_subnet_id = optional(string) }))
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = try(length(var.edge_zones) <= 8 && length(distinct([for entry in var.edge_zones : entry.name])) == length(var.edge_zones) && alltrue([for entry in var.edge_zones : (entry.name == null ? false : try(can(regex("^(?:[a-z]{2}(-[a-z]+)+-[0-9]-[a-z0-9]+(-[a-z0-9]+)*)$", entry.name)), false)) && (entry.type == null ? true : try(contains(["local-zone", "wavelength-zone"], entry.type), false)) && (entry.public_cidr == null ? true : try(try(can(regex("^[0-9.]+/[0-9]+$", entry.public_cidr)) && cidrsubnet(entry.public_cidr, 0, 0) == entry.public_cidr && tonumber(split("/", entry.public_cidr)[1]) >= 16 && tonumber(split("/", entry.public_cidr)[1]) <= 28, false), false)) && (entry.private_cidr == null ? true : try(try(can(regex("^[0-9.]+/[0-9]+$", entry.private_cidr)) && cidrsubnet(entry.private_cidr, 0, 0) == entry.private_cidr && tonumber(split("/", entry.private_cidr)[1]) >= 16 && tonumber(split("/", entry.private_cidr)[1]) <= 28, false), false)) && (entry.public_subnet_id == null ? true : try(can(regex("^(?:subnet-([0-9a-f]{8}|[0-9a-f]{17}))$", entry.public_subnet_id)), false)) && (entry.private_subnet_id == null ? true : try(can(regex("^(?:subnet-([0-9a-f]{8}|[0-9a-f]{17}))$", entry.private_subnet_id)), false))]), false)
+    error_message = "edge_zones must be a list of at most 8 edge zones, each {name, and optionally type, public_cidr, private_cidr, public_subnet_id, private_subnet_id}, each zone once."
+  }
+}
+
 variable "infra_id" {
   description = "Infrastructure name from metadata.json (<cluster_name>-<5 chars>); prefixes every resource name."
   type        = string

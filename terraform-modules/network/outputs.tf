@@ -5,6 +5,11 @@ output "availability_zones" {
   value       = var.availability_zones
 }
 
+output "edge_zones" {
+  description = "Per edge zone: its type, group and parent zone (as EC2 describes it), its public subnet ID and, in a Wavelength Zone, its private subnet ID (else null)."
+  value       = { for name, zone in data.aws_availability_zone.edge : name => { type = zone.zone_type, group = zone.group_name, parent_zone = zone.parent_zone_name, public_subnet_id = aws_subnet.edge_public[name].id, private_subnet_id = try(aws_subnet.edge_private[name].id, null) } }
+}
+
 output "private_route_table_ids" {
   description = "IDs of the private route tables, one per AZ."
   value       = [for az in var.availability_zones : aws_route_table.private[az].id]

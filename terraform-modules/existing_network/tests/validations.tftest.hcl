@@ -54,6 +54,14 @@ run "refused_values_1" {
 
   variables {
     availability_zones = []
+    edge_zones = [
+      {
+        name = "us-east-1-nyc-1a"
+      },
+      {
+        name = "us-east-1-nyc-1a"
+      },
+    ]
     infra_id           = "aaaaaaaaaaaaaaaaaaaaaaaaaaaa"
     private_subnet_ids = ["subnet-0123abcd", "subnet-0123abcd"]
     public_subnet_ids  = ["subnet-0123abcd", "subnet-0123abcd"]
@@ -63,6 +71,7 @@ run "refused_values_1" {
 
   expect_failures = [
     var.availability_zones,
+    var.edge_zones,
     var.infra_id,
     var.private_subnet_ids,
     var.public_subnet_ids,
@@ -76,6 +85,11 @@ run "refused_values_2" {
 
   variables {
     availability_zones = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"]
+    edge_zones = [
+      {
+        name = "Nyc-1a"
+      },
+    ]
     infra_id           = "ocp4-"
     private_subnet_ids = ["sg-0123abcd"]
     public_subnet_ids  = ["sg-0123abcd"]
@@ -85,6 +99,7 @@ run "refused_values_2" {
 
   expect_failures = [
     var.availability_zones,
+    var.edge_zones,
     var.infra_id,
     var.private_subnet_ids,
     var.public_subnet_ids,

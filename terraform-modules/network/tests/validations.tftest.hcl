@@ -13,14 +13,23 @@ run "refused_values_1" {
 
   variables {
     availability_zones = []
-    infra_id           = "aaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-    openshift_version  = "4.13"
-    subnet_bits        = 4
-    vpc_cidr           = "10.0.0.0/15"
+    edge_zones = [
+      {
+        name = "us-east-1-nyc-1a"
+      },
+      {
+        name = "us-east-1-nyc-1a"
+      },
+    ]
+    infra_id          = "aaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    openshift_version = "4.13"
+    subnet_bits       = 4
+    vpc_cidr          = "10.0.0.0/15"
   }
 
   expect_failures = [
     var.availability_zones,
+    var.edge_zones,
     var.infra_id,
     var.openshift_version,
     var.subnet_bits,
@@ -33,14 +42,20 @@ run "refused_values_2" {
 
   variables {
     availability_zones = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"]
-    infra_id           = "ocp4-"
-    openshift_version  = "4.2"
-    subnet_bits        = 14
-    vpc_cidr           = "10.0.0.0/25"
+    edge_zones = [
+      {
+        name = "Nyc-1a"
+      },
+    ]
+    infra_id          = "ocp4-"
+    openshift_version = "4.2"
+    subnet_bits       = 14
+    vpc_cidr          = "10.0.0.0/25"
   }
 
   expect_failures = [
     var.availability_zones,
+    var.edge_zones,
     var.infra_id,
     var.openshift_version,
     var.subnet_bits,
