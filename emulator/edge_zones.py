@@ -12,17 +12,20 @@ in any other zone. AWS (EC2 DescribeAvailabilityZones, ModifyAvailabilityZoneGro
 - a zone that is not opted in is listed only with `AllAvailabilityZones`, and takes
   no subnet.
 EDGE_ZONES holds, per region, the zones the tests use: the two the OpenShift docs use
-as examples (openshift-docs `modules/post-install-edge-aws-extend-machineset.adoc`).
+as examples (openshift-docs `modules/post-install-edge-aws-extend-machineset.adoc`), and
+the Local Zone of the installer's edge MachineSet test (`pkg/asset/machines/aws/
+machinesets_test.go`: us-east-1-bos-1a, group us-east-1-bos-1, parent us-east-1c).
 """
 from __future__ import annotations
 
 from typing import Any
 
-# region -> (name, zone ID, type, group, parent zone)
+# region -> (name, zone ID (the emulator's own), type, group, parent zone)
 EDGE_ZONES = {
     "us-east-1": (
         ("us-east-1-nyc-1a", "use1-nyc1-az1", "local-zone", "us-east-1-nyc-1", "us-east-1f"),
         ("us-east-1-wl1-bos-wlz-1", "use1-wl1-bos-wlz1", "wavelength-zone", "us-east-1-wl1", "us-east-1a"),
+        ("us-east-1-bos-1a", "use1-bos1-az1", "local-zone", "us-east-1-bos-1", "us-east-1c"),
     ),
 }
 

@@ -119,15 +119,16 @@ def _subnets_in_use() -> None:
 
 def _vpcs_with_gateways_or_groups() -> None:
     """DeleteVpc: `DependencyViolation: The vpc '...' has dependencies and cannot be deleted.` while an
-    internet gateway is attached or a security group other than the default one is left (moto
-    refuses only for subnets and route tables)."""
+    internet gateway is attached, a carrier gateway (edge zones) or a security group other than the
+    default one is left (moto refuses only for subnets and route tables)."""
     from moto.ec2.exceptions import DependencyViolationError
     from moto.ec2.models import EC2Backend
 
     original = EC2Backend.delete_vpc
 
     def delete_vpc(self, vpc_id):
-        attached = any(igw.vpc is not None and igw.vpc.id == vpc_id for igw in self.internet_gateways.values())
+        attached = any(igw.vpc is not None and igw.vpc.id == vpc_id for igw in self.internet_gateways.values()) \
+            or any(gateway.vpc_id == vpc_id for gateway in self.carrier_gateways.values())
         groups = [g for g in self.groups.get(vpc_id, {}).values() if g.name != "default"]
         if attached or groups:
             raise DependencyViolationError(f"The vpc '{vpc_id}' has dependencies and cannot be deleted.")

@@ -353,4 +353,10 @@ def test_an_edge_zone_takes_a_subnet_only_once_its_group_is_opted_in(aws):
     ec2.modify_availability_zone_group(GroupName="us-east-1-wl1", OptInStatus="opted-in")
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.40.128.0/20", AvailabilityZone="us-east-1-wl1-bos-wlz-1")
     assert subnet["Subnet"]["AvailabilityZone"] == "us-east-1-wl1-bos-wlz-1"
-    assert ec2.create_carrier_gateway(VpcId=vpc)["CarrierGateway"]["VpcId"] == vpc  # moto's own
+    gateway = ec2.create_carrier_gateway(VpcId=vpc)["CarrierGateway"]  # moto's own
+    assert gateway["VpcId"] == vpc
+    ec2.delete_subnet(SubnetId=subnet["Subnet"]["SubnetId"])
+    with refused("DependencyViolation", f"The vpc '{vpc}' has dependencies and cannot be deleted."):
+        ec2.delete_vpc(VpcId=vpc)  # the carrier gateway is in it (emulator/strict.py)
+    ec2.delete_carrier_gateway(CarrierGatewayId=gateway["CarrierGatewayId"])
+    ec2.delete_vpc(VpcId=vpc)

@@ -100,7 +100,8 @@ def test_every_input_and_output_is_typed_and_described(rendered: dict[str, Any])
 def test_inputs_are_the_tiers_and_the_configurations(rendered: dict[str, Any]) -> None:
     inputs = {name: set(module(rendered, name)["variable"]) for name in TIER_MODULES}
     assert inputs["network"] == {"infra_id", "availability_zones", "vpc_cidr", "subnet_bits", "nat_gateways",
-                                 "network_acl", "restricted_network", "openshift_version"}
+                                 "network_acl", "restricted_network", "openshift_version", "edge_zones"}
+    assert "edge_zones" in inputs["existing_network"]
     assert {"vpc_id", "public_subnet_ids", "private_subnet_ids", "publish", "public_zone_id"} <= inputs["cluster_infra"]
     assert {"vpc_id", "vpc_cidr", "iam_profile"} <= inputs["security"]
     assert {"target_group_arns", "master_security_group_id", "bootstrap_ignition_url"} <= inputs["bootstrap"]

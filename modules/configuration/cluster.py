@@ -165,7 +165,8 @@ class ClusterConfig:
         doc = asdict(self)
         del doc["from_install_dir"]
         doc["availability_zones"] = list(self.availability_zones)
-        doc["edge_zones"] = [{**zone, "type": zone["type"].value} for zone in doc["edge_zones"]]
+        doc["edge_zones"] = [{**{k: v for k, v in zone.items() if k != "default_cidrs"}, "type": zone["type"].value}
+                             for zone in doc["edge_zones"]]  # derived CIDRs print as null
         doc["publish"] = self.publish.value
         doc["iam_profile"] = self.iam_profile.value
         for pool in ("bootstrap", "control_plane", "compute"):

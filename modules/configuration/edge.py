@@ -53,13 +53,23 @@ DEFAULT_REPLICAS = 1
 class EdgeZone:
     name: str
     type: ZoneType
-    public_cidr: str | None  # None in an existing VPC (its subnets are handed over)
+    public_cidr: str | None = None  # None: derived (`resolved_public_cidr`), or an existing VPC's subnet
     private_cidr: str | None = None  # Wavelength Zones only: the docs' helper makes both
     public_subnet_id: str | None = None  # an existing VPC's subnet in the zone
     private_subnet_id: str | None = None  # an existing VPC's, Wavelength Zones only (optional)
     instance_type: str | None = None  # None: DEFAULT_INSTANCE_TYPE of its type
     volume_type: str = DEFAULT_VOLUME_TYPE
     replicas: int = DEFAULT_REPLICAS  # of its MachineSet (`main.py machinesets`)
+    # derived: the default blocks (public, private) when the network tier creates the subnets
+    default_cidrs: tuple[str | None, str | None] = (None, None)
+
+    @property
+    def resolved_public_cidr(self) -> str | None:
+        return self.public_cidr or self.default_cidrs[0]
+
+    @property
+    def resolved_private_cidr(self) -> str | None:
+        return self.private_cidr or self.default_cidrs[1]
 
     @property
     def resolved_instance_type(self) -> str:
@@ -68,7 +78,8 @@ class EdgeZone:
     @property
     def network(self) -> dict[str, str | None]:
         """What the network tier builds the zone from (its for_each row, keyed by the zone's name)."""
-        return {"type": self.type.value, "public_cidr": self.public_cidr, "private_cidr": self.private_cidr,
+        return {"type": self.type.value, "public_cidr": self.resolved_public_cidr,
+                "private_cidr": self.resolved_private_cidr,
                 "public_subnet_id": self.public_subnet_id, "private_subnet_id": self.private_subnet_id}
 
 

@@ -93,12 +93,13 @@ def check_edge_zones(r: Reader, v: dict[str, Any]) -> tuple[EdgeZone, ...]:
                               f"{' and private_cidr' if wavelength else ''} given, or a larger VPC or smaller "
                               "subnet_bits")
             continue
-        filled.append((i, replace(zone, public_cidr=public, private_cidr=private)))
+        filled.append((i, replace(zone, default_cidrs=(None if zone.public_cidr else public,
+                                                       None if zone.private_cidr else private))))
     network = ipaddress.IPv4Network(v["vpc_cidr"])
     taken = {f"the availability zones' block {block}": block
              for block in carved_blocks(v["vpc_cidr"], v["subnet_bits"], CARVED_BLOCKS)}
     for i, zone in filled:
-        for key, cidr in (("public_cidr", zone.public_cidr), ("private_cidr", zone.private_cidr)):
+        for key, cidr in (("public_cidr", zone.resolved_public_cidr), ("private_cidr", zone.resolved_private_cidr)):
             if cidr is None:
                 continue
             block = ipaddress.IPv4Network(cidr)

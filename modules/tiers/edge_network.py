@@ -85,15 +85,18 @@ def checked_zones(scope: Construct, inputs: TierInputs, *, creates: bool) -> Dat
     entries checked too (`MODULE_CHECKS`). `creates`: the tier creates the zones' subnets."""
     zones = rows_where(scope, "edge_zones", True, inputs.edge_zones)
     region = inputs.region
-    known = new(DataAwsAvailabilityZones, scope, "edge_known", all_availability_zones=True)
+    # Read only with zones: a module without any asks EC2 nothing (and plans offline).
+    known = new(DataAwsAvailabilityZones, scope, "edge_known", all_availability_zones=True,
+                **optional_count(any_of(inputs.edge_zones)))
+    names = f"{address(known)}.names" if known.count is None else f"one({address(known)}[*].names)"
     entries = [Precondition(condition=f"${{{MODULE_CHECKS[kind][0]}}}", error_message=MODULE_CHECKS[kind][1])
                for kind in (creates, None)] if isinstance(inputs.edge_zones, Expr) else []
     return new(DataAwsAvailabilityZone, scope, "edge", for_each=zones, name=zones.key, all_availability_zones=True,
                lifecycle=TerraformResourceLifecycle(
                    precondition=[*entries, Precondition(
-                       condition=f"${{contains({address(known)}.names, each.key)}}",
+                       condition=f"${{contains({names}, each.key)}}",
                        error_message=f"edge_zones: ${{each.key}} is not a zone of region {region}, whose zones are "
-                                     f"${{join(\", \", {address(known)}.names)}}.")],
+                                     f"${{join(\", \", {names})}}.")],
                    postcondition=[
                        Postcondition(condition="${self.zone_type == each.value.type}",
                                      error_message="edge_zones: ${each.key} is a ${self.zone_type} in AWS, not a "
@@ -106,11 +109,12 @@ def checked_zones(scope: Construct, inputs: TierInputs, *, creates: bool) -> Dat
                                                    "minutes), then plan again.")]))
 
 
-def zone_outputs(checked: DataAwsAvailabilityZone, public: Any, private: Any) -> str:
+def zone_outputs(checked: DataAwsAvailabilityZone, public: Any, private: Any | None) -> str:
     """HCL of the tier's `edge_zones` output: per zone, what its MachineSet needs."""
+    private_id = "null" if private is None else f"try({address(private)}[name].id, null)"
     return (f"${{{{ for name, zone in {address(checked)} : name => {{ type = zone.zone_type, group = zone.group_name, "
             f"parent_zone = zone.parent_zone_name, public_subnet_id = {address(public)}[name].id, "
-            f"private_subnet_id = try({address(private)}[name].id, null) }} }}}}")
+            f"private_subnet_id = {private_id} }} }}}}")
 
 
 class EdgeSubnets(Construct):
@@ -143,6 +147,9 @@ class EdgeSubnets(Construct):
                           tags={"Name": subnet_name(infra_id, prefix, "public", "${each.key}"), **UNMANAGED})
         new(RouteTableAssociation, self, "association.edge_public", for_each=rows,
             subnet_id=each_ref(self.public, "id"), route_table_id=public_table)
+        self.private = None
+        if count is None:  # no Wavelength Zone (a stack's zones are known): no private subnets
+            return
         private_rows = rows_where(self, "edge_private_zones", True, wavelength)
         self.private = new(Subnet, self, "edge_private", for_each=private_rows, vpc_id=vpc_id, availability_zone=zone,
                            cidr_block=private_rows.get_string("private_cidr"),
@@ -179,7 +186,9 @@ class ExistingEdgeSubnets(Construct):
         self.public, self.private = (self._subnet(role, rows, vpc_id) for role, rows in (("public", zones),
                                                                                          ("private", with_private)))
 
-    def _subnet(self, role: str, zones: Mapping[str, Any] | Expr, vpc_id: str) -> DataAwsSubnet:
+    def _subnet(self, role: str, zones: Mapping[str, Any] | Expr, vpc_id: str) -> DataAwsSubnet | None:
+        if not zones:  # a stack's zones, none with a subnet of this role
+            return None
         rows = rows_where(self, f"edge_{role}_subnets", True, zones)
         where = f"subnet ${{self.id}} (the {role} subnet of edge zone ${{each.key}})"
         return new(DataAwsSubnet, self, f"edge_{role}", for_each=rows,

@@ -87,7 +87,7 @@ VARIABLES: dict[str, Variable] = {
                              _DEFAULTS.nat_gateways),
     "network_acl": optional("Attach the documented network ACL to the public subnets.", "bool",
                             _DEFAULTS.network_acl),
-    "edge_zones": optional("Local Zones and Wavelength Zones for edge compute (README, \"Edge zones\"): the type is "
+    "edge_zones": optional("Local Zones and Wavelength Zones for edge compute (README, Edge zones): the type is "
                            "told from the name when null; CIDRs default to the next free blocks after the AZs' six, in "
                            "list order (network); an existing VPC's edge subnets are named by ID (existing-network).",
                            "list(object({ name = string, type = optional(string), public_cidr = optional(string), "

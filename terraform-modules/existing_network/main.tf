@@ -119,6 +119,8 @@ resource "aws_vpc_endpoint" "s3" {
 }
 
 data "aws_availability_zones" "edge_known" {
+  count = length(local.edge_zone_rows) > 0 ? 1 : 0
+
   all_availability_zones = true
 }
 
@@ -147,8 +149,8 @@ data "aws_availability_zone" "edge" {
       error_message = "edge_zones: ${each.key} is a Local Zone, which gets a public subnet only (as the installer's helper makes it): no private_cidr, no private_subnet_id."
     }
     precondition {
-      condition     = contains(data.aws_availability_zones.edge_known.names, each.key)
-      error_message = "edge_zones: ${each.key} is not a zone of region ${data.aws_region.current.name}, whose zones are ${join(", ", data.aws_availability_zones.edge_known.names)}."
+      condition     = contains(one(data.aws_availability_zones.edge_known[*].names), each.key)
+      error_message = "edge_zones: ${each.key} is not a zone of region ${data.aws_region.current.name}, whose zones are ${join(", ", one(data.aws_availability_zones.edge_known[*].names))}."
     }
   }
 }

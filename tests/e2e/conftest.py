@@ -26,6 +26,7 @@ from e2e.kill import KillRecord, kill_and_recover
 from e2e.machinesets import check_machinesets
 from e2e.releases import RELEASE_MOVES, plan_release_moves
 from e2e.day2 import Refusals, day2_document, refuse_the_changed_review, run_day2
+from e2e.edge import ADDED, EDGE_ZONES, GROUPS, opt_in, plan_added_zone
 from emulator import Emulator
 from e2e.flow import FlowRecord, run_flow
 from e2e.reliability import ReliabilityRecord, run_reliability
@@ -40,8 +41,9 @@ from modules.configuration import parse_config
 # subnet, private zone (of another account), instance profiles and KMS key that
 # e2e/brownfield.py hands over, with an additional group on the workers.
 FLOWS = {
-    # and its credentials tier (STS), behind CloudFront, and the *.apps records as code (e2e/ingress.py)
-    "external": {"credentials": STS, "ingress": {}},
+    # and its credentials tier (STS), behind CloudFront, the *.apps records as code (e2e/ingress.py), and
+    # a Local Zone and a Wavelength Zone (e2e/edge.py)
+    "external": {"credentials": STS, "ingress": {}, "edge_zones": EDGE_ZONES},
     # applied for OpenShift 4.15; its day 2 moves it to the default release (e2e/day2.py)
     "brownfield": {"publish": "Internal", "availability_zones": ["us-east-1a"], "openshift_version": "4.15"},
 }
@@ -86,6 +88,8 @@ def after_external_apply(record: FlowRecord, emulator: Emulator) -> None:
                                          record.outdir, record.outdir.parent / "machinesets")
     record.extras["ingress"] = timed("external.ingress", exercise_ingress, emulator, record.config, record.outdir,
                                      record.extras["network_outputs"]["public_subnet_ids"])
+    # A third edge zone, its group not opted into: refused at plan time, then planned alone (e2e/edge.py)
+    record.extras["edge"] = timed("external.edge", plan_added_zone, record, emulator)
 
 
 def after_brownfield_apply(record: FlowRecord, emulator: Emulator) -> None:
@@ -108,6 +112,7 @@ AFTER_APPLY = {"external": after_external_apply, BROWNFIELD: after_brownfield_ap
 def after_external_destroy(record: FlowRecord, emulator: Emulator) -> None:
     record.extras["providers_after"] = emulator.client("iam").list_open_id_connect_providers()[
         "OpenIDConnectProviderList"]
+    record.extras["carrier_gateways_after"] = emulator.client("ec2").describe_carrier_gateways()["CarrierGateways"]
 
 
 AFTER_DESTROY = {BROWNFIELD: after_brownfield_destroy, "external": after_external_destroy}
@@ -188,6 +193,10 @@ def start(root: Path) -> Future:
             records[name].extras["release_syntheses"] = {
                 version: synthesize([replace(config, openshift_version=version)],
                                     root / f"release-{version}" / "cdktf.out") for version in RELEASE_MOVES}
+            opt_in(emulator, GROUPS)  # the docs' first step for edge zones
+            added = parse_config(variant(**{**changes, "edge_zones": [*EDGE_ZONES, {"name": ADDED}]}, rhcos_ami=ami,
+                                         aws_endpoints=emulator.endpoints), source="edge", base_dir=root)
+            records[name].extras["edge_added_synthesis"] = synthesize([added], root / "edge-added" / "cdktf.out")
         if name == BROWNFIELD:  # its day 2: another image of the region
             images = emulator.client("ec2").describe_images(Owners=["amazon"])["Images"]
             new_image = next(image["ImageId"] for image in images if image["ImageId"] != ami)

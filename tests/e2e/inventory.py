@@ -33,10 +33,14 @@ def inventory(emulator: Any) -> dict[str, Any]:
                          for n in listed(ec2.describe_nat_gateways, "NatGateways") if n["State"] != "deleted"],
         "route_tables": [{"id": t["RouteTableId"], "tags": _tags(t),
                           "subnets": sorted(a["SubnetId"] for a in t["Associations"] if a.get("SubnetId")),
-                          "default_route": next(({k: v for k, v in r.items() if k in ("GatewayId", "NatGatewayId")}
+                          "default_route": next(({k: v for k, v in r.items()
+                                                  if k in ("GatewayId", "NatGatewayId", "CarrierGatewayId")}
                                                  for r in t["Routes"] if r.get("DestinationCidrBlock") == "0.0.0.0/0"),
                                                 None)}
                          for t in listed(ec2.describe_route_tables, "RouteTables") if not _is_main(t)],
+        "carrier_gateways": [{"id": g["CarrierGatewayId"], "tags": _tags(g)}
+                             for g in listed(ec2.describe_carrier_gateways, "CarrierGateways")
+                             if g["State"] not in ("deleting", "deleted")],
         "endpoints": [{"service": e["ServiceName"], "type": e["VpcEndpointType"],
                        "route_tables": sorted(e.get("RouteTableIds", []))}
                       for e in listed(ec2.describe_vpc_endpoints, "VpcEndpoints")],

@@ -34,9 +34,13 @@ class MachineSetCheck:
 
 @dataclass
 class MachineSetsRecord:
-    files: list[str]
+    files: list[str]  # the MachineSets, in openshift/
     checks: list[MachineSetCheck]
-    expected: dict[str, Any]  # from the tiers' outputs: vpc_id, private_subnet_ids, groups
+    expected: dict[str, Any]  # from the tiers' outputs: vpc_id, private_subnet_ids, groups, edge_zones
+    manifests: list[str] = field(default_factory=list)  # written into manifests/ (the MTU, with edge zones)
+
+    def of_role(self, role: str) -> list[MachineSetCheck]:
+        return [check for check in self.checks if check.name.startswith(f"ocp4-x7k2q-{role}-")]
 
 
 def outputs(outdir: Path, config: ClusterConfig, tier: Tier, env: dict[str, str]) -> dict[str, Any]:
@@ -58,8 +62,11 @@ def check_machinesets(emulator: Any, config: ClusterConfig, outdir: Path, folder
     env, ec2, iam = emulator.env, emulator.client("ec2"), emulator.client("iam")
     written = machinesets.machinesets(config, outdir, folder, env)  # what `main.py machinesets` runs
     network, security = (outputs(outdir, config, tier, env) for tier in (Tier.NETWORK, Tier.SECURITY))
-    checks = []
+    checks, manifests = [], []
     for path in written:
+        if path.parent.name == machinesets.MANIFESTS_DIR:
+            manifests.append(path.name)
+            continue
         document = yaml.safe_load(path.read_text())
         spec = document["spec"]["template"]["spec"]["providerSpec"]["value"]
         subnets = _resolve(ec2, spec["subnet"], "subnet")
@@ -75,8 +82,9 @@ def check_machinesets(emulator: Any, config: ClusterConfig, outdir: Path, folder
                 "groups": [security["worker_security_group_id"],
                            *([security["lb_security_group_id"]] if "lb_security_group_id" in security else []),
                            *config.compute.additional_security_group_ids],
-                "profile": security["worker_instance_profile_name"]}
-    return MachineSetsRecord([path.name for path in written], checks, expected)
+                "profile": security["worker_instance_profile_name"], "edge_zones": network.get("edge_zones", {})}
+    return MachineSetsRecord([path.name for path in written if path.parent.name != machinesets.MANIFESTS_DIR],
+                             checks, expected, manifests)
 
 
 def _launch(ec2: Any, spec: dict[str, Any], subnet: str, groups: list[str]) -> dict[str, Any]:

@@ -117,6 +117,14 @@ def plant(emulator: Any, config: ClusterConfig, found: dict[str, Any]) -> Plante
                                 SubnetId=private[0], TagSpecifications=[{"ResourceType": "instance", "Tags": [
                                     owned, {"Key": "Name", "Value": f"{infra}-worker-us-east-1a-abcde"}]}])
     planted.cluster["machine from a MachineSet"] = ("instance", machine["Instances"][0]["InstanceId"])
+    # An edge MachineSet's machine, in an edge zone's subnet (its subnet would refuse the delete while it runs).
+    edge = sorted((s["az"], s["id"]) for s in found["subnets"] if s["az"] not in config.availability_zones)
+    if edge:
+        zone, subnet = edge[0]
+        machine = ec2.run_instances(ImageId=config.rhcos_ami, MinCount=1, MaxCount=1, InstanceType="c5d.2xlarge",
+                                    SubnetId=subnet, TagSpecifications=[{"ResourceType": "instance", "Tags": [
+                                        owned, {"Key": "Name", "Value": f"{infra}-edge-{zone}-fghij"}]}])
+        planted.cluster["machine in an edge zone"] = ("instance", machine["Instances"][0]["InstanceId"])
     return planted
 
 

@@ -50,22 +50,25 @@ def test_network_exists_as_specified(flows, flow):
     blocks = list(ipaddress.ip_network(config.vpc_cidr).subnets(new_prefix=32 - config.subnet_bits))
     expected = {(str(blocks[i]), az, "public") for i, az in enumerate(config.availability_zones)}
     expected |= {(str(blocks[3 + i]), az, "private") for i, az in enumerate(config.availability_zones)}
-    subnets = {(s["cidr"], s["az"], "public" if "kubernetes.io/role/elb" in s["tags"] else "private")
-               for s in found["subnets"]}
+    # The edge zones' subnets and tables: test_edge_zones_on_emulator.py.
+    in_azs = [s for s in found["subnets"] if s["az"] in config.availability_zones]
+    edge = {s["id"] for s in found["subnets"]} - {s["id"] for s in in_azs}
+    subnets = {(s["cidr"], s["az"], "public" if "kubernetes.io/role/elb" in s["tags"] else "private") for s in in_azs}
     assert subnets == expected
-    assert all(s["tags"][f"kubernetes.io/cluster/{config.infra_id}"] == "shared" for s in found["subnets"])
-    public = {s["id"] for s in found["subnets"] if "kubernetes.io/role/elb" in s["tags"]}
+    assert all(s["tags"][f"kubernetes.io/cluster/{config.infra_id}"] == "shared" for s in in_azs)
+    public = {s["id"] for s in in_azs if "kubernetes.io/role/elb" in s["tags"]}
     nats = found["nat_gateways"]
     assert len(nats) == len(config.availability_zones) and {n["subnet"] for n in nats} == public
     tables = found["route_tables"]
     public_tables = [t for t in tables if t["default_route"] and "GatewayId" in t["default_route"]]
     private_tables = [t for t in tables if t["default_route"] and "NatGatewayId" in t["default_route"]]
-    assert len(public_tables) == 1 and set(public_tables[0]["subnets"]) == public
+    assert len(public_tables) == 1 and set(public_tables[0]["subnets"]) - edge == public
     assert len(private_tables) == len(config.availability_zones)
     assert {t["default_route"]["NatGatewayId"] for t in private_tables} == {n["id"] for n in nats}
+    carrier_tables = [t for t in tables if t["default_route"] and "CarrierGatewayId" in t["default_route"]]
     [endpoint] = found["endpoints"]
     assert endpoint["service"] == "com.amazonaws.us-east-1.s3" and endpoint["type"] == "Gateway"
-    assert set(endpoint["route_tables"]) == {t["id"] for t in public_tables + private_tables}
+    assert set(endpoint["route_tables"]) == {t["id"] for t in public_tables + private_tables + carrier_tables}
 
 
 @pytest.mark.parametrize("flow", ALL_FLOWS)

@@ -22,15 +22,15 @@ def case(request, flows):
 
 def test_one_machineset_per_az_in_the_installer_s_files(case):
     _, record, found = case
-    azs = record.config.availability_zones
-    assert found.files == [f"99_openshift-cluster-api_worker-machineset-{n}.yaml" for n in range(len(azs))]
-    assert [check.zone for check in found.checks] == list(azs)
-    assert [check.name for check in found.checks] == [f"ocp4-x7k2q-worker-{az}" for az in azs]
+    azs, edge = record.config.availability_zones, [zone.name for zone in record.config.edge_zones]
+    assert found.files == [f"99_openshift-cluster-api_worker-machineset-{n}.yaml" for n in range(len(azs) + len(edge))]
+    assert [check.zone for check in found.checks] == [*azs, *edge]
+    assert [check.name for check in found.of_role("worker")] == [f"ocp4-x7k2q-worker-{az}" for az in azs]
 
 
 def test_the_subnet_resolves_to_that_az_s_private_subnet_of_the_cluster_s_vpc(case):
     flow, record, found = case
-    for index, check in enumerate(found.checks):
+    for index, check in enumerate(found.of_role("worker")):
         assert check.subnets == [found.expected["private_subnet_ids"][index]], (flow, check.name)
         reference = check.document["spec"]["template"]["spec"]["providerSpec"]["value"]["subnet"]
         if record.config.existing_vpc is not None:  # the network team's subnet keeps its name: by ID
@@ -50,7 +50,7 @@ def test_each_group_reference_resolves_to_exactly_one_of_the_cluster_s_groups(ca
 
 def test_the_profile_exists_and_a_machine_with_those_parameters_is_accepted(case):
     flow, record, found = case
-    for index, check in enumerate(found.checks):
+    for index, check in enumerate(found.of_role("worker")):
         assert check.profile == found.expected["profile"]
         launched = check.launched
         assert launched, f"{flow}: {check.name} was not launched (a reference did not resolve to one resource)"
