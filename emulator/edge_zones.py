@@ -10,7 +10,9 @@ in any other zone. AWS (EC2 DescribeAvailabilityZones, ModifyAvailabilityZoneGro
 - edge zones start `not-opted-in`; `modify-availability-zone-group --group-name G
   --opt-in-status opted-in` opts in every zone of the group;
 - a zone that is not opted in is listed only with `AllAvailabilityZones`, and takes
-  no subnet.
+  no subnet;
+- an edge zone offers a few instance types (moto's table has none for it, and refuses
+  a machine placed there).
 EDGE_ZONES holds, per region, the zones the tests use: the two the OpenShift docs use
 as examples (openshift-docs `modules/post-install-edge-aws-extend-machineset.adoc`), and
 the Local Zone of the installer's edge MachineSet test (`pkg/asset/machines/aws/
@@ -29,9 +31,16 @@ EDGE_ZONES = {
     ),
 }
 
+# What each kind of zone offers here: the Wavelength Zones' types of the OpenShift enhancement
+# (enhancements/installer/aws-custom-edge-machineset-wavelength-zones.md), and for Local Zones the
+# installer's edge default (c5d.2xlarge) with two the docs' Local Zones commonly offer.
+OFFERED = {"local-zone": ("t3.xlarge", "c5d.2xlarge", "r5.2xlarge"),
+           "wavelength-zone": ("t3.medium", "t3.xlarge", "r5.2xlarge", "g4dn.2xlarge")}
+
 
 def apply_edge_zones() -> None:
     from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend, Zone
+    from moto.ec2.models.instance_types import INSTANCE_TYPE_OFFERINGS
     from moto.ec2.responses.availability_zones_and_regions import AvailabilityZonesAndRegions
     from moto.core.responses import ActionResult
 
@@ -46,6 +55,10 @@ def apply_edge_zones() -> None:
             zone.network_border_group = group if kind == "local-zone" else name
             zone.parent_zone_name, zone.parent_zone_id = parent, parents[parent].zone_id
             RegionsAndZonesBackend.zones[region].append(zone)
+            for location_type, location in (("availability-zone", name), ("availability-zone-id", zone_id)):
+                INSTANCE_TYPE_OFFERINGS[location_type][region] += [
+                    {"InstanceType": offered, "Location": location, "LocationType": location_type}
+                    for offered in OFFERED[kind]]
 
     original = RegionsAndZonesBackend.describe_availability_zones
 

@@ -353,6 +353,11 @@ def test_an_edge_zone_takes_a_subnet_only_once_its_group_is_opted_in(aws):
     ec2.modify_availability_zone_group(GroupName="us-east-1-wl1", OptInStatus="opted-in")
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.40.128.0/20", AvailabilityZone="us-east-1-wl1-bos-wlz-1")
     assert subnet["Subnet"]["AvailabilityZone"] == "us-east-1-wl1-bos-wlz-1"
+    machine = ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1, InstanceType="r5.2xlarge",
+                                SubnetId=subnet["Subnet"]["SubnetId"],
+                                Placement={"AvailabilityZone": "us-east-1-wl1-bos-wlz-1"})["Instances"][0]
+    assert machine["Placement"]["AvailabilityZone"] == "us-east-1-wl1-bos-wlz-1"  # a type the zone offers
+    ec2.terminate_instances(InstanceIds=[machine["InstanceId"]])
     gateway = ec2.create_carrier_gateway(VpcId=vpc)["CarrierGateway"]  # moto's own
     assert gateway["VpcId"] == vpc
     ec2.delete_subnet(SubnetId=subnet["Subnet"]["SubnetId"])
