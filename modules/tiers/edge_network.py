@@ -30,7 +30,10 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from cdktf_cdktf_provider_aws.data_aws_availability_zone import DataAwsAvailabilityZone
-from cdktf_cdktf_provider_aws.data_aws_availability_zones import DataAwsAvailabilityZones
+from cdktf_cdktf_provider_aws.data_aws_availability_zones import (
+    DataAwsAvailabilityZones,
+    DataAwsAvailabilityZonesFilter,
+)
 from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet
 from cdktf_cdktf_provider_aws.ec2_carrier_gateway import Ec2CarrierGateway
 from cdktf_cdktf_provider_aws.route import Route
@@ -85,8 +88,12 @@ def checked_zones(scope: Construct, inputs: TierInputs, *, creates: bool) -> Dat
     entries checked too (`MODULE_CHECKS`). `creates`: the tier creates the zones' subnets."""
     zones = rows_where(scope, "edge_zones", True, inputs.edge_zones)
     region = inputs.region
-    # Read only with zones: a module without any asks EC2 nothing (and plans offline).
+    # Read only with zones: a module without any asks EC2 nothing (and plans offline). Filtered on the
+    # zones' names: what it answers is the configured zones EC2 knows, whatever AWS adds (CKV_AWS_394).
+    names = Token.as_list(f"${{keys({inputs.edge_zones})}}") if isinstance(inputs.edge_zones, Expr) \
+        else sorted(inputs.edge_zones)
     known = new(DataAwsAvailabilityZones, scope, "edge_known", all_availability_zones=True,
+                filter=[DataAwsAvailabilityZonesFilter(name="zone-name", values=names)],
                 **optional_count(any_of(inputs.edge_zones)))
     names = f"{address(known)}.names" if known.count is None else f"one({address(known)}[*].names)"
     entries = [Precondition(condition=f"${{{MODULE_CHECKS[kind][0]}}}", error_message=MODULE_CHECKS[kind][1])
@@ -95,8 +102,9 @@ def checked_zones(scope: Construct, inputs: TierInputs, *, creates: bool) -> Dat
                lifecycle=TerraformResourceLifecycle(
                    precondition=[*entries, Precondition(
                        condition=f"${{contains({names}, each.key)}}",
-                       error_message=f"edge_zones: ${{each.key}} is not a zone of region {region}, whose zones are "
-                                     f"${{join(\", \", {names})}}.")],
+                       error_message=f"edge_zones: ${{each.key}} is not a zone of region {region} (EC2 does not "
+                                     "know it); expected a Local Zone or Wavelength Zone of the region (`aws ec2 "
+                                     f"describe-availability-zones --region {region} --all-availability-zones`).")],
                    postcondition=[
                        Postcondition(condition="${self.zone_type == each.value.type}",
                                      error_message="edge_zones: ${each.key} is a ${self.zone_type} in AWS, not a "

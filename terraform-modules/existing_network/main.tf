@@ -122,6 +122,11 @@ data "aws_availability_zones" "edge_known" {
   count = length(local.edge_zone_rows) > 0 ? 1 : 0
 
   all_availability_zones = true
+
+  filter {
+    name   = "zone-name"
+    values = keys(local.edge_zone_rows)
+  }
 }
 
 data "aws_availability_zone" "edge" {
@@ -150,7 +155,7 @@ data "aws_availability_zone" "edge" {
     }
     precondition {
       condition     = contains(one(data.aws_availability_zones.edge_known[*].names), each.key)
-      error_message = "edge_zones: ${each.key} is not a zone of region ${data.aws_region.current.name}, whose zones are ${join(", ", one(data.aws_availability_zones.edge_known[*].names))}."
+      error_message = "edge_zones: ${each.key} is not a zone of region ${data.aws_region.current.name} (EC2 does not know it); expected a Local Zone or Wavelength Zone of the region (`aws ec2 describe-availability-zones --region ${data.aws_region.current.name} --all-availability-zones`)."
     }
   }
 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from e2e.conftest import SELECTED
+from e2e.edge import LOCAL, WAVELENGTH
 from modules.configuration import Tier
 from modules.operations.guard import Allowance, PlannedChange, refusals
 
@@ -15,6 +16,10 @@ pytestmark = [pytest.mark.e2e,
               pytest.mark.skipif("external" not in SELECTED, reason="the external flow is not selected")]
 
 AZS = ("us-east-1a", "us-east-1b", "us-east-1c")
+# The edge zones' subnets are named like the AZs' for the release (e2e/edge.py): renamed with them.
+SUBNETS = [*(f'aws_subnet.{kind}["{az}"]' for kind in ("public", "private") for az in AZS),
+           f'aws_subnet.edge_public["{LOCAL}"]', f'aws_subnet.edge_public["{WAVELENGTH}"]',
+           f'aws_subnet.edge_private["{WAVELENGTH}"]']
 
 
 @pytest.fixture(scope="module")
@@ -36,12 +41,11 @@ def test_to_the_next_release_the_master_role_gains_set_security_groups_in_place(
 def test_back_across_the_cluster_api_change_tags_move_in_place_and_the_guard_stops_the_lb_group_going(moves):
     review = moves["4.15"]
     assert changes(review) == {
-        "ocp4-network": sorted((f'aws_subnet.{kind}["{az}"]', "update") for kind in ("public", "private") for az in AZS),
+        "ocp4-network": sorted((address, "update") for address in SUBNETS),
         "ocp4-security": [("aws_security_group.lb", "delete"), ("aws_security_group.worker", "update"),
                           ('aws_vpc_security_group_egress_rule.cluster["LbEgressAll"]', "delete")]}
     by_address = {c.address: c for t in review.tiers for c in t.changes}
-    assert all(by_address[f'aws_subnet.{kind}["{az}"]'].attributes == ["tags"] for kind in ("public", "private")
-               for az in AZS)  # renamed in place: the subnets stay
+    assert all(by_address[address].attributes == ["tags"] for address in SUBNETS)  # renamed in place: they stay
     assert by_address["aws_security_group.worker"].attributes == ["tags"]
     [security] = [t for t in review.tiers if t.stack == "ocp4-security"]
     refused = refusals(Tier.SECURITY, [PlannedChange(c.address, c.type, c.action) for c in security.changes],
