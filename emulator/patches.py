@@ -150,6 +150,30 @@ def _portless_protocols() -> None:
         self.ip_protocol = str(ip_protocol)
 
     SecurityGroupRule.__init__ = __init__
+    _modify_portless_rules()
+
+
+def _modify_portless_rules() -> None:
+    """ModifySecurityGroupRules of an all-traffic rule (`-1`) without ports: AWS takes it (ports mean
+    nothing there); moto answers `InvalidParameterValue: Invalid value for portRange`. Seen when a
+    recovery adopted AWS's default egress rule of a new group and Terraform then set its description."""
+    from moto.ec2.models import EC2Backend
+
+    original = EC2Backend.modify_security_group_rules
+
+    def modify_security_group_rules(self, group_id, rules):
+        group, kept = self.get_security_group_by_name_or_id(group_id), {}
+        for rule_id, rule in list(rules.items()):
+            existing = group.get_rule(rule_id) if group is not None else None
+            if existing is not None and str(rule.get("IpProtocol")).lower() in ("-1", "all") and \
+                    rule.get("FromPort") is None and rule.get("ToPort") is None:
+                kept[rule_id] = (existing.from_port, existing.to_port)
+                rules[rule_id] = {**rule, "FromPort": -1, "ToPort": -1}  # past moto's check, then put back
+        original(self, group_id, rules)
+        for rule_id, (from_port, to_port) in kept.items():
+            group.get_rule(rule_id).from_port, group.get_rule(rule_id).to_port = from_port, to_port
+
+    EC2Backend.modify_security_group_rules = modify_security_group_rules
 
 
 def _group_rule_descriptions() -> None:

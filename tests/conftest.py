@@ -123,8 +123,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "china": variant(region="cn-north-1", availability_zones=CN_AZS),
     "existing": variant(**EXISTING, credentials=STS | {"issuer_hosting": "public_bucket"}),
     "sts": variant(credentials=STS),
-    # Edge zones (tests/test_edge_zones.py): a Local Zone (its CIDR given), a Wavelength Zone, both.
-    "edge_local": variant(edge_zones=[{"name": "us-east-1-nyc-1a", "public_cidr": "10.0.200.0/24"}]),
+    # Edge zones (tests/test_edge_zones.py): a Local Zone (its CIDR given, the ACL on), a Wavelength Zone, both.
+    "edge_local": variant(edge_zones=[{"name": "us-east-1-nyc-1a", "public_cidr": "10.0.200.0/24"}], network_acl=True),
     "edge_wavelength": variant(edge_zones=[{"name": "us-east-1-wl1-bos-wlz-1"}]),
     "edge": variant(edge_zones=[{"name": "us-east-1-nyc-1a"}, {"name": "us-east-1-wl1-bos-wlz-1"}]),
 }

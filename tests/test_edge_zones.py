@@ -42,9 +42,10 @@ def test_derived_cidrs_print_as_null_and_read_back_the_same():
 
 
 def test_the_machine_defaults_are_the_zone_types():
-    zones = parse_config(variant(edge_zones=[{"name": LOCAL}, {"name": WAVELENGTH, "instance_type": "t3.xlarge"}])
-                         ).edge_zones
-    assert [(z.resolved_instance_type, z.volume_type) for z in zones] == [("c5d.2xlarge", "gp2"), ("t3.xlarge", "gp2")]
+    zones = parse_config(variant(edge_zones=[{"name": LOCAL}, {"name": WAVELENGTH},
+                                             {"name": "us-east-1-bos-1a", "instance_type": "t3.xlarge"}])).edge_zones
+    assert [(z.resolved_instance_type, z.volume_type) for z in zones] == [
+        ("c5d.2xlarge", "gp2"), ("r5.2xlarge", "gp2"), ("t3.xlarge", "gp2")]
 
 
 @pytest.mark.parametrize("zones, message", [
@@ -67,6 +68,7 @@ def test_zones_that_do_not_fit_the_vpc_are_refused():
     # A /20 VPC in /23 blocks has 8: six for the AZs, two left; a Wavelength Zone takes two, a Local Zone one more.
     report = refused(vpc_cidr="10.0.0.0/20", subnet_bits=9, edge_zones=[{"name": WAVELENGTH}, {"name": LOCAL}])
     assert "edge_zones[1]: no free block of /23 is left in vpc_cidr 10.0.0.0/20" in report
+    assert "edge_zones[0]" not in report  # the first fits
 
 
 EXISTING = {"vpc_id": "vpc-0123456789abcdef0", "subnets": {
@@ -114,6 +116,8 @@ def test_a_local_zone_gets_a_public_subnet_on_the_public_route_table_tagged_unma
     assert stack["resource"]["aws_route_table_association"]["edge_public"]["route_table_id"] == \
         "${aws_route_table.public.id}"
     assert "edge_private" not in stack["resource"]["aws_subnet"]
+    acl = stack["resource"]["aws_network_acl_association"]["edge_public"]  # network_acl: public subnets have it
+    assert zones_of(acl) == zones_of(subnet) and acl["subnet_id"] == "${aws_subnet.edge_public[each.key].id}"
     assert "aws_ec2_carrier_gateway" not in stack["resource"]
     assert "carrier" not in stack["resource"]["aws_vpc_endpoint"]["s3"]["route_table_ids"]
 
@@ -216,6 +220,22 @@ def test_machinesets_of_a_zone_the_network_tier_has_not_applied_yet_are_refused(
 
     with pytest.raises(DeployError, match=f"no subnets in edge zone\\(s\\) us-east-1-bos-1a: apply the network"):
         rendered(edge_zones=[{"name": LOCAL}, {"name": "us-east-1-bos-1a"}])
+
+
+def test_the_mtu_is_set_in_a_network_manifest_already_there_and_other_networks_are_refused():
+    from modules.operations.deploy import DeployError
+    from modules.operations.machinesets import network_manifest
+
+    theirs = yaml.safe_dump({"apiVersion": "operator.openshift.io/v1", "kind": "Network", "metadata": {"name": "cluster"},
+                             "spec": {"defaultNetwork": {"ovnKubernetesConfig": {"ipsecConfig": {"mode": "Full"}}}}})
+    merged = yaml.safe_load(network_manifest(theirs))
+    assert merged["spec"]["defaultNetwork"]["ovnKubernetesConfig"] == {"ipsecConfig": {"mode": "Full"}, "mtu": 1200}
+    sdn = yaml.safe_dump({"apiVersion": "operator.openshift.io/v1", "kind": "Network", "metadata": {"name": "cluster"},
+                          "spec": {"defaultNetwork": {"type": "OpenShiftSDN"}}})
+    with pytest.raises(DeployError, match="defaultNetwork.type 'OpenShiftSDN'"):
+        network_manifest(sdn)
+    with pytest.raises(DeployError, match="is not the cluster network operator's configuration"):
+        network_manifest(yaml.safe_dump({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cluster"}}))
 
 
 def test_the_mtu_manifest_is_written_with_edge_zones_and_taken_back_without(tmp_path, monkeypatch):

@@ -365,3 +365,22 @@ def test_an_edge_zone_takes_a_subnet_only_once_its_group_is_opted_in(aws):
         ec2.delete_vpc(VpcId=vpc)  # the carrier gateway is in it (emulator/strict.py)
     ec2.delete_carrier_gateway(CarrierGatewayId=gateway["CarrierGatewayId"])
     ec2.delete_vpc(VpcId=vpc)
+
+
+# --------------------------------------------------------------------------- moto fixes (emulator/patches.py)
+
+
+def test_an_all_traffic_rule_takes_a_new_description_without_ports(aws):
+    """What Terraform sends for an adopted default egress rule (e2e/kill.py's recovery, seen in a run)."""
+    ec2 = aws("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.41.0.0/16")["Vpc"]["VpcId"]
+    sg = group(ec2, vpc, "adopted")
+    [default] = [r for r in ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [sg]}])[
+        "SecurityGroupRules"] if r["IsEgress"]]
+    ec2.modify_security_group_rules(GroupId=sg, SecurityGroupRules=[{
+        "SecurityGroupRuleId": default["SecurityGroupRuleId"],
+        "SecurityGroupRule": {"IpProtocol": "-1", "CidrIpv4": "0.0.0.0/0", "Description": "Allow all egress"}}])
+    [after] = ec2.describe_security_group_rules(SecurityGroupRuleIds=[default["SecurityGroupRuleId"]])[
+        "SecurityGroupRules"]
+    assert (after["Description"], after["IpProtocol"], after["FromPort"], after["ToPort"]) == (
+        "Allow all egress", "-1", default["FromPort"], default["ToPort"])

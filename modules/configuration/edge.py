@@ -88,20 +88,19 @@ def zone_type_of(name: str) -> ZoneType:
     return ZoneType.WAVELENGTH if WAVELENGTH_NAME.fullmatch(name) else ZoneType.LOCAL
 
 
-def blocks_needed(kind: ZoneType) -> int:
-    return 2 if kind is ZoneType.WAVELENGTH else 1
+# VPC blocks a zone's default CIDRs take: a public one, and for a Wavelength Zone a private one too.
+BLOCKS = {ZoneType.LOCAL: 1, ZoneType.WAVELENGTH: 2}
 
 
-def default_blocks(vpc_cidr: str, subnet_bits: int, carved: int, kinds: Sequence[ZoneType]) -> list[list[str]] | None:
-    """Per zone (in order), its default CIDRs: the VPC's blocks after the `carved` ones of the AZs;
-    None when they do not fit in the VPC."""
+def default_blocks(vpc_cidr: str, subnet_bits: int, carved: int, kinds: Sequence[ZoneType]) -> list[list[str] | None]:
+    """Per zone (in order), its default CIDRs: the VPC's blocks after the `carved` ones of the AZs, each
+    zone after the blocks of those before it; None for a zone whose blocks do not fit in the VPC."""
     blocks = list(ipaddress.IPv4Network(vpc_cidr).subnets(new_prefix=32 - subnet_bits))
-    wanted = sum(blocks_needed(kind) for kind in kinds)
-    if carved + wanted > len(blocks):
-        return None
-    free, result = iter(blocks[carved:]), []
+    result, first = [], carved
     for kind in kinds:
-        result.append([str(next(free)) for _ in range(blocks_needed(kind))])
+        taken = blocks[first:first + BLOCKS[kind]]
+        result.append([str(block) for block in taken] if len(taken) == BLOCKS[kind] else None)
+        first += BLOCKS[kind]
     return result
 
 

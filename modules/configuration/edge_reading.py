@@ -85,8 +85,8 @@ def check_edge_zones(r: Reader, v: dict[str, Any]) -> tuple[EdgeZone, ...]:
     filled = []
     for i, zone in enumerate(zones):
         wavelength = zone.type is ZoneType.WAVELENGTH
-        public = zone.public_cidr or (defaults[i][0] if defaults else None)
-        private = zone.private_cidr or (defaults[i][1] if defaults and wavelength else None)
+        public = zone.public_cidr or (defaults[i][0] if defaults[i] else None)
+        private = zone.private_cidr or (defaults[i][1] if defaults[i] and wavelength else None)
         if public is None or (wavelength and private is None):
             r.problems.append(f"edge_zones[{i}]: no free block of /{32 - v['subnet_bits']} is left in vpc_cidr "
                               f"{v['vpc_cidr']} after the six of the availability zones; expected public_cidr"

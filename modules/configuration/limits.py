@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Sequence
 
+from .edge import ZoneType
 from .releases import RELEASES
 
 
@@ -353,7 +354,7 @@ BOOTSTRAP_SUBNET = OneOf(("private", "public"))
 MAX_EDGE_ZONES = 8
 EDGE_ZONE = Pattern(f"{_REGION}-[a-z0-9]+(-[a-z0-9]+)*",
                     "a Local Zone or Wavelength Zone name such as us-east-1-nyc-1a or us-east-1-wl1-bos-wlz-1")
-EDGE_ZONE_TYPE = OneOf(("local-zone", "wavelength-zone"))  # edge.ZoneType
+EDGE_ZONE_TYPE = OneOf(tuple(kind.value for kind in ZoneType))
 EDGE_CIDR = Cidr("an IPv4 network in CIDR notation inside vpc_cidr, such as 10.0.128.0/20, or null for the next "
                  "free block", (16, 28))
 EDGE_ZONES = Entries(MAX_EDGE_ZONES, "name", (

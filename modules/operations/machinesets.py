@@ -26,7 +26,8 @@ the workers' numbering, as the installer numbers every compute pool's. With edge
 zones the cluster network's MTU must be lowered before the install (the link
 between a zone and its region carries less than the region's 9001): the installer
 writes `manifests/cluster-network-03-config.yml` with OVN-Kubernetes' MTU 1200
-(`pkg/asset/manifests/network.go`), and so does this.
+(`pkg/asset/manifests/network.go`), and so does this (into the file already there, if
+any, setting only that key).
 
 Every file is rendered before the first is written, and each is written whole.
 """
@@ -142,12 +143,27 @@ def _machineset(config: ClusterConfig, role: str, zone: str, replicas: int, spec
     }
 
 
-def network_manifest() -> str:
-    """The cluster network operator's configuration with the MTU edge zones need."""
-    return yaml.safe_dump({"apiVersion": "operator.openshift.io/v1", "kind": "Network",
-                           "metadata": {"name": "cluster"},
-                           "spec": {"defaultNetwork": {"ovnKubernetesConfig": {"mtu": EDGE_MTU}}}},
-                          sort_keys=True, default_flow_style=False)
+def network_manifest(existing: str | None = None) -> str:
+    """The cluster network operator's configuration with the MTU edge zones need: `existing` (the
+    manifest already in the folder: the docs put IPsec, hybrid networking and more in the same file)
+    with only `spec.defaultNetwork.ovnKubernetesConfig.mtu` set, or that alone. DeployError for a
+    manifest that is not the operator's `cluster` Network or whose network is not OVN-Kubernetes."""
+    document: Any = {"apiVersion": "operator.openshift.io/v1", "kind": "Network", "metadata": {"name": "cluster"}}
+    if existing is not None:
+        document = yaml.safe_load(existing)
+        kind = (document.get("apiVersion"), document.get("kind"), (document.get("metadata") or {}).get("name")) \
+            if isinstance(document, dict) else None
+        if kind != ("operator.openshift.io/v1", "Network", "cluster"):
+            raise DeployError(f"{MANIFESTS_DIR}/{NETWORK_MANIFEST} is not the cluster network operator's "
+                              "configuration (operator.openshift.io/v1 Network cluster); edge zones need its MTU "
+                              "set there. Nothing was written.")
+    network = document.setdefault("spec", {}).setdefault("defaultNetwork", {})
+    if network.get("type", "OVNKubernetes") != "OVNKubernetes":
+        raise DeployError(f"{MANIFESTS_DIR}/{NETWORK_MANIFEST} sets defaultNetwork.type {network['type']!r}; edge "
+                          f"zones are documented with OVN-Kubernetes, whose MTU is set to {EDGE_MTU}. Nothing was "
+                          "written.")
+    network.setdefault("ovnKubernetesConfig", {})["mtu"] = EDGE_MTU
+    return yaml.safe_dump(document, sort_keys=True, default_flow_style=False)
 
 
 def render(config: ClusterConfig, states: dict[Tier, dict[str, Any]]) -> dict[str, str]:
@@ -183,22 +199,23 @@ def machinesets(config: ClusterConfig, outdir: Path, folder: Path, env: dict[str
     remove the installer's worker MachineSets there that these do not replace (the installer writes one
     per AZ of its compute pool, by default every AZ of the region: the extra ones filter on subnets
     this cluster does not have, and would never make a machine). With edge zones, also the network
-    MTU manifest into `folder/manifests/`."""
+    MTU into `folder/manifests/` (`network_manifest`)."""
     from .teardown import ClusterRemoval  # reads every tier's state as Terraform keeps it
 
     with aws_errors():
         states = ClusterRemoval(config, outdir, env).states()
     files = render(config, states)
     target, manifests = folder / OPENSHIFT_DIR, folder / MANIFESTS_DIR
+    mtu = manifests / NETWORK_MANIFEST
+    network = network_manifest(mtu.read_text() if mtu.exists() else None) if config.edge_zones else None
     written = write_files(target, files)
     for stale in sorted(target.glob(file_name("*"))):
         if stale.name not in files:
             stale.unlink()
-            log(f"removed {stale}: a worker MachineSet for an AZ the cluster does not use")
-    mtu = manifests / NETWORK_MANIFEST
-    if config.edge_zones:
-        written += write_files(manifests, {NETWORK_MANIFEST: network_manifest()})
-    elif mtu.exists() and mtu.read_text() == network_manifest():  # ours, from when the cluster had edge zones
+            log(f"removed {stale}: a MachineSet for a zone the cluster does not use")
+    if network is not None:
+        written += write_files(manifests, {NETWORK_MANIFEST: network})
+    elif mtu.exists() and mtu.read_text() == network_manifest():  # ours alone, from when the cluster had edge zones
         mtu.unlink()
         log(f"removed {mtu}: the cluster has no edge zones, and the region's MTU is the cluster network's")
     return written

@@ -41,6 +41,7 @@ from cdktf_cdktf_provider_aws.route_table import RouteTable
 from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
 from cdktf_cdktf_provider_aws.subnet import Subnet
 
+from ..configuration.cluster import CARVED_BLOCKS
 from ..configuration.edge import ZoneType
 from ..configuration.releases import subnet_name
 from ..constructs.cdk import Construct, Postcondition, Precondition, TerraformResourceLifecycle, Token
@@ -83,9 +84,34 @@ MODULE_CHECKS = {
 }
 
 
+def _within(inner: str, outer: str) -> str:
+    """HCL: network `inner` lies inside network `outer` (both CIDRs)."""
+    return (f'(tonumber(split("/", {inner})[1]) >= tonumber(split("/", {outer})[1]) && '
+            f'cidrsubnet(format("%s/%s", cidrhost({inner}, 0), split("/", {outer})[1]), 0, 0) == {outer})')
+
+
+def module_cidr_checks(inputs: TierInputs) -> list[Precondition]:
+    """A module's CIDRs, as the loader checks a stack's (edge_reading.py): inside vpc_cidr, clear of the
+    AZs' six blocks and of every other edge CIDR (two aligned networks overlap when one holds the other)."""
+    if not isinstance(inputs.edge_zones, Expr):
+        return []
+    vpc, zones = inputs.vpc_cidr, inputs.edge_zones
+    overlap = f"({_within('cidr', 'other')} || {_within('other', 'cidr')})"
+    azs = f"[for n in range({CARVED_BLOCKS}) : cidrsubnet({vpc}, local.subnet_newbits, n)]"
+    others = (f"flatten([for name, zone in {zones} : compact([zone.public_cidr, zone.private_cidr]) "
+              "if name != each.key])")
+    mine = "compact([each.value.public_cidr, each.value.private_cidr])"
+    return [Precondition(
+        condition=f"${{try(alltrue([for cidr in {mine} : {_within('cidr', vpc)} && !anytrue([for other in "
+                  f"concat({azs}, {others}, [for own in {mine} : own if own != cidr]) : {overlap}])]), false)}}",
+        error_message=f"edge_zones: the CIDRs of ${{each.key}} must lie in vpc_cidr ${{{vpc}}}, clear of the "
+                      "availability zones' six blocks, of each other and of the other edge zones' CIDRs.")]
+
+
 def checked_zones(scope: Construct, inputs: TierInputs, *, creates: bool) -> DataAwsAvailabilityZone:
     """Each edge zone as EC2 describes it, checked at plan time (see the module's docstring); a module's
-    entries checked too (`MODULE_CHECKS`). `creates`: the tier creates the zones' subnets."""
+    entries checked too (`MODULE_CHECKS`, and its CIDRs when it creates the subnets). `creates`: the tier
+    creates the zones' subnets."""
     zones = rows_where(scope, "edge_zones", True, inputs.edge_zones)
     region = inputs.region
     # Read only with zones: a module without any asks EC2 nothing (and plans offline). Filtered on the
@@ -98,6 +124,7 @@ def checked_zones(scope: Construct, inputs: TierInputs, *, creates: bool) -> Dat
     names = f"{address(known)}.names" if known.count is None else f"one({address(known)}[*].names)"
     entries = [Precondition(condition=f"${{{MODULE_CHECKS[kind][0]}}}", error_message=MODULE_CHECKS[kind][1])
                for kind in (creates, None)] if isinstance(inputs.edge_zones, Expr) else []
+    entries += module_cidr_checks(inputs) if creates else []
     return new(DataAwsAvailabilityZone, scope, "edge", for_each=zones, name=zones.key, all_availability_zones=True,
                lifecycle=TerraformResourceLifecycle(
                    precondition=[*entries, Precondition(
@@ -189,10 +216,15 @@ class ExistingEdgeSubnets(Construct):
         super().__init__(scope, "edge")
         self.checked = checked_zones(self, inputs, creates=False)
         zones = inputs.edge_zones
-        with_private = Expr(f"{{ for name, zone in {zones} : name => zone if zone.private_subnet_id != null }}") \
-            if isinstance(zones, Expr) else {name: z for name, z in zones.items() if z["private_subnet_id"]}
-        self.public, self.private = (self._subnet(role, rows, vpc_id) for role, rows in (("public", zones),
-                                                                                         ("private", with_private)))
+        # A module's zone without a subnet ID is refused (MODULE_CHECKS); it is not looked up unfiltered meanwhile.
+        self.public, self.private = (self._subnet(role, self._with(zones, f"{role}_subnet_id"), vpc_id)
+                                     for role in ("public", "private"))
+
+    @staticmethod
+    def _with(zones: Mapping[str, Any] | Expr, key: str) -> Mapping[str, Any] | Expr:
+        if isinstance(zones, Expr):
+            return Expr(f"{{ for name, zone in {zones} : name => zone if zone.{key} != null }}")
+        return {name: zone for name, zone in zones.items() if zone[key]}
 
     def _subnet(self, role: str, zones: Mapping[str, Any] | Expr, vpc_id: str) -> DataAwsSubnet | None:
         if not zones:  # a stack's zones, none with a subnet of this role

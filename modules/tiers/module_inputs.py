@@ -22,7 +22,7 @@ from cdktf_cdktf_provider_aws.data_aws_region import DataAwsRegion
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
 from ..configuration.cluster import CARVED_BLOCKS, ClusterConfig, IngressConfig
-from ..configuration.edge import WAVELENGTH_NAME, ZoneType
+from ..configuration.edge import BLOCKS, WAVELENGTH_NAME, ZoneType
 from ..configuration.ignition import machine_config_url
 from ..configuration.limits import VARIABLE_LIMITS, Publish
 from ..configuration.machines import BootstrapConfig, ComputeConfig, ControlPlaneConfig
@@ -89,7 +89,7 @@ VARIABLES: dict[str, Variable] = {
                             _DEFAULTS.network_acl),
     "edge_zones": optional("Local Zones and Wavelength Zones for edge compute (README, Edge zones): the type is "
                            "told from the name when null; CIDRs default to the next free blocks after the AZs' six, in "
-                           "list order (network); an existing VPC's edge subnets are named by ID (existing-network).",
+                           "list order (network); an existing VPC's edge subnets are named by ID (existing_network).",
                            "list(object({ name = string, type = optional(string), public_cidr = optional(string), "
                            "private_cidr = optional(string), public_subnet_id = optional(string), "
                            "private_subnet_id = optional(string) }))", []),
@@ -352,9 +352,10 @@ class ModuleInputs:
         else:
             local_value(self._scope, "edge_zone_types", f"${{[for zone in {zones} : {kind}]}}")
             # Blocks before a zone: the AZs' six, then two per Wavelength Zone and one per Local Zone before it.
+            blocks = json.dumps({kind.value: count for kind, count in BLOCKS.items()}).replace(":", " =")
             local_value(self._scope, "edge_zone_first_blocks", f'${{[for index, type in local.edge_zone_types : '
                         f'{CARVED_BLOCKS} + sum(concat([0], [for t in slice(local.edge_zone_types, 0, index) : '
-                        f't == "{wavelength}" ? 2 : 1]))]}}')
+                        f'{blocks}[t]]))]}}')
             kind = "local.edge_zone_types[index]"
             self.subnet_newbits  # declares local.subnet_newbits
             block = lambda offset: (f"cidrsubnet({self.ref('vpc_cidr')}, local.subnet_newbits, "  # noqa: E731
@@ -363,7 +364,7 @@ class ModuleInputs:
                      f"private_cidr = zone.private_cidr != null ? zone.private_cidr : "
                      f'{kind} == "{wavelength}" ? {block(1)} : null')
         # Every key is kept, also those this kind of network does not take: the tier refuses them
-        # (edge_network.module_checks), as the loader does for a stack.
+        # (edge_network.MODULE_CHECKS), as the loader does for a stack.
         local_value(self._scope, "edge_zone_rows", f"${{{{ for index, zone in {zones} : zone.name => {{ type = {kind}, "
                     f"{cidrs}, public_subnet_id = zone.public_subnet_id, private_subnet_id = zone.private_subnet_id }} }}}}")
         return Expr("local.edge_zone_rows")

@@ -177,8 +177,8 @@ class Network(Construct):
         if count is None:
             return
         acl = new(NetworkAcl, self, "nacl.public", vpc_id=self.vpc.id, tags={"Name": f"{i.infra_id}-public"}, **count)
-        waive(acl, "CKV2_AWS_1", "The ACL is attached to every public subnet by aws_network_acl_association.public, "
-                                 "a for_each resource the check does not follow.")
+        waive(acl, "CKV2_AWS_1", "The ACL is attached to every public subnet by aws_network_acl_association.public "
+                                 "(and .edge_public), for_each resources the check does not follow.")
         acl_id = attribute(acl, "id")
         rules = rows_where(self, "network_acl_rules", i.network_acl, {
             key: {**rule.__dict__, "cidr_block": i.vpc_cidr if rule.cidr_block == VPC_CIDR else rule.cidr_block}
@@ -194,6 +194,10 @@ class Network(Construct):
         new(NetworkAclAssociation, self, "nacl_association.public",
             for_each=rows_where(self, "network_acl_azs", i.network_acl, i.zones), network_acl_id=acl_id,
             subnet_id=each_ref(self.public_subnets, "id"))
+        if self.edge is not None:  # the edge zones' public subnets are public too
+            new(NetworkAclAssociation, self, "nacl_association.edge_public",
+                for_each=rows_where(self, "network_acl_edge_zones", i.network_acl, i.edge_zones),
+                network_acl_id=acl_id, subnet_id=each_ref(self.edge.public, "id"))
 
     def _interface_endpoints(self) -> None:
         i = self.inputs

@@ -161,7 +161,7 @@ data "aws_availability_zone" "edge" {
 }
 
 data "aws_subnet" "edge_public" {
-  for_each = local.edge_zone_rows
+  for_each = { for name, zone in local.edge_zone_rows : name => zone if zone.public_subnet_id != null }
 
   id = each.value.public_subnet_id
 

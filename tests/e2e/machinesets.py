@@ -40,7 +40,7 @@ class MachineSetsRecord:
     manifests: list[str] = field(default_factory=list)  # written into manifests/ (the MTU, with edge zones)
 
     def of_role(self, role: str) -> list[MachineSetCheck]:
-        return [check for check in self.checks if check.name.startswith(f"ocp4-x7k2q-{role}-")]
+        return [check for check in self.checks if check.name.endswith(f"-{role}-{check.zone}")]
 
 
 def outputs(outdir: Path, config: ClusterConfig, tier: Tier, env: dict[str, str]) -> dict[str, Any]:

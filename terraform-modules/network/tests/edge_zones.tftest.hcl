@@ -130,14 +130,62 @@ run "a_declared_type_aws_contradicts_stops_the_plan" {
   expect_failures = [data.aws_availability_zone.edge]
 }
 
-run "a_zone_of_another_region_stops_the_plan" {
+run "a_zone_ec2_does_not_know_stops_the_plan" {
   command = plan
 
   variables {
     edge_zones = [{ name = "us-east-1-lax-1a" }]
   }
+  # Described as a fitting zone: only the check that EC2 lists it can fail.
+  override_data {
+    target = data.aws_availability_zone.edge["us-east-1-lax-1a"]
+    values = { zone_type = "local-zone", opt_in_status = "opted-in", group_name = "us-east-1-lax-1", parent_zone_name = "us-east-1a" }
+  }
 
   expect_failures = [data.aws_availability_zone.edge]
+}
+
+run "a_cidr_over_an_az_block_stops_the_plan" {
+  command = plan
+
+  variables {
+    edge_zones = [{ name = "us-east-1-nyc-1a", public_cidr = "10.0.16.0/24" }]
+  }
+
+  expect_failures = [data.aws_availability_zone.edge]
+}
+
+run "a_cidr_over_another_zone_s_stops_the_plan" {
+  command = plan
+
+  variables {
+    edge_zones = [{ name = "us-east-1-nyc-1a" }, { name = "us-east-1-wl1-bos-wlz-1", public_cidr = "10.0.96.0/24" }]
+  }
+
+  expect_failures = [data.aws_availability_zone.edge]
+}
+
+run "a_cidr_outside_the_vpc_stops_the_plan" {
+  command = plan
+
+  variables {
+    edge_zones = [{ name = "us-east-1-nyc-1a", public_cidr = "10.1.0.0/20" }]
+  }
+
+  expect_failures = [data.aws_availability_zone.edge]
+}
+
+run "with_the_network_acl_the_edge_public_subnets_have_it_too" {
+  command = plan
+
+  variables {
+    network_acl = true
+  }
+
+  assert {
+    condition     = toset(keys(aws_network_acl_association.edge_public)) == toset(["us-east-1-nyc-1a", "us-east-1-wl1-bos-wlz-1"])
+    error_message = "every edge public subnet is on the public network ACL"
+  }
 }
 
 run "subnet_ids_are_for_an_existing_vpc" {
