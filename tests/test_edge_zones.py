@@ -218,7 +218,7 @@ def test_each_edge_zone_gets_a_machineset_after_the_workers_as_the_docs_write_it
 def test_machinesets_of_a_zone_the_network_tier_has_not_applied_yet_are_refused():
     from modules.operations.deploy import DeployError
 
-    with pytest.raises(DeployError, match=f"no subnets in edge zone\\(s\\) us-east-1-bos-1a: apply the network"):
+    with pytest.raises(DeployError, match="no subnets in edge zone\\(s\\) us-east-1-bos-1a: apply the network"):
         rendered(edge_zones=[{"name": LOCAL}, {"name": "us-east-1-bos-1a"}])
 
 
