@@ -34,12 +34,15 @@ def opt_in(emulator: Any, groups: tuple[str, ...]) -> None:
 
 
 def plan_added_zone(record: Any, emulator: Any) -> EdgeRecord:
+    """Both plans without a refresh: what the added zone changes against the applied state (the
+    data sources, where the checks are, are read all the same; drift is the unchanged review's)."""
     outdir = record.extras["edge_added_synthesis"]
     folder = deploy.stack_dir(outdir, stack_name(record.config.cluster_name, Tier.NETWORK))
     try:
-        plan_review.plan_tier(folder, emulator.env)
+        plan_review.plan_tier(folder, emulator.env, args=["-refresh=false"])
         refused = ""
     except terraform.TerraformError as error:
         refused = str(error)
     opt_in(emulator, (ADDED_GROUP,))
-    return EdgeRecord(refused, plan_review.review([plan_review.plan_tier(folder, emulator.env)]))
+    return EdgeRecord(refused, plan_review.review([plan_review.plan_tier(folder, emulator.env,
+                                                                         args=["-refresh=false"])]))
