@@ -15,9 +15,10 @@ helper tags its subnet so that the cluster's cloud provider makes no load balanc
 there; no load balancer runs in a Wavelength Zone either, so its subnets get the tag
 too (the helper there tags only `Name`). Names follow the release, like the AZs'.
 
-Every resource is keyed by zone name, so adding or removing a zone touches only its
-own resources (and the first or last Wavelength Zone the carrier gateway, its table
-and the S3 endpoint's table list).
+Every resource is keyed by zone name, so adding a zone at the end of the list, or any
+zone whose CIDRs are given, touches only that zone's resources (and the first or last
+Wavelength Zone the carrier gateway, its table and the S3 endpoint's table list);
+default CIDRs follow the list order (configuration/edge.py).
 
 At plan time, before anything is created, `data.aws_availability_zone.edge` checks
 that each zone is one of the region's, of the type the configuration says, and that
@@ -46,10 +47,10 @@ from ..configuration.edge import ZoneType
 from ..configuration.releases import subnet_name
 from ..constructs.cdk import Construct, Postcondition, Precondition, TerraformResourceLifecycle, Token
 from ..constructs.hcl import Expr, Flag, address, attribute, each_ref, interpolate, new, optional_count, rows_where
+from ..constructs.rules import ANY_IPV4
 from .base import release_setting
 from .inputs import TierInputs
 
-ANYWHERE = "0.0.0.0/0"
 UNMANAGED = {"kubernetes.io/cluster/unmanaged": "true"}
 
 
@@ -171,7 +172,7 @@ class EdgeSubnets(Construct):
             self.carrier_table = new(RouteTable, self, "route_table.carrier", vpc_id=vpc_id,
                                      tags={"Name": f"{infra_id}-public-carrier"}, **count)
             new(Route, self, "carrier_internet", route_table_id=attribute(self.carrier_table, "id"),
-                destination_cidr_block=ANYWHERE, carrier_gateway_id=attribute(gateway, "id"), **count)
+                destination_cidr_block=ANY_IPV4.cidr, carrier_gateway_id=attribute(gateway, "id"), **count)
             carrier = f"{address(self.carrier_table)}.id" if self.carrier_table.count is None \
                 else f"one({address(self.carrier_table)}[*].id)"
             public_table = (f'${{each.value.type == "{ZoneType.WAVELENGTH.value}" ? {carrier} : '

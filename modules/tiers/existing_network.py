@@ -27,6 +27,7 @@ from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 
 from ..constructs.cdk import Construct, Postcondition, Precondition, TerraformResourceLifecycle, Token
 from ..constructs.hcl import Expr, address, interpolate, local_value, new, optional_count, rows_where
+from .edge_network import ExistingEdgeSubnets, has_edge_zones
 from .inputs import ExistingVpcInputs, TierInputs
 
 # The tags a subnet of the cluster carries, by subnet role: the cluster tag ("shared": the
@@ -65,6 +66,8 @@ class ExistingNetwork(Construct):
         self._route_tables()
         self._tags()
         self._s3_endpoint()
+        # The edge zones' subnets the network team made, looked up and checked (edge_network.py).
+        self.edge = ExistingEdgeSubnets(self, inputs, f"{address(self.vpc)}.id") if has_edge_zones(inputs) else None
 
     # ------------------------------------------------------------------ lookups and checks
 

@@ -38,7 +38,7 @@ from ..constructs.cdk import Construct, Fn, Op, Token
 from ..constructs.hcl import address, attribute, each_ref, interpolate, new, optional_count, rows_where
 from ..constructs.waivers import waive
 from .base import TierStack, release_setting
-from .edge_network import EdgeSubnets, ExistingEdgeSubnets, has_edge_zones
+from .edge_network import EdgeSubnets, has_edge_zones
 from .existing_network import ExistingNetwork
 from .inputs import InputSource, TierInputs
 
@@ -228,8 +228,7 @@ class NetworkStack(TierStack):
     def __init__(self, scope: Construct, source: InputSource):
         super().__init__(scope, source)
         net = Network(self, self.inputs) if self.inputs.existing_vpc is None else ExistingNetwork(self, self.inputs)
-        edge = net.edge if isinstance(net, Network) else \
-            ExistingEdgeSubnets(net, self.inputs, f"{address(net.vpc)}.id") if has_edge_zones(self.inputs) else None
+        edge = net.edge
         as_list = lambda hcl: Token.as_list(f"${{{hcl}}}")  # noqa: E731
         self.outputs({
             "vpc_id": (net.vpc_id, "ID of the cluster VPC."),
