@@ -64,6 +64,24 @@ def machines(emulator: Any, infra_id: str) -> dict[str, list[str]]:
     return found
 
 
+def settled_unanswered(emulator: Any, quiet: float = 3.0, longest: float = 30.0) -> int:
+    """The faults left unanswered, once the emulator has served what the killed processes had sent:
+    the emulator serves one request at a time, so a request sent just before the kill may be served
+    (and faulted) after it. Counted when the figures have not moved for `quiet` seconds (a clean run
+    counted one fault too few, read at once)."""
+    def unanswered() -> tuple[int, int]:
+        counts = emulator.faults().values()
+        return sum(c.get("injected", 0) for c in counts), sum(c.get("unanswered", 0) for c in counts)
+
+    last, since, deadline = unanswered(), time.monotonic(), time.monotonic() + longest
+    while time.monotonic() - since < quiet and time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = unanswered()
+        if now != last:
+            last, since = now, time.monotonic()
+    return last[1]
+
+
 def kill_and_recover(config: ClusterConfig, outdir: Path, emulator: Any) -> KillRecord:
     record, infra = KillRecord(config.infra_id), config.infra_id
     settings = outdir.parent / "cluster.json"
@@ -91,7 +109,7 @@ def kill_and_recover(config: ClusterConfig, outdir: Path, emulator: Any) -> Kill
     record.killed = finish(killed)
     # A faulted call whose retry the kill cut off is never answered; the SIGINT of the reliability
     # job's first case may have left one too. Every other fault must be survived (test_strict_emulator.py).
-    record.unanswered_faults = sum(c.get("unanswered", 0) for c in emulator.faults().values())
+    record.unanswered_faults = settled_unanswered(emulator)
     record.machines_at_kill = sum(len(ids) for ids in machines(emulator, infra).values())
     record.stopped_apply = finish(main("apply", *REMAINING))
     record.unlock = finish(main("unlock", *MACHINE_TIERS))
