@@ -59,11 +59,13 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import NoReturn
 
 from modules import __version__
 from modules.configuration import ClusterConfig, ConfigError, Tier, load_configs
+from modules.configuration.loading import CONFIG_ENV
 from modules.configuration.topology import UnknownTier, tier_named
 
 OK, FAILED, CHANGES, REFUSED, USAGE, INVALID_CONFIG = 0, 1, 2, 3, 64, 65  # README, "Exit status"
@@ -130,7 +132,10 @@ def parser() -> Parser:
     return top
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    """Run one command. `env` stands for the process environment, which is where it is read from
+    by default: $OCP_CLUSTER_CONFIG, $CDKTF_OUTDIR and $OCP_FORCE_SYNTH are read here, once."""
+    env = os.environ if env is None else env
     args = parser().parse_args(argv)
     command = args.command or "synth"
     if command == "terraform-rc":  # needs no configuration (scripts/install runs it)
@@ -144,21 +149,24 @@ def main(argv: list[str] | None = None) -> int:
         for folder in export_modules(args.out or MODULES_DIR):
             print(f"wrote {folder}")
         return OK
+    from modules.operations.fingerprint import DEFAULT_OUTDIR, OUTDIR_ENV
+
+    outdir = Path(env.get(OUTDIR_ENV) or DEFAULT_OUTDIR)
     try:
-        configs = load_configs()
+        configs = load_configs(env.get(CONFIG_ENV) or None)
         if command == "config":
             documents = [config.to_document() for config in configs]
             json.dump(documents[0] if len(documents) == 1 else {"clusters": documents}, sys.stdout, indent=2)
             print()
             return OK
         if command == "synth":
-            return synth(configs, force=getattr(args, "force", False) or os.environ.get("OCP_FORCE_SYNTH") == "1")
+            return synth(configs, outdir, force=getattr(args, "force", False) or env.get("OCP_FORCE_SYNTH") == "1")
         cluster = pick_cluster(args.cluster, configs)
         if command == "plan-review":
-            return plan_review(args, configs, cluster)
+            return plan_review(args, configs, cluster, outdir)
         config = next(config for config in configs if config.cluster_name == cluster)
         if command in ("sts-manifests", "machinesets"):
-            return write_manifests(command, config, Path(args.out))
+            return write_manifests(command, config, outdir, Path(args.out))
         if command == "apply":
             if args.reviewed and args.tiers:
                 raise UsageError("--reviewed applies the whole review: name no tier")
@@ -168,8 +176,8 @@ def main(argv: list[str] | None = None) -> int:
                 args.allowance = guard.Allowance.parse(args.allow_replace)
             except guard.DeployError as error:
                 raise UsageError(str(error)) from None
-            synthesize_if_changed(configs)  # the plans must be of what the inputs say now
-        return deploy(command, args, config)
+            synthesize_if_changed(configs, outdir)  # the plans must be of what the inputs say now
+        return deploy(command, args, config, outdir)
     except ConfigError as error:
         print(error.report(), file=sys.stderr)
         return INVALID_CONFIG
@@ -178,9 +186,9 @@ def main(argv: list[str] | None = None) -> int:
         return USAGE
 
 
-def synth(configs: list[ClusterConfig], *, force: bool) -> int:
+def synth(configs: list[ClusterConfig], outdir: Path, *, force: bool) -> int:
     names = ", ".join(config.cluster_name for config in configs)
-    outdir, synthesized = synthesize_if_changed(configs, force=force)
+    synthesized = synthesize_if_changed(configs, outdir, force=force)
     if synthesized:
         print(f"synthesized {names} into {outdir}")
     else:
@@ -188,17 +196,17 @@ def synth(configs: list[ClusterConfig], *, force: bool) -> int:
     return OK
 
 
-def synthesize_if_changed(configs: list[ClusterConfig], *, force: bool = False) -> tuple[Path, bool]:
-    """(output folder, whether it was synthesized): skipped when its record matches the inputs."""
+def synthesize_if_changed(configs: list[ClusterConfig], outdir: Path, *, force: bool = False) -> bool:
+    """Whether `outdir` was synthesized: skipped when its record matches the inputs."""
     from modules.operations import fingerprint
 
-    outdir = fingerprint.resolve_outdir()
     if not force and fingerprint.unchanged(outdir, fingerprint.fingerprint(configs)):
-        return outdir, False
+        return False
     # Imported here: loading the AWS bindings costs seconds that the other paths do not need.
     from modules.operations.synthesis import synthesize
 
-    return synthesize(configs, outdir), True
+    synthesize(configs, outdir)
+    return True
 
 
 def pick_cluster(name: str | None, configs: list[ClusterConfig]) -> str:
@@ -210,12 +218,10 @@ def pick_cluster(name: str | None, configs: list[ClusterConfig]) -> str:
     return cluster
 
 
-def deploy(command: str, args: argparse.Namespace, config: ClusterConfig) -> int:
+def deploy(command: str, args: argparse.Namespace, config: ClusterConfig, outdir: Path) -> int:
     from modules.operations import deploy as deploying, guard, locks, review_record, teardown
-    from modules.operations.fingerprint import resolve_outdir
     from modules.operations.terraform import TerraformError
 
-    outdir = resolve_outdir()
     try:
         if command == "unlock":
             with teardown.aws_errors():
@@ -262,14 +268,13 @@ def apply(args: argparse.Namespace, config: ClusterConfig, tiers: list[str], out
     return OK
 
 
-def write_manifests(command: str, config: ClusterConfig, folder: Path) -> int:
+def write_manifests(command: str, config: ClusterConfig, outdir: Path, folder: Path) -> int:
     """sts-manifests or machinesets: files for the installer, rendered from the applied tiers' state."""
     from modules.operations import cluster_resources, deploy, machinesets, sts_manifests
-    from modules.operations.fingerprint import resolve_outdir
 
     make = sts_manifests.sts_manifests if command == "sts-manifests" else machinesets.machinesets
     try:
-        written = make(config, resolve_outdir(), folder)
+        written = make(config, outdir, folder)
     except (deploy.DeployError, cluster_resources.AwsError) as error:
         print(f"{command} failed: {error}", file=sys.stderr)
         return FAILED
@@ -281,11 +286,11 @@ def write_manifests(command: str, config: ClusterConfig, folder: Path) -> int:
     return OK
 
 
-def plan_review(args: argparse.Namespace, configs: list[ClusterConfig], cluster: str) -> int:
+def plan_review(args: argparse.Namespace, configs: list[ClusterConfig], cluster: str, outdir: Path) -> int:
     """Synthesize (unless unchanged), plan every tier of `cluster`, write the report."""
     from modules.operations import drift, plan_review as reviewing
 
-    outdir, _ = synthesize_if_changed(configs)
+    synthesize_if_changed(configs, outdir)
     config = next(config for config in configs if config.cluster_name == cluster)
     try:
         result = reviewing.review_cluster(outdir, cluster, target=args.target,

@@ -207,13 +207,13 @@ def test_a_flag_or_tier_that_does_not_apply_is_a_usage_error(argv, message, caps
     assert message in capsys.readouterr().err
 
 
-def test_a_fleet_needs_the_cluster_named(tmp_path, monkeypatch, capsys):
+def test_a_fleet_needs_the_cluster_named(tmp_path, capsys):
     import main
 
     fleet = tmp_path / "fleet.json"
     fleet.write_text(json.dumps({"clusters": [variant(cluster_name="blue", infra_id="blue-x7k2q"),
                                               variant(cluster_name="green", infra_id="green-x7k2q")]}))
-    monkeypatch.setenv("OCP_CLUSTER_CONFIG", str(fleet))
-    assert main.main(["apply"]) == 64
+    env = {"OCP_CLUSTER_CONFIG": str(fleet), "CDKTF_OUTDIR": str(tmp_path / "out")}
+    assert main.main(["apply"], env) == 64
     assert "name the cluster with --cluster, one of: blue, green" in capsys.readouterr().err
-    assert main.main(["apply", "--cluster", "red"]) == 64
+    assert main.main(["apply", "--cluster", "red"], env) == 64

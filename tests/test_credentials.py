@@ -345,9 +345,8 @@ def test_a_refused_request_stops_synthesis_before_anything_is_written(tmp_path, 
         "kind: CredentialsRequest\nmetadata: {name: gcp-only}\nspec:\n  providerSpec: {kind: GCPProviderSpec}\n")
     document = variant(credentials={**STS, "requests_dir": str(folder)})
     (tmp_path / "cluster.json").write_text(json.dumps(document))
-    monkeypatch.setenv("OCP_CLUSTER_CONFIG", str(tmp_path / "cluster.json"))
-    monkeypatch.setenv("CDKTF_OUTDIR", str(tmp_path / "out"))
-    assert main.main(["synth"]) == main.INVALID_CONFIG
+    env = {"OCP_CLUSTER_CONFIG": str(tmp_path / "cluster.json"), "CDKTF_OUTDIR": str(tmp_path / "out")}
+    assert main.main(["synth"], env) == main.INVALID_CONFIG
     assert "0000_60_gcp.yaml, document 1 (gcp-only): spec.providerSpec.kind" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 

@@ -214,7 +214,13 @@ def test_a_role_in_an_instance_profile_is_refused_until_it_is_removed_from_it(aw
 
 
 def test_a_new_instance_profile_is_unknown_to_ec2_for_the_propagation_delay(aws, monkeypatch):
-    monkeypatch.setenv("OCP_EMULATOR_PROFILE_DELAY", "1.5")
+    import os
+
+    from emulator import strict
+
+    # The default, not $OCP_EMULATOR_PROFILE_DELAY: a test changes no environment variable (test_layout.py).
+    assert "OCP_EMULATOR_PROFILE_DELAY" not in os.environ, "the variable would override the default"
+    monkeypatch.setattr(strict, "PROFILE_DELAY_SECONDS", 1.5)
     ec2, iam = aws("ec2"), aws("iam")
     vpc, subnet = network(ec2)
     arn = iam.create_instance_profile(InstanceProfileName="worker-profile")["InstanceProfile"]["Arn"]

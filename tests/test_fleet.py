@@ -149,18 +149,17 @@ def test_main_skips_an_unchanged_synthesis_without_loading_the_bindings(synthesi
     assert {p: p.stat().st_mtime_ns for p in outdir.rglob("cdk.tf.json")} == before
 
 
-def test_force_and_changed_input_synthesize(tmp_path, monkeypatch, capsys):
+def test_force_and_changed_input_synthesize(tmp_path, capsys):
     import main
 
-    monkeypatch.setenv("CDKTF_OUTDIR", str(tmp_path / "out"))
-    monkeypatch.delenv("OCP_CLUSTER_CONFIG", raising=False)
-    assert main.main([]) == 0 and "synthesized ocp4" in capsys.readouterr().out
-    assert main.main([]) == 0 and "unchanged" in capsys.readouterr().out
-    assert main.main(["synth", "--force"]) == 0 and "synthesized ocp4" in capsys.readouterr().out
+    env = {"CDKTF_OUTDIR": str(tmp_path / "out")}
+    assert main.main([], env) == 0 and "synthesized ocp4" in capsys.readouterr().out
+    assert main.main([], env) == 0 and "unchanged" in capsys.readouterr().out
+    assert main.main(["synth", "--force"], env) == 0 and "synthesized ocp4" in capsys.readouterr().out
     config = tmp_path / "changed.json"
     config.write_text(json.dumps(variant(vpc_cidr="10.1.0.0/16")))
-    monkeypatch.setenv("OCP_CLUSTER_CONFIG", str(config))
-    assert main.main([]) == 0 and "synthesized ocp4" in capsys.readouterr().out
+    assert main.main([], {**env, "OCP_CLUSTER_CONFIG": str(config)}) == 0
+    assert "synthesized ocp4" in capsys.readouterr().out
     network = json.loads((tmp_path / "out" / "stacks" / "ocp4-network" / "cdk.tf.json").read_text())
     assert network["resource"]["aws_vpc"]["cluster"]["cidr_block"] == "10.1.0.0/16"
 

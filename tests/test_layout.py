@@ -105,3 +105,47 @@ def test_one_module_makes_the_aws_sdk_clients():
     makers = {module_name(path) for path in PACKAGE.rglob("*.py")
               if any(name == "boto3" or name.startswith(("boto3.", "botocore.session")) for name in imports(path))}
     assert makers == {"modules.operations.cluster_resources"}
+
+
+# --------------------------------------------------------------------------- the harness
+
+# The e2e jobs run in threads beside the other tests (tests/e2e/conftest.py) and read os.environ
+# (terraform's environment, botocore's proxy lookup). Reading it while another thread removes a key
+# raises KeyError (a clean CI run failed so); and a value a test set would leak into their runs. So a
+# test hands its variables to the code under test (main.main(argv, env), terraform_env(base=...)).
+CHANGING = {"setenv", "delenv", "putenv", "unsetenv", "update", "pop", "popitem", "setdefault", "clear",
+            "__setitem__", "__delitem__"}
+
+
+def environment_changes(source: str) -> list[int]:
+    """Lines of `source` that change the process environment."""
+    def environ(node: ast.AST) -> bool:
+        return isinstance(node, ast.Attribute) and node.attr == "environ"
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            target, name = node.func.value, node.func.attr
+            if (name in ("setenv", "delenv", "putenv", "unsetenv")
+                    or (name in CHANGING and environ(target))
+                    or (name in ("setitem", "delitem") and node.args and environ(node.args[0]))):
+                found.append(node.lineno)
+        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.Delete)):
+            targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
+            if any(isinstance(t, ast.Subscript) and environ(t.value) for t in targets):
+                found.append(node.lineno)
+    return found
+
+
+def test_the_check_finds_each_way_of_changing_the_environment():
+    lines = ["monkeypatch.setenv('A', '1')", "monkeypatch.delenv('A')", "os.environ['A'] = '1'",
+             "del os.environ['A']", "os.environ.update(A='1')", "os.environ.pop('A')", "os.putenv('A', '1')",
+             "monkeypatch.setitem(os.environ, 'A', '1')", "env = {**os.environ}", "os.environ.get('A')"]
+    assert sorted(environment_changes("\n".join(lines))) == list(range(1, 9))
+
+
+def test_no_test_changes_the_process_environment():
+    harness = [*(ROOT / "tests").rglob("*.py"), *(ROOT / "emulator").rglob("*.py")]
+    changes = {str(path.relative_to(ROOT)): lines for path in sorted(harness)
+               if (lines := environment_changes(path.read_text()))}
+    assert changes == {}

@@ -116,14 +116,13 @@ def test_a_release_outside_the_table_is_refused_with_the_supported_list(value):
     assert problem.endswith("'4.22', '4.23', '5.0'")
 
 
-def test_an_unquoted_yaml_release_is_a_number_and_is_refused(tmp_path, monkeypatch, capsys):
+def test_an_unquoted_yaml_release_is_a_number_and_is_refused(tmp_path, capsys):
     import main
 
     document = yaml.safe_dump(variant()) + "openshift_version: 4.20\n"  # YAML reads the number 4.2
     (tmp_path / "cluster.yaml").write_text(document)
-    monkeypatch.setenv("OCP_CLUSTER_CONFIG", str(tmp_path / "cluster.yaml"))
-    monkeypatch.setenv("CDKTF_OUTDIR", str(tmp_path / "out"))
-    assert main.main(["synth"]) == main.INVALID_CONFIG == 65
+    env = {"OCP_CLUSTER_CONFIG": str(tmp_path / "cluster.yaml"), "CDKTF_OUTDIR": str(tmp_path / "out")}
+    assert main.main(["synth"], env) == main.INVALID_CONFIG == 65
     assert "openshift_version: 4.2 is a number; expected one of '4.14'" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
@@ -255,15 +254,14 @@ def test_main_py_machinesets_writes_them_or_says_which_tier_to_apply(tmp_path, m
     from modules.operations import teardown
 
     (tmp_path / "cluster.json").write_text(json.dumps(variant(openshift_version="4.15")))
-    monkeypatch.setenv("OCP_CLUSTER_CONFIG", str(tmp_path / "cluster.json"))
-    monkeypatch.setenv("CDKTF_OUTDIR", str(tmp_path / "out"))
+    env = {"OCP_CLUSTER_CONFIG": str(tmp_path / "cluster.json"), "CDKTF_OUTDIR": str(tmp_path / "out")}
     monkeypatch.setattr(teardown.ClusterRemoval, "states", lambda self: {Tier.NETWORK: state_with(STATES["network"])})
-    assert main.main(["machinesets", "--out", str(tmp_path / "install")]) == main.FAILED
+    assert main.main(["machinesets", "--out", str(tmp_path / "install")], env) == main.FAILED
     assert "machinesets failed: ocp4-security is not applied" in capsys.readouterr().err
     assert not (tmp_path / "install").exists()
     states = {Tier.NETWORK: state_with(STATES["network"]), Tier.SECURITY: state_with(STATES["security"])}
     monkeypatch.setattr(teardown.ClusterRemoval, "states", lambda self: states)
-    assert main.main(["machinesets", "--out", str(tmp_path / "install")]) == main.OK
+    assert main.main(["machinesets", "--out", str(tmp_path / "install")], env) == main.OK
     written = sorted((tmp_path / "install" / "openshift").iterdir())
     assert capsys.readouterr().out.splitlines() == [f"wrote {path}" for path in written]
     spec = yaml.safe_load(written[0].read_text())["spec"]["template"]["spec"]["providerSpec"]["value"]

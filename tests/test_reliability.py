@@ -140,15 +140,9 @@ def run_main(config_path: str, outdir: Path) -> tuple[int, str]:
     import contextlib
     import io
 
-    saved = {key: os.environ.get(key) for key in ("OCP_CLUSTER_CONFIG", "CDKTF_OUTDIR")}
-    os.environ.update(OCP_CLUSTER_CONFIG=config_path, CDKTF_OUTDIR=str(outdir))
     stderr = io.StringIO()
-    try:
-        with contextlib.redirect_stderr(stderr):
-            status = main.main([])
-    finally:
-        for key, value in saved.items():
-            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+    with contextlib.redirect_stderr(stderr):
+        status = main.main([], {"OCP_CLUSTER_CONFIG": config_path, "CDKTF_OUTDIR": str(outdir)})
     return status, stderr.getvalue()
 
 

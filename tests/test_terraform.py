@@ -90,26 +90,31 @@ def test_custom_cidr_case_is_not_the_default_carving():
     assert expected_cidrs("172.20.0.0/20", 8, ("a",))['aws_subnet.private["a"]'] == "172.20.3.0/24"
 
 
-def test_cli_config_uses_the_mirror_when_there_is_one(tmp_path, monkeypatch):
-    from modules.operations.terraform import AWS_PROVIDER, cli_config_text, find_mirror
+def test_cli_config_uses_the_mirror_when_there_is_one(tmp_path):
+    from modules.operations.terraform import AWS_PROVIDER, MIRROR_ENV, cli_config_text, find_mirror
 
     mirror = tmp_path / "mirror"
     (mirror / AWS_PROVIDER).mkdir(parents=True)
-    monkeypatch.setenv("OCP_TF_PROVIDER_MIRROR", str(mirror))
-    assert find_mirror() == mirror
+    assert find_mirror({MIRROR_ENV: str(mirror)}) == mirror
     text = cli_config_text(mirror, tmp_path / "cache")
     assert f'path    = "{mirror}"' in text and "direct {" in text and "exclude" in text
-    monkeypatch.setenv("OCP_TF_PROVIDER_MIRROR", str(tmp_path / "empty"))
-    assert find_mirror() is None
+    assert find_mirror({MIRROR_ENV: str(tmp_path / "empty")}) is None
     assert "provider_installation" not in cli_config_text(None, tmp_path / "cache")  # registry as usual
 
 
-def test_terraform_runs_with_the_project_cli_config(tmp_path, monkeypatch):
+def test_terraform_runs_with_the_project_cli_config(tmp_path):
+    import os
+    import subprocess
+
     from modules.operations import PROJECT_ROOT
     from modules.operations.terraform import terraform_env
 
     # Whatever the machine points TF_CLI_CONFIG_FILE at (here: a missing file), ours wins.
-    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(tmp_path / "missing.tfrc"))
-    assert terraform_env()["TF_CLI_CONFIG_FILE"] == str(PROJECT_ROOT / ".terraform.d" / "terraformrc")
-    result = terraform(["version"], tmp_path)
-    assert "Unable to open CLI configuration file" not in result.stderr
+    machine = {**os.environ, "TF_CLI_CONFIG_FILE": str(tmp_path / "missing.tfrc")}
+    env = terraform_env(base=machine)
+    assert env["TF_CLI_CONFIG_FILE"] == str(PROJECT_ROOT / ".terraform.d" / "terraformrc")
+    result = subprocess.run(["terraform", "version"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert result.returncode == 0 and "Unable to open CLI configuration file" not in result.stderr
+    # The file the machine named would have been refused: the check above can tell the two apart.
+    refused = subprocess.run(["terraform", "version"], cwd=tmp_path, env=machine, capture_output=True, text=True)
+    assert "Unable to open CLI configuration file" in refused.stderr

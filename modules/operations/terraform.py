@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -37,9 +38,9 @@ RUN_MARKERS = Path(".terraform") / "ocp-runs"
 LOCKING = frozenset({"plan", "apply", "destroy", "import", "refresh", "state", "taint", "untaint", "console"})
 
 
-def find_mirror() -> Path | None:
+def find_mirror(env: Mapping[str, str] = os.environ) -> Path | None:
     """The first filesystem mirror that holds the AWS provider, if any."""
-    explicit = os.environ.get(MIRROR_ENV)
+    explicit = env.get(MIRROR_ENV)
     candidates = (Path(explicit),) if explicit else MIRROR_CANDIDATES
     for path in candidates:
         if (path / AWS_PROVIDER).is_dir():
@@ -83,8 +84,9 @@ def write_cli_config(directory: Path | None = None) -> Path:
     return path
 
 
-def terraform_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = dict(os.environ)
+def terraform_env(extra: dict[str, str] | None = None, *, base: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """`base` (the process environment) with the project's CLI configuration, then `extra`."""
+    env = dict(base)
     env["TF_CLI_CONFIG_FILE"] = str(write_cli_config())
     env["CHECKPOINT_DISABLE"] = "1"
     env["TF_IN_AUTOMATION"] = "1"
