@@ -7,12 +7,14 @@
                                        the last synthesis there (--force, or OCP_FORCE_SYNTH=1: always)
     python main.py config              print the effective configuration as JSON (a valid config file)
     python main.py terraform-rc        write the Terraform CLI configuration and print its path
-    python main.py apply [TIER...] [--allow-replace TIER|ADDRESS]... | apply --reviewed DIR
+    python main.py apply [TIER...] [--all] [--allow-replace TIER|ADDRESS]... | apply --reviewed DIR
                                        synthesize if the inputs changed, then per tier in dependency
                                        order: plan, refuse a plan that replaces or deletes anything
                                        precious unless allowed, apply that saved plan (masters roll
                                        one at a time); --reviewed: apply the plans plan-review saved
-                                       in DIR, refusing stale ones (README, "Day 2")
+                                       in DIR, refusing stale ones (README, "Day 2"). A tier unchanged
+                                       since it was applied is skipped (--all: planned all the same;
+                                       README, "Reviewing only what changed")
     python main.py destroy TIER... [--dry-run] [--delete-data]
                                        terraform destroy the named tiers, dependents first; before
                                        cluster-infra, security or network, remove what the running
@@ -26,10 +28,13 @@
                                        holder is gone from this machine (--force: taken elsewhere), and
                                        adopt what that run created outside the state with import
                                        blocks (README, "Recovering an interrupted run")
-    python main.py plan-review [--out DIR] [--target TIER] [--fail-on attention]
-                                       plan every tier and write plan-review.md and .json to DIR
+    python main.py plan-review [--out DIR] [--target TIER] [--fail-on attention] [--all] [--list]
+                                       plan the tiers that changed since they were applied (--all:
+                                       every tier) and write plan-review.md and .json to DIR
                                        (default: the output folder), with the saved plans and
-                                       reviewed.json for `apply --reviewed DIR`
+                                       reviewed.json for `apply --reviewed DIR`. A fleet without
+                                       --cluster: each cluster with a tier to plan, into DIR/<cluster>/;
+                                       --list: print those clusters' names as JSON, plan nothing
     python main.py sts-manifests --out DIR
                                        write the Secrets and the Authentication config of manual mode
                                        with AWS STS into DIR/manifests/, from the applied credentials
@@ -41,8 +46,7 @@
     python main.py export-modules [--out DIR]
                                        write every tier as a reusable Terraform module (default
                                        terraform-modules/, the committed copy)
-    (apply, destroy, replace, unlock, plan-review, sts-manifests, machinesets: with several clusters,
-    --cluster NAME)
+    (apply, destroy, replace, unlock, sts-manifests, machinesets: with several clusters, --cluster NAME)
 
 Exit status, for every command: 0 done (plan-review: nothing would change), 1 failed (Terraform,
 AWS or checkov; plan-review --fail-on attention: attention items), 2 plan-review only: changes to
@@ -66,7 +70,7 @@ from typing import NoReturn
 from modules import __version__
 from modules.configuration import ClusterConfig, ConfigError, Tier, load_configs
 from modules.configuration.loading import CONFIG_ENV
-from modules.configuration.topology import UnknownTier, tier_named
+from modules.configuration.topology import UnknownTier, stack_name, tier_named
 
 OK, FAILED, CHANGES, REFUSED, USAGE, INVALID_CONFIG = 0, 1, 2, 3, 64, 65  # README, "Exit status"
 
@@ -103,6 +107,8 @@ def parser() -> Parser:
     apply.add_argument("--allow-replace", action="append", default=[], metavar="TIER|ADDRESS",
                        help="a tier, or a resource address, whose precious resources may be replaced or deleted")
     apply.add_argument("--reviewed", metavar="DIR", help="apply the plans `plan-review --out DIR` saved there")
+    apply.add_argument("--all", action="store_true", dest="everything",
+                       help="plan every tier, also those unchanged since they were applied")
     destroy = commands.add_parser("destroy", help="destroy the named tiers, dependents first")
     destroy.add_argument("tiers", nargs="+", metavar="TIER", type=tier_argument)
     destroy.add_argument("--dry-run", action="store_true", help="list what would be deleted; change nothing")
@@ -119,6 +125,10 @@ def parser() -> Parser:
     review.add_argument("--out", metavar="DIR", help="where to write plan-review.md/.json (default: the output)")
     review.add_argument("--target", metavar="TIER", type=tier_argument, help="the tier the change is meant for")
     review.add_argument("--fail-on", choices=("attention",), help="exit 1 on attention items")
+    review.add_argument("--all", action="store_true", dest="everything",
+                        help="plan every tier, also those unchanged since they were applied (finds drift there)")
+    review.add_argument("--list", action="store_true",
+                        help="print, as JSON, the clusters with a tier to plan; plan nothing")
     manifests = commands.add_parser("sts-manifests", help="write manual mode's Secrets and Authentication config")
     manifests.add_argument("--out", metavar="DIR", required=True, help="the installer's folder: writes DIR/manifests/")
     machinesets = commands.add_parser("machinesets", help="write worker MachineSets that resolve on this "
@@ -161,9 +171,9 @@ def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) ->
             return OK
         if command == "synth":
             return synth(configs, outdir, force=getattr(args, "force", False) or env.get("OCP_FORCE_SYNTH") == "1")
+        if command == "plan-review":  # a fleet is reviewed whole, unless --cluster names one
+            return plan_review(args, configs, outdir)
         cluster = pick_cluster(args.cluster, configs)
-        if command == "plan-review":
-            return plan_review(args, configs, cluster, outdir)
         config = next(config for config in configs if config.cluster_name == cluster)
         if command in ("sts-manifests", "machinesets"):
             return write_manifests(command, config, outdir, Path(args.out))
@@ -229,6 +239,8 @@ def deploy(command: str, args: argparse.Namespace, config: ClusterConfig, outdir
             return OK if broken else REFUSED
         if command == "replace":
             deploying.replace(outdir, config.cluster_name, args.tier, args.machine)
+            with teardown.aws_errors():  # the apply's record follows the state the replace moved on
+                records(config, outdir).restate(stack_name(config.cluster_name, args.tier))
             return OK
         tiers = [tier.value for tier in args.tiers]
         if command == "apply":
@@ -258,14 +270,23 @@ def apply(args: argparse.Namespace, config: ClusterConfig, tiers: list[str], out
     from modules.operations import applying
     from modules.operations.cluster_resources import Aws
 
-    allow = args.allowance
+    allow, kept = args.allowance, records(config, outdir)
     if args.reviewed:
         applied = applying.apply_reviewed(outdir, config.cluster_name, Path(args.reviewed), allow=allow,
-                                          aws=Aws(config))
+                                          aws=Aws(config), records=kept)
     else:
-        applied = applying.apply(outdir, config.cluster_name, tiers, allow=allow, aws=Aws(config))
-    print(f"applied {', '.join(applied)}" if applied else "nothing to apply: every plan is empty")
+        applied = applying.apply(outdir, config.cluster_name, tiers, allow=allow, aws=Aws(config), records=kept,
+                                 everything=args.everything)
+    print(f"applied {', '.join(applied)}" if applied else "nothing to apply: every plan is empty or skipped")
     return OK
+
+
+def records(config: ClusterConfig, outdir: Path):  # -> applied_record.Records (imported late: boto3)
+    """The applied records of the cluster's tiers, next to their states (operations/applied_record.py)."""
+    from modules.operations.applied_record import Records
+    from modules.operations.cluster_resources import Aws
+
+    return Records(outdir, Aws(config))
 
 
 def write_manifests(command: str, config: ClusterConfig, outdir: Path, folder: Path) -> int:
@@ -286,22 +307,41 @@ def write_manifests(command: str, config: ClusterConfig, outdir: Path, folder: P
     return OK
 
 
-def plan_review(args: argparse.Namespace, configs: list[ClusterConfig], cluster: str, outdir: Path) -> int:
-    """Synthesize (unless unchanged), plan every tier of `cluster`, write the report."""
-    from modules.operations import drift, plan_review as reviewing
+def plan_review(args: argparse.Namespace, configs: list[ClusterConfig], outdir: Path) -> int:
+    """Synthesize (unless unchanged), plan the tiers of each cluster that may have changed, write
+    the reports: the one named by --cluster (or the only one), or each of a fleet with a tier to plan."""
+    from modules.operations import drift, plan_review as reviewing, skipping
 
+    chosen = [next(c for c in configs if c.cluster_name == pick_cluster(args.cluster, configs))] \
+        if args.cluster or len(configs) == 1 else configs
     synthesize_if_changed(configs, outdir)
-    config = next(config for config in configs if config.cluster_name == cluster)
+    fleet, statuses = len(chosen) > 1, []
     try:
-        result = reviewing.review_cluster(outdir, cluster, target=args.target,
-                                          outside=drift.outside_terraform(config, outdir))
-    except (RuntimeError, ValueError) as error:  # TerraformError and checkov failures are RuntimeErrors
+        if args.list or fleet:
+            due = [config for config in chosen if args.everything or skipping.any_to_plan(
+                outdir, config.cluster_name, records(config, outdir))]
+            if args.list:
+                print(json.dumps([config.cluster_name for config in due]))
+                return OK
+            for config in chosen:
+                if config not in due:
+                    print(f"{config.cluster_name}: every tier unchanged since it was applied; nothing planned")
+        else:
+            due = chosen
+        for config in due:
+            kept = records(config, outdir)
+            result = reviewing.review_cluster(outdir, config.cluster_name, target=args.target, records=kept,
+                                              everything=args.everything,
+                                              outside=drift.outside_terraform(config, outdir))
+            folder = Path(args.out or outdir) / (config.cluster_name if fleet else "")
+            markdown = reviewing.write_report(result, folder)
+            print(f"wrote {markdown}: {len(result.attention)} attention item(s), "
+                  f"{len(result.tiers)} tier(s) planned, {len(result.skipped)} skipped")
+            statuses.append(reviewing.exit_status(result, fail_on_attention=args.fail_on == "attention"))
+    except (RuntimeError, ValueError) as error:  # TerraformError, AWS and checkov failures are RuntimeErrors
         print(f"plan-review failed: {error}", file=sys.stderr)
         return FAILED
-    markdown = reviewing.write_report(result, Path(args.out or outdir))
-    print(f"wrote {markdown}: {len(result.attention)} attention item(s)")
-    return reviewing.exit_status(result, fail_on_attention=args.fail_on == "attention")
-
+    return FAILED if FAILED in statuses else CHANGES if CHANGES in statuses else OK
 
 if __name__ == "__main__":
     # Messages quote the user's values, which may hold anything: never fail on printing them.

@@ -248,13 +248,14 @@ def test_apply_reads_the_plan_it_applies(cluster):
 
 
 def test_what_each_synthesized_tier_reads_is_an_output_of_a_tier_it_depends_on(synthesized):
-    """applying._reads finds the upstream outputs a reviewed plan was computed with; each must be
+    """applied_record.reads finds the upstream outputs a reviewed plan was computed with; each must be
     declared by the upstream stack, which must be one of the tier's dependencies."""
     from modules.configuration.topology import DEPENDENCIES, stack_name, stacks_of
+    from modules.operations.applied_record import reads as reading
 
     outdir = synthesized.outdir("default")
     order = [stack_name("ocp4", tier) for tier in synthesized.configs["default"].tiers]
-    reads = applying._reads(outdir, order)
+    reads = reading(outdir, order)
     tiers = stacks_of("ocp4", order)
     for stack, pairs in reads.items():
         for upstream, name in pairs:

@@ -114,16 +114,16 @@ def test_a_missing_stack_means_synthesize_again(synthesized, tmp_path):
 
 def test_plan_review_of_an_unchanged_synthesis_loads_no_bindings(synthesized, tmp_path):
     """plan-review synthesizes only when the inputs changed; with the output current it plans (here: a
-    stand-in that plans nothing and looks up no rules, so no AWS is needed) and scans without the AWS
-    bindings."""
+    stand-in that plans nothing and looks up no rules, and --all, which reads no applied record, so no
+    AWS is needed) and scans without the AWS bindings."""
     env = {**os.environ, "CDKTF_OUTDIR": str(synthesized.outdir("default"))}
     env.pop("OCP_CLUSTER_CONFIG", None)
     probe = ("import sys, main\n"
              "from modules.operations import drift, plan_review, static_checks\n"
-             "plan_review.plan_all = lambda *args, **kwargs: []\n"
+             "plan_review.plan_all = lambda folders, *a, **k: [plan_review.TierPlan(f.name, {}) for f in folders]\n"
              "drift.outside_terraform = lambda *args, **kwargs: (lambda: [])\n"
              "static_checks.CHECKOV = static_checks.PROJECT_ROOT / 'no-checkov-here'\n"
-             f"code = main.main(['plan-review', '--out', {str(tmp_path)!r}])\n"
+             f"code = main.main(['plan-review', '--all', '--out', {str(tmp_path)!r}])\n"
              "print('bindings loaded' if 'cdktf_cdktf_provider_aws' in sys.modules else 'bindings not loaded')\n"
              "sys.exit(code)")
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True)

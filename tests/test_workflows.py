@@ -23,10 +23,15 @@ def steps(workflow: dict, job: str) -> list[dict]:
 
 
 def commands(step: dict) -> list[list[str]]:
-    """Every `main.py` command line of a run step, as argv, with `${{ ... }}` as a placeholder."""
+    """Every `main.py` command line of a run step, as argv, with `${{ ... }}` as a placeholder; a shell
+    variable (`$ALL`: a flag, or nothing) is left out, and so is a redirection."""
     text = re.sub(r"\$\{\{[^}]*\}\}", "NAME", step.get("run", ""))
-    return [shlex.split(line.split("main.py", 1)[1].split("||")[0]) for line in text.splitlines()
-            if "main.py" in line and ".venv/bin/python" in line]
+    found = []
+    for line in text.splitlines():
+        if "main.py" in line and ".venv/bin/python" in line:
+            words = shlex.split(line.split("main.py", 1)[1].split("||")[0].split(">")[0])
+            found.append([word for word in words if not word.startswith("$")])
+    return found
 
 
 def uses(job_steps: list[dict], action: str) -> dict:
@@ -34,7 +39,7 @@ def uses(job_steps: list[dict], action: str) -> dict:
     return step
 
 
-@pytest.mark.parametrize("name", ["plan.yml", "apply.yml"])
+@pytest.mark.parametrize("name", ["plan.yml", "apply.yml", "drift.yml"])
 def test_every_command_a_workflow_runs_is_one_main_py_accepts(name):
     found = [argv for job in load(name)["jobs"] for step in steps(load(name), job) for argv in commands(step)]
     assert found, "no main.py command found: the test reads nothing"
@@ -62,3 +67,16 @@ def test_the_apply_runs_after_a_merge_behind_an_approval_one_at_a_time():
     assert job["environment"] == "production" and job["strategy"]["max-parallel"] == 1
     assert apply["concurrency"]["cancel-in-progress"] is False
     assert "pull_request" in load("plan.yml")[True]
+
+
+def test_pull_requests_review_the_changed_clusters_and_the_nightly_review_plans_every_tier():
+    plan, drift = load("plan.yml"), load("drift.yml")
+    [listed] = [argv for s in steps(plan, "clusters") for argv in commands(s)]
+    assert listed == ["plan-review", "--list"]  # the matrix: the clusters with a tier to plan
+    assert "needs.clusters.outputs.names != '[]'" in plan["jobs"]["plan"]["if"]
+    assert "labeled" in plan[True]["pull_request"]["types"]  # the review-all label plans every tier
+    assert all("$ALL" in step["run"] for job in ("clusters", "plan") for step in steps(plan, job)
+               if "main.py plan-review" in step.get("run", ""))
+    assert "schedule" in drift[True]
+    [nightly] = [argv for s in steps(drift, "review") for argv in commands(s)]
+    assert "--all" in nightly and nightly[nightly.index("--fail-on") + 1] == "attention"

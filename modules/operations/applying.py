@@ -15,13 +15,13 @@ Two ways in:
 from __future__ import annotations
 
 import json
-import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from ..configuration.topology import STACK_FILE, Tier, stacks_of
-from . import deploy, locks, plan_review, recovery, review_record, terraform
+from ..configuration.topology import Tier, stacks_of
+from . import applied_record, deploy, locks, plan_review, recovery, review_record, skipping, terraform
+from .applied_record import Records
 from .guard import (
     Allowance,
     PlannedChange,
@@ -35,17 +35,27 @@ from .guard import (
 )
 
 APPLY_PLAN = "apply.tfplan"
-READS = re.compile(r"data\.terraform_remote_state\.([\w-]+)\.outputs\.(\w+)")
 
 Log = Callable[[str], None]
 
 
 def apply(outdir: Path, cluster: str, tiers: Sequence[str] | None = None, *, allow: Allowance = Allowance(),
-          aws: Any = None, log: Log = print, env: dict[str, str] | None = None) -> list[str]:
-    """Plan, check and apply each selected stack in dependency order; returns the stacks changed."""
+          aws: Any = None, log: Log = print, env: dict[str, str] | None = None, records: Records | None = None,
+          everything: bool = False) -> list[str]:
+    """Plan, check and apply each selected stack in dependency order; returns the stacks changed.
+    With `records`, a stack unchanged since it was applied is skipped (unless `everything`), and
+    each stack planned is recorded once applied (or found to need nothing)."""
     chosen = deploy.select(deploy.stack_order(outdir, cluster), cluster, tiers)
-    tier_of, applied = stacks_of(cluster, chosen), []
+    tier_of, applied, changed_here = stacks_of(cluster, chosen), [], set()
+    decision, upstream = skipping.decider(outdir, chosen, records, everything=everything) if records else (None, {})
     for level in deploy.levels(cluster, chosen):
+        if decision is not None:
+            decided = [decision(stack, upstream[stack] & changed_here) for stack in level]
+            for skipped in (d for d in decided if not d.plan):
+                log(f"==> {skipped.stack}: skipped: {skipped.why}")
+            level = [d.stack for d in decided if d.plan]
+            if not level:
+                continue
         with ThreadPoolExecutor(max_workers=len(level)) as pool:  # each inits, one at a time (terraform.init)
             plans = {stack: pool.submit(_plan, deploy.stack_dir(outdir, stack), env) for stack in level}
         failed = [(stack, plan.exception()) for stack, plan in plans.items() if plan.exception() is not None]
@@ -66,12 +76,20 @@ def apply(outdir: Path, cluster: str, tiers: Sequence[str] | None = None, *, all
                                 planned[stack], allow, aws, env, log) for stack in changed]
             errors = [(stack, run.exception()) for stack, run in zip(changed, runs) if run.exception() is not None]
         applied += changed
+        changed_here |= set(changed)
+        _record(outdir, records, [stack for stack in level if stack not in dict(errors)], upstream)
         if errors:
             locks.raise_if_locked(errors)
             raise errors[0][1]
         for stack in level:  # import blocks of a recovery (recovery.py) are done once applied
             recovery.drop_imports(deploy.stack_dir(outdir, stack))
     return applied
+
+
+def _record(outdir: Path, records: Records | None, stacks: Sequence[str], upstream: dict[str, set[str]]) -> None:
+    """Record each of `stacks`, applied (or planned empty) just now, as its state is now."""
+    for stack in stacks if records is not None else ():
+        records.record(stack, review_record.stack_digest(deploy.stack_dir(outdir, stack)), sorted(upstream[stack]))
 
 
 def _plan(folder: Path, env: dict[str, str] | None, planfile: str = APPLY_PLAN) -> list[PlannedChange]:
@@ -113,8 +131,10 @@ def _apply_planned(folder: Path, tier: Tier, planfile: str, changes: list[Planne
 
 
 def apply_reviewed(outdir: Path, cluster: str, review: Path, *, allow: Allowance = Allowance(), aws: Any = None,
-                   log: Log = print, env: dict[str, str] | None = None) -> list[str]:
-    """Apply the plans `plan-review --out review` saved; returns the stacks changed."""
+                   log: Log = print, env: dict[str, str] | None = None, records: Records | None = None) -> list[str]:
+    """Apply the plans `plan-review --out review` saved; returns the stacks changed. The stacks the
+    review skipped must still be as it found them (`records`); each stack applied, or whose reviewed
+    plan was empty, is recorded."""
     record = review_record.load(review)
     order = deploy.stack_order(outdir, cluster)
     if record.cluster != cluster or [s.stack for s in record.stacks] != order:
@@ -125,14 +145,14 @@ def apply_reviewed(outdir: Path, cluster: str, review: Path, *, allow: Allowance
               if review_record.stack_digest(deploy.stack_dir(outdir, s.stack)) != s.code]
     if differ:
         raise Refused(f"the synthesized code of {', '.join(differ)} is not what was reviewed; review again")
-    applicable = [s for s in record.stacks if s.note is None]
+    applicable = [s for s in record.stacks if s.note is None and s.plan is not None]
     for skipped in (s for s in record.stacks if s.note is not None and s.changes):
         log(f"==> {skipped.stack}: not applied: it was reviewed without its state ({skipped.note})")
-    stale = []
+    stale = _moved_since_skipped([s for s in record.stacks if s.plan is None], records)
     for reviewed in applicable:
         folder = deploy.stack_dir(outdir, reviewed.stack)
         terraform.init(folder, env=env)
-        now = review_record.identity(state_of(folder, env))
+        now = applied_record.identity(state_of(folder, env))
         if now != reviewed.state:
             stale.append(f"{reviewed.stack} (reviewed at {_serial(reviewed.state)}, now {_serial(now)})")
     if stale:
@@ -143,7 +163,8 @@ def apply_reviewed(outdir: Path, cluster: str, review: Path, *, allow: Allowance
                for stack, found in changes.items()}
     if any(refused.values()):
         raise Refused(_refusal(refused))
-    reads, moved, applied = _reads(outdir, order), set(), []
+    reads, moved, applied = applied_record.reads(outdir, order), set(), []
+    upstream = {stack: {name for name, _ in pairs} for stack, pairs in reads.items()}
     by_stack = {s.stack: s for s in applicable}
     for level in deploy.levels(cluster, [s.stack for s in applicable]):
         # An empty reviewed plan no longer holds either: the stack would now change unreviewed.
@@ -164,7 +185,22 @@ def apply_reviewed(outdir: Path, cluster: str, review: Path, *, allow: Allowance
             for reviewed, run in zip(changed, runs):
                 moved |= run.result()
                 recovery.drop_imports(deploy.stack_dir(outdir, reviewed.stack))
+        _record(outdir, records, level, upstream)  # applied, or reviewed empty and still so
     return applied
+
+
+def _moved_since_skipped(skipped: Sequence[review_record.ReviewedStack], records: Records | None) -> list[str]:
+    """The stacks the review skipped whose record or state is no longer what the review read."""
+    if skipped and records is None:
+        raise Refused(f"the review skipped {', '.join(s.stack for s in skipped)}: applying it needs their "
+                      "applied records (main.py apply --reviewed reads them)")
+    moved = []
+    for reviewed in skipped:
+        now, state = records.applied(reviewed.stack), records.state(reviewed.stack)
+        if now != reviewed.applied or state != reviewed.state:
+            moved.append(f"{reviewed.stack} (skipped at {_serial(reviewed.state)}, now {_serial(state)}"
+                         f"{'' if now == reviewed.applied else ', applied again'})")
+    return moved
 
 
 def _apply_reviewed_stack(outdir: Path, record: review_record.Record, reviewed: review_record.ReviewedStack,
@@ -182,28 +218,3 @@ def _apply_reviewed_stack(outdir: Path, record: review_record.Record, reviewed: 
 
 def _serial(identity: tuple[str, int] | None) -> str:
     return "no state" if identity is None else f"serial {identity[1]}"
-
-
-def _reads(outdir: Path, stacks: Sequence[str]) -> dict[str, set[tuple[str, str]]]:
-    """Per stack, the (upstream stack, output) pairs it reads through `terraform_remote_state`."""
-    folders = {stack: deploy.stack_dir(outdir, stack) for stack in stacks}
-    documents = {stack: json.loads((folder / STACK_FILE).read_text()) for stack, folder in folders.items()}
-    by_location = {}
-    for stack, document in documents.items():
-        for config in document.get("terraform", {}).get("backend", {}).values():
-            by_location[_state_location(config, folders[stack])] = stack
-    reads: dict[str, set[tuple[str, str]]] = {}
-    for stack, document in documents.items():
-        sources = document.get("data", {}).get("terraform_remote_state", {})
-        upstream = {alias: by_location.get(_state_location(source.get("config", {}), folders[stack]))
-                    for alias, source in sources.items()}
-        reads[stack] = {(upstream[alias], name) for alias, name in READS.findall(json.dumps(document))
-                        if upstream.get(alias)}
-    return reads
-
-
-def _state_location(config: dict[str, Any], folder: Path) -> str:
-    """Where a backend (or a remote-state source) keeps the state: an S3 object, or a local file."""
-    if "key" in config:
-        return f"s3://{config.get('bucket')}/{config['key']}"
-    return str((folder / config.get("path", "terraform.tfstate")).resolve())

@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from ..configuration.topology import STACK_FILE, Tier, stack_name
-from . import deploy, review_record, static_checks, terraform
+from . import deploy, review_record, review_report, skipping, static_checks, terraform
+from .applied_record import Records
 from .drift import RULE_TYPES, Drift, resource_drift
 from .grants import POLICY_ATTRIBUTES, grant_attention, grants_removed
-from .markdown import cell
 
 WORLD = ("0.0.0.0/0", "::/0")
 # Losing or recreating these loses data, addresses or identities others depend on; `main.py apply`
@@ -192,6 +192,12 @@ class Review:
     cluster: str | None = None  # whose stacks these are (needed with a target)
     outside: list[str] = field(default_factory=list)  # rules no state manages (drift.unmanaged_rules)
     attention: list[str] = field(default_factory=list)
+    decisions: dict[str, skipping.Decision] = field(default_factory=dict)  # when tiers may be skipped
+
+    @property
+    def skipped(self) -> dict[str, str]:
+        """Stack -> why it was not planned (operations/skipping.py)."""
+        return {stack: d.why for stack, d in self.decisions.items() if not d.plan}
 
     def __post_init__(self) -> None:
         self.attention = [item for tier in self.tiers for item in tier.attention] + list(self.outside)
@@ -223,44 +229,12 @@ class Review:
                 "drift": {tier.stack: [asdict(d) for d in tier.drift] for tier in self.tiers if tier.drift},
                 "grants_removed": {tier.stack: tier.revoked for tier in self.tiers if tier.revoked},
                 "unmanaged_rules": self.outside,
+                "skipped": self.skipped, "planned": {s: d.why for s, d in self.decisions.items() if d.plan},
                 "notes": {tier.stack: tier.note for tier in self.tiers if tier.note},
                 "checks": {tier.stack: tier.checks for tier in self.tiers if tier.checks}}
 
     def markdown(self) -> str:
-        lines = ["# Plan review", "", "## Attention", ""]
-        lines += [f"- {item}" for item in self.attention] or ["None."]
-        revoked = [item for tier in self.tiers for item in tier.revoked]
-        if revoked:
-            lines += ["", "## IAM grants removed", ""] + [f"- {item}" for item in revoked]
-        notes = [tier.note for tier in self.tiers if tier.note]
-        notes += [f"`{tier.stack}`: {check}" for tier in self.tiers for check in tier.checks]
-        if notes:
-            lines += ["", "## Notes", ""] + [f"- {note}" for note in notes]
-        lines += ["", "## Summary", "", "| tier | add | change | replace | destroy |", "|---|---:|---:|---:|---:|"]
-        lines += [f"| `{t.stack}` | {t.counts['add']} | {t.counts['change']} | {t.counts['replace']} | "
-                  f"{t.counts['destroy']} |" for t in self.tiers]
-        drifted = [tier for tier in self.tiers if tier.drift]
-        if drifted or self.outside:
-            lines += ["", "## Changed outside Terraform", "", "| tier | resource | what |", "|---|---|---|"]
-            lines += [f"| `{t.stack}` | `{cell(d.address)}` | {cell(d.describe())} |" for t in drifted for d in t.drift]
-            lines += [f"| | | {cell(line)} |" for line in self.outside]
-        lines += ["", "## Static checks (checkov)", ""]
-        if self.static is None:
-            lines.append("Not run: checkov is not installed (`bash scripts/install --dev`).")
-        else:
-            passed, findings = self.static
-            lines += [f"{passed} passed, {len(findings)} failed; failures waived in their construct:", "",
-                      "| check | stack | resource | reason |", "|---|---|---|---|"]
-            lines += [f"| {f.check_id} | `{f.stack}` | `{cell(f.resource)}` | {cell(f.waiver or '**not waived**')} |"
-                      for f in findings]
-        for tier in self.tiers:
-            if not tier.changed:
-                continue
-            lines += ["", f"## {tier.stack}", "", "| resource | action | attributes |", "|---|---|---|"]
-            lines += [f"| `{cell(c.address)}` | {c.action} | {cell(c.describe())} |" for c in tier.changes]
-            lines += [f"| `output.{cell(name)}` | {action} | value |" for name, action in tier.outputs.items()]
-        return "\n".join(lines) + "\n"
-
+        return review_report.markdown(self)
 
 class TierPlan(NamedTuple):
     """One tier's plan: `terraform show -json` (empty when Terraform found nothing to do),
@@ -362,18 +336,39 @@ def plan_all(folders: list[Path], env: dict[str, str] | None = None, *, workers:
 
 def review_cluster(outdir: Path, cluster: str, *, target: Tier | None = None, env: dict[str, str] | None = None,
                    static: bool = True, workers: int = 4, lock_timeout: str = "0s",
-                   outside: Callable[[], list[str]] | None = None) -> Review:
-    """What `main.py plan-review` reports: every tier of `cluster` planned, `workers` at a time, and
+                   outside: Callable[[], list[str]] | None = None, records: Records | None = None,
+                   everything: bool = False) -> Review:
+    """What `main.py plan-review` reports: the tiers of `cluster` planned, `workers` at a time, and
     checkov (when installed) over the same stacks beside them; `outside` finds what changed where
-    no plan looks (drift.unmanaged_rules, through the cluster's AWS account)."""
-    folders = [deploy.stack_dir(outdir, stack) for stack in deploy.stack_order(outdir, cluster)]
+    no plan looks (drift.unmanaged_rules, through the cluster's AWS account).
+
+    With `records` (operations/applied_record.py), a tier unchanged since it was applied is skipped
+    (operations/skipping.py) unless `everything`; without, every tier is planned."""
+    order = deploy.stack_order(outdir, cluster)
+    decision, reads = skipping.decider(outdir, order, records, everything=everything) if records else (None, {})
+    first = [stack for stack in order if decision is None or decision(stack, ()).plan]
     with ThreadPoolExecutor(max_workers=2) as beside:
-        scan = (beside.submit(static_checks.run_checkov, folders)
-                if static and static_checks.CHECKOV.exists() else None)
+        # Later waves plan code that was applied as it is: the first wave holds every changed code.
+        scan = (beside.submit(static_checks.run_checkov, [deploy.stack_dir(outdir, stack) for stack in first])
+                if static and first and static_checks.CHECKOV.exists() else None)
         found = beside.submit(outside) if outside is not None else None
-        plans = plan_all(folders, env, workers=workers, lock_timeout=lock_timeout)
-        return review(plans, target, scan.result() if scan else None, cluster=cluster,
-                      outside=found.result() if found else ())
+        planned: dict[str, TierPlan] = {}
+
+        def plan(stacks: list[str]) -> dict[str, bool]:
+            folders = [deploy.stack_dir(outdir, stack) for stack in stacks]
+            planned.update((tier.stack, tier) for tier in plan_all(folders, env, workers=workers,
+                                                                   lock_timeout=lock_timeout))
+            return {stack: bool(planned[stack].plan) for stack in stacks}
+
+        if decision is None:
+            plan(order)
+            decided = {}
+        else:
+            decided = skipping.waves(order, reads, decision, plan)
+        result = review([planned[stack] for stack in order if stack in planned], target,
+                        scan.result() if scan else None, cluster=cluster, outside=found.result() if found else ())
+    result.decisions = decided
+    return result
 
 
 def write_report(result: Review, folder: Path) -> Path:
@@ -383,9 +378,13 @@ def write_report(result: Review, folder: Path) -> Path:
     (folder / "plan-review.json").write_text(json.dumps(result.summary(), indent=2) + "\n")
     markdown = folder / "plan-review.md"
     markdown.write_text(result.markdown())
-    planned = [tier for tier in result.tiers if tier.planfile is not None]
-    if planned and result.cluster is not None:
-        review_record.save(folder, result.cluster, [(t.stack, t.planfile, t.changed, t.note) for t in planned])
+    planned = {tier.stack: review_record.Planned(tier.stack, tier.planfile, tier.changed, tier.note)
+               for tier in result.tiers if tier.planfile is not None}
+    skipped = {d.stack: review_record.Skipped(d.stack, d.code, d.applied, d.why)
+               for d in result.decisions.values() if not d.plan and d.applied is not None}
+    order = list(result.decisions) or list(planned)
+    if (planned or skipped) and result.cluster is not None:
+        review_record.save(folder, result.cluster, [planned.get(stack) or skipped[stack] for stack in order])
     return markdown
 
 

@@ -16,28 +16,42 @@ import shutil
 import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 from .. import __version__
+from .applied_record import SUFFIX, Applied, RecordError, identity
 
 RECORD = "reviewed.json"
 PLANS = "plans"
 # Written in a stack folder by init, plan and a local backend: not its synthesized code.
-NOT_CODE = (".terraform", ".terraform.lock.hcl", "terraform.tfstate", "terraform.tfstate.backup")
-
-
-class RecordError(RuntimeError):
-    pass
+NOT_CODE = (".terraform", ".terraform.lock.hcl", "terraform.tfstate", "terraform.tfstate.backup",
+            f"terraform.tfstate{SUFFIX}")  # the state tier's applied record (applied_record.py)
 
 
 @dataclass(frozen=True)
 class ReviewedStack:
     stack: str
-    code: str  # stack_digest of the folder that was planned
-    plan: str  # the saved plan, relative to the review folder
+    code: str  # stack_digest of the folder that was planned (or skipped)
+    plan: str | None  # the saved plan, relative to the review folder; None: skipped
     changes: bool
     state: tuple[str, int] | None  # (lineage, serial) planned against; None: no state yet
     note: str | None = None  # the review's note on this plan (plan_review.missing_local_state)
+    skipped: str | None = None  # why the review did not plan it (operations/skipping.py)
+    applied: Applied | None = None  # a skipped stack's applied record, as the review read it
+
+
+class Planned(NamedTuple):
+    stack: str
+    planfile: Path
+    changes: bool
+    note: str | None
+
+
+class Skipped(NamedTuple):
+    stack: str
+    code: str
+    applied: Applied
+    why: str
 
 
 @dataclass(frozen=True)
@@ -47,6 +61,8 @@ class Record:
     folder: Path
 
     def planfile(self, stack: ReviewedStack) -> Path:
+        if stack.plan is None:
+            raise RecordError(f"{stack.stack} was not planned by the review ({stack.skipped})")
         return self.folder / stack.plan
 
 
@@ -84,27 +100,27 @@ def planned_outputs(planfile: Path) -> dict[str, Any]:
     return {name: body.get("value") for name, body in outputs.items()}
 
 
-def identity(state: dict[str, Any] | None) -> tuple[str, int] | None:
-    if not state or not state.get("lineage"):
-        return None
-    return state["lineage"], int(state.get("serial", 0))
-
-
-def save(folder: Path, cluster: str, planned: Iterable[tuple[str, Path, bool, str | None]]) -> Path:
-    """Copy each stack's saved plan into `folder/plans` and write the record beside them."""
+def save(folder: Path, cluster: str, reviewed: Iterable[Planned | Skipped]) -> Path:
+    """Copy each planned stack's saved plan into `folder/plans` and write the record beside them;
+    `reviewed`: every stack of the cluster, in dependency order."""
     plans = folder / PLANS
     if plans.exists():
         shutil.rmtree(plans)  # a plan of an earlier review must never pass for this one's
     plans.mkdir(parents=True)
     stacks = []
-    for stack, planfile, changes, note in planned:
-        kept = plans / f"{stack}.tfplan"
-        shutil.copy2(planfile, kept)
-        stacks.append(ReviewedStack(stack, stack_digest(planfile.parent), kept.relative_to(folder).as_posix(),
-                                    changes, planned_state(kept), note))
+    for entry in reviewed:
+        if isinstance(entry, Skipped):
+            stacks.append(ReviewedStack(entry.stack, entry.code, None, False, entry.applied.state,
+                                        skipped=entry.why, applied=entry.applied))
+            continue
+        kept = plans / f"{entry.stack}.tfplan"
+        shutil.copy2(entry.planfile, kept)
+        stacks.append(ReviewedStack(entry.stack, stack_digest(entry.planfile.parent),
+                                    kept.relative_to(folder).as_posix(), entry.changes, planned_state(kept), entry.note))
     record = folder / RECORD
-    record.write_text(json.dumps({"ocp_upi_tf": __version__, "cluster": cluster,
-                                  "stacks": [asdict(s) for s in stacks]}, indent=2) + "\n")
+    documents = [{**asdict(s), "applied": s.applied.document(s.stack) if s.applied else None} for s in stacks]
+    record.write_text(json.dumps({"ocp_upi_tf": __version__, "cluster": cluster, "stacks": documents},
+                                 indent=2) + "\n")
     return record
 
 
@@ -114,12 +130,16 @@ def load(folder: Path) -> Record:
         document = json.loads(path.read_text())
         stacks = tuple(ReviewedStack(s["stack"], s["code"], s["plan"], bool(s["changes"]),
                                      None if s["state"] is None else (s["state"][0], int(s["state"][1])),
-                                     s.get("note")) for s in document["stacks"])
+                                     s.get("note"), s.get("skipped"),
+                                     Applied.parse(s["applied"]) if s.get("applied") else None)
+                       for s in document["stacks"])
         record = Record(document["cluster"], stacks, folder)
+        if any(s.plan is None and s.applied is None for s in stacks):
+            raise ValueError("a stack was neither planned nor skipped on a record of its apply")
     except (OSError, ValueError, KeyError, TypeError, IndexError) as error:
         raise RecordError(f"{path}: no plan review recorded here ({type(error).__name__}: {error}); "
                           "run `main.py plan-review --out DIR` first") from None
-    missing = [str(record.planfile(s)) for s in stacks if not record.planfile(s).is_file()]
+    missing = [str(record.planfile(s)) for s in stacks if s.plan is not None and not record.planfile(s).is_file()]
     if missing:
         raise RecordError(f"{path}: the reviewed plans are missing: {', '.join(missing)}")
     return record

@@ -19,11 +19,13 @@ from ..constructs.cdk import App, Construct
 from ..tiers import STACKS, TierStack
 from ..tiers.inputs import FromConfiguration
 from . import fingerprint
+from .applied_record import SUFFIX
 from .fingerprint import resolve_outdir
 
 # Files Terraform writes into a stack folder; synthesis never touches them.
 TERRAFORM_WORKING_FILES = (".terraform", ".terraform.lock.hcl", "terraform.tfstate",
-                           "terraform.tfstate.backup", ".terraform.tfstate.lock.info")
+                           "terraform.tfstate.backup", ".terraform.tfstate.lock.info",
+                           f"terraform.tfstate{SUFFIX}")  # the state tier's applied record
 
 
 def _kept(name: str) -> bool:

@@ -26,6 +26,7 @@ from e2e.kill import KillRecord, kill_and_recover
 from e2e.machinesets import check_machinesets
 from e2e.releases import RELEASE_MOVES, plan_release_moves
 from e2e.day2 import Refusals, day2_document, refuse_the_changed_review, run_day2
+from e2e.skipping import more_document, review_only_what_changed
 from e2e.edge import ADDED, EDGE_ZONES, GROUPS, opt_in, plan_added_zone
 from emulator import Emulator
 from e2e.flow import FlowRecord, run_flow
@@ -102,6 +103,9 @@ def after_brownfield_apply(record: FlowRecord, emulator: Emulator) -> None:
     # The cluster is now at day 2's release: its MachineSets name the handed subnet by ID.
     record.extras["machinesets"] = timed("brownfield.machinesets", check_machinesets, emulator, day2_config,
                                          day2_outdir, day2_outdir.parent / "machinesets")
+    # Every tier now has its applied record (day 2's applies wrote them): review only what changed.
+    record.extras["skipping"] = timed("brownfield.skipping", review_only_what_changed, day2_config, day2_outdir,
+                                      record.extras.pop("more_synthesis"), emulator)
 
 
 def after_brownfield_destroy(record: FlowRecord, emulator: Emulator) -> None:
@@ -203,6 +207,8 @@ def start(root: Path) -> Future:
             day2_config = parse_config(day2_document(config, new_image), source="day2", base_dir=root)
             records[name].extras["day2_synthesis"] = (day2_config,
                                                       synthesize([day2_config], root / "day2" / "cdktf.out"))
+            more_config = parse_config(more_document(day2_config), source="more", base_dir=root)
+            records[name].extras["more_synthesis"] = synthesize([more_config], root / "more" / "cdktf.out")
     reliability_emulator.client("route53").create_hosted_zone(Name="example.com", CallerReference="reliability")
     ami = reliability_emulator.client("ec2").describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
     reliability_config = parse_config(variant(rhcos_ami=ami, aws_endpoints=reliability_emulator.endpoints),

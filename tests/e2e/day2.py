@@ -27,6 +27,7 @@ from modules.configuration import ClusterConfig, Tier
 from modules.configuration.releases import DEFAULT_RELEASE
 from modules.configuration.topology import stack_name
 from modules.operations import applying, drift, plan_review
+from modules.operations.applied_record import Records
 from modules.operations.cluster_resources import Aws
 from modules.operations.guard import Refused
 
@@ -128,24 +129,27 @@ def run_day2(outdir: Path, config: ClusterConfig, day2_outdir: Path, emulator: A
     state = Path("stacks") / stack_name(name, Tier.STATE) / "terraform.tfstate"
     shutil.copy2(outdir / state, day2_outdir / state)  # the state tier keeps its state in its folder
     aws, reviews = Aws(config, env), day2_outdir.parent / "review"
+    records = Records(day2_outdir, aws)  # the applies below record every tier (e2e/skipping.py goes on)
 
-    def review() -> plan_review.Review:
-        result = plan_review.review_cluster(day2_outdir, name, env=env, static=False, workers=4,
+    def review(kept: Records | None = None) -> plan_review.Review:
+        result = plan_review.review_cluster(day2_outdir, name, env=env, static=False, workers=4, records=kept,
                                             outside=drift.outside_terraform(config, day2_outdir, env))
         plan_review.write_report(result, reviews)
         return result
 
-    record.review = review()
+    record.review = review()  # every tier: it stands for the flow's "every plan is empty" check
     try:
-        applying.apply_reviewed(day2_outdir, name, reviews, aws=aws, log=quiet, env=env)
+        applying.apply_reviewed(day2_outdir, name, reviews, aws=aws, log=quiet, env=env, records=records)
     except Refused as stopped:
         record.stopped = stopped
-    record.second_review = review()
+    # The tiers applied (or reviewed empty) before the stop are recorded: this review plans the others.
+    record.second_review = review(records)
     before = instances(emulator, config.infra_id)
     watcher = MasterWatcher(emulator, config.infra_id)
     watcher.start()
     try:
-        record.applied = applying.apply_reviewed(day2_outdir, name, reviews, aws=aws, log=quiet, env=env)
+        record.applied = applying.apply_reviewed(day2_outdir, name, reviews, aws=aws, log=quiet, env=env,
+                                                 records=records)
     finally:
         watcher.stopped.set()
         watcher.join()
