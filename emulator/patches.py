@@ -254,6 +254,27 @@ def _instance_network_interface() -> None:
             self.security_groups = list(primary._group_set)
 
     Instance.prep_nics = prep_nics
+    _primary_interface_groups_are_the_instance_groups()
+
+
+def _primary_interface_groups_are_the_instance_groups() -> None:
+    """ModifyNetworkInterfaceAttribute of an instance's primary interface changes the groups
+    DescribeInstances shows for the instance (in AWS they are one list).
+
+    The provider changes a running instance's vpc_security_group_ids that way; moto changed the
+    interface only, so the instance kept its old groups and every later plan updated it again.
+    """
+    from moto.ec2.models.elastic_network_interfaces import NetworkInterfaceBackend
+
+    original = NetworkInterfaceBackend.modify_network_interface_attribute
+
+    def modify_network_interface_attribute(self, eni_id, group_ids, *args, **kwargs):
+        original(self, eni_id, group_ids, *args, **kwargs)
+        eni = self.get_network_interface(eni_id)
+        if group_ids and eni.instance is not None and eni.device_index == 0:
+            eni.instance.security_groups = list(eni._group_set)
+
+    NetworkInterfaceBackend.modify_network_interface_attribute = modify_network_interface_attribute
 
 
 def _no_public_ip_no_association() -> None:

@@ -14,7 +14,6 @@ import os
 from typing import Any
 
 from conftest import ROOT
-from modules.configuration import Tier
 
 INVENTORY = ROOT / "tests" / "addresses.json"
 CHANGELOG = ROOT / "CHANGELOG.md"

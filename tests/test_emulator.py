@@ -390,3 +390,17 @@ def test_an_all_traffic_rule_takes_a_new_description_without_ports(aws):
         "SecurityGroupRules"]
     assert (after["Description"], after["IpProtocol"], after["FromPort"], after["ToPort"]) == (
         "Allow all egress", "-1", default["FromPort"], default["ToPort"])
+
+
+def test_new_groups_on_an_instances_primary_interface_are_the_instances_groups(aws):
+    """How the provider changes a running instance's vpc_security_group_ids (the day 2 flow's LB group);
+    the instance reading its old groups back made every later plan update it again."""
+    ec2 = aws("ec2")
+    vpc, subnet = network(ec2)
+    nodes, lb = group(ec2, vpc, "nodes"), group(ec2, vpc, "lb")
+    machine = ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1, NetworkInterfaces=[{
+        "DeviceIndex": 0, "SubnetId": subnet, "Groups": [nodes], "AssociatePublicIpAddress": False}])["Instances"][0]
+    primary = machine["NetworkInterfaces"][0]["NetworkInterfaceId"]
+    ec2.modify_network_interface_attribute(NetworkInterfaceId=primary, Groups=[nodes, lb])
+    [described] = ec2.describe_instances(InstanceIds=[machine["InstanceId"]])["Reservations"][0]["Instances"]
+    assert sorted(g["GroupId"] for g in described["SecurityGroups"]) == sorted([nodes, lb])

@@ -222,3 +222,42 @@ def test_replace_keeps_the_applied_code_and_follows_the_state(applied):
     records.restate(COMPUTE)
     assert records.applied(COMPUTE) == Applied(before.code, (f"lineage-{COMPUTE}", 9), before.reads)
 
+
+
+def test_a_fleet_review_passes_over_a_state_this_checkout_does_not_have(applied, monkeypatch):
+    """A CI runner's checkout has no state tier's local state (nor its record): that cluster is not listed
+    as changed for it, and a review of it plans that tier alone, as before (with its note)."""
+    from modules.operations.skipping import any_to_plan
+
+    outdir, records, _, order = applied
+    state_tier = deploy.stack_dir(outdir, order[0])
+    for name in ("terraform.tfstate", f"terraform.tfstate{applied_record.SUFFIX}"):
+        (state_tier / name).unlink()
+    assert not records.here(order[0]) and records.here(NETWORK)
+    assert not any_to_plan(outdir, "ocp4", records)
+    planned: list[str] = []
+    monkeypatch.setattr(plan_review, "plan_tier", fake_plans(set(), planned))
+    result = plan_review.review_cluster(outdir, "ocp4", records=records, static=False)
+    assert planned == [order[0]] and result.decisions[order[0]].why == "no record of an apply"
+    (deploy.stack_dir(outdir, COMPUTE) / "extra.tf.json").write_text("{}")
+    assert any_to_plan(outdir, "ocp4", records)
+
+
+def test_the_state_tier_moved_into_the_bucket_keeps_its_record_there(applied):
+    """README, "Tiers and state": a JSON backend override moves the state tier's state into the bucket;
+    one in HCL is not read here, so that tier is planned every time and never recorded."""
+    outdir, records, s3, order = applied
+    folder = deploy.stack_dir(outdir, order[0])
+    key = "ocp-upi-tf/ocp4/state/terraform.tfstate"
+    (folder / "backend_override.tf.json").write_text(json.dumps({"terraform": {"backend": {"s3": {
+        "bucket": "ocp4-x7k2q-tfstate", "key": key, "region": "us-east-1", "encrypt": True}}}}))
+    s3.objects[("ocp4-x7k2q-tfstate", key)] = json.dumps({"lineage": "moved", "serial": 1}).encode()
+    assert records.state(order[0]) == ("moved", 1) and records.applied(order[0]) is None
+    records.record(order[0], "code", [])
+    assert ("ocp4-x7k2q-tfstate", key + applied_record.SUFFIX) in s3.objects
+    (folder / "backend_override.tf.json").unlink()
+    (folder / "backend_override.tf").write_text('terraform {\n  backend "s3" {}\n}\n')
+    assert applied_record.backend(folder) is None and records.applied(order[0]) is None
+    puts = len(s3.puts)
+    records.record(order[0], "code", [])
+    assert len(s3.puts) == puts and not records.here(order[0])

@@ -51,19 +51,26 @@ class Backend:
         return f"s3://{self.bucket}/{self.key}" if self.bucket else self.key
 
 
-def backend(folder: Path) -> Backend:
-    """The backend a synthesized stack folder is configured with."""
-    document = json.loads((folder / STACK_FILE).read_text())
-    for config in document.get("terraform", {}).get("backend", {}).values():
-        return Backend.of(config, folder)
-    return Backend.of({}, folder)  # no backend block: Terraform's local default
+def backend(folder: Path) -> Backend | None:
+    """The backend a stack folder is configured with: its synthesized one, or the one a JSON override
+    file there sets (README, "Tiers and state": the state tier's state moved into the bucket). None
+    when an HCL override file may set it: not read here, so that tier is planned and never recorded."""
+    if any("backend" in path.read_text() for path in (*folder.glob("override.tf"), *folder.glob("*_override.tf"))):
+        return None
+    configs = [json.loads((folder / STACK_FILE).read_text())]
+    configs += [json.loads(path.read_text()) for path in sorted((*folder.glob("override.tf.json"),
+                                                                  *folder.glob("*_override.tf.json")))]
+    found = {"local": {}}  # no backend block: Terraform's local default
+    for config in configs:
+        found = config.get("terraform", {}).get("backend") or found
+    return Backend.of(next(iter(found.values())), folder)
 
 
 def reads(outdir: Path, stacks: Sequence[str]) -> dict[str, set[tuple[str, str]]]:
     """Per stack, the (upstream stack, output) pairs it reads through `terraform_remote_state`."""
     folders = {stack: deploy.stack_dir(outdir, stack) for stack in stacks}
     documents = {stack: json.loads((folder / STACK_FILE).read_text()) for stack, folder in folders.items()}
-    by_location = {str(backend(folder)): stack for stack, folder in folders.items()}
+    by_location = {str(where): stack for stack, folder in folders.items() if (where := backend(folder)) is not None}
     found: dict[str, set[tuple[str, str]]] = {}
     for stack, document in documents.items():
         sources = document.get("data", {}).get("terraform_remote_state", {})
@@ -108,8 +115,14 @@ class Records:
     def __init__(self, outdir: Path, aws: Any):
         self.outdir, self.aws = outdir, aws
 
-    def _backend(self, stack: str) -> Backend:
+    def _backend(self, stack: str) -> Backend | None:
         return backend(deploy.stack_dir(self.outdir, stack))
+
+    def here(self, stack: str) -> bool:
+        """Whether this checkout can tell the stack's state: not when it keeps a local state that is not
+        in its folder (a CI runner's fresh checkout of the state tier; plan_review.missing_local_state)."""
+        where = self._backend(stack)
+        return where is not None and (where.bucket is not None or Path(where.key).is_file())
 
     @contextlib.contextmanager
     def _calling(self, what: str) -> Iterator[None]:
@@ -137,7 +150,7 @@ class Records:
     def state(self, stack: str) -> Identity | None:
         """The (lineage, serial) of the stack's state now; None when it has none."""
         where = self._backend(stack)
-        body = self._read(where, where.key)
+        body = self._read(where, where.key) if where is not None else None
         try:
             return identity(json.loads(body)) if body else None
         except ValueError as error:
@@ -146,7 +159,7 @@ class Records:
     def applied(self, stack: str) -> Applied | None:
         """The stack's record, or None when no apply of this project left one."""
         where = self._backend(stack)
-        body = self._read(where, where.key + SUFFIX)
+        body = self._read(where, where.key + SUFFIX) if where is not None else None
         if body is None:
             return None
         try:
@@ -157,6 +170,8 @@ class Records:
 
     def write(self, stack: str, applied: Applied) -> None:
         where = self._backend(stack)
+        if where is None:
+            return  # its backend is set where this cannot read it: the tier is planned every time
         body = json.dumps(applied.document(stack), indent=2) + "\n"
         if where.bucket is None:
             path = Path(where.key + SUFFIX)

@@ -115,7 +115,9 @@ def decider(outdir: Path, stacks: Sequence[str], records: Records, *,
 
 
 def any_to_plan(outdir: Path, cluster: str, records: Records) -> bool:
-    """Whether a review of `cluster` would plan a tier (a fleet reviews only the clusters where one would)."""
+    """Whether a review of `cluster` would plan a tier (a fleet reviews only the clusters where one would).
+    A tier whose state this checkout cannot see (the state tier's local state, on a CI runner) does not
+    count: a review here would only say so (plan_review.missing_local_state)."""
     order = deploy.stack_order(outdir, cluster)
     decision, _ = decider(outdir, order, records)
-    return any(decision(stack, ()).plan for stack in order)
+    return any(decision(stack, ()).plan for stack in order if records.here(stack))

@@ -74,7 +74,6 @@ class ClusterInfraStack(TierStack):
 
     def __init__(self, scope: Construct, source: InputSource):
         super().__init__(scope, source)
-        inputs = self.inputs
         self.vpc_id = self.read(Tier.NETWORK, "vpc_id")
         self.private_zone_id = self._private_zone()
         self.internal, self.external = self._load_balancers()

@@ -28,7 +28,7 @@ from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 from ..constructs.cdk import Construct, Postcondition, Precondition, TerraformResourceLifecycle, Token
 from ..constructs.hcl import Expr, address, interpolate, local_value, new, optional_count, rows_where
 from .edge_network import ExistingEdgeSubnets, has_edge_zones
-from .inputs import ExistingVpcInputs, TierInputs
+from .inputs import TierInputs
 
 # The tags a subnet of the cluster carries, by subnet role: the cluster tag ("shared": the
 # cluster does not own the subnet) and the role tag the cloud provider picks load balancer

@@ -34,7 +34,7 @@ class SkipRecord:
     workers: tuple[int, int] = (0, 0)  # before and after that apply
     refused: Refused | None = None
     seconds: dict[str, float] = field(default_factory=dict)
-    kept: dict[str, str] = field(default_factory=dict)  # record key in the state bucket -> its encryption
+    kept: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)  # record key -> (SSE, KMS key)
 
 
 def more_document(config: ClusterConfig) -> dict[str, Any]:
@@ -75,9 +75,10 @@ def review_only_what_changed(config: ClusterConfig, outdir: Path, more_outdir: P
 
     record.unchanged = review(outdir, records)
     s3, bucket = emulator.client("s3"), config.resolved_state_bucket
-    record.kept = {item["Key"]: s3.head_object(Bucket=bucket, Key=item["Key"]).get("ServerSideEncryption", "")
-                   for item in s3.list_objects_v2(Bucket=bucket).get("Contents", [])
-                   if item["Key"].endswith(applied_record.SUFFIX)}
+    heads = {item["Key"]: s3.head_object(Bucket=bucket, Key=item["Key"])
+             for item in s3.list_objects_v2(Bucket=bucket).get("Contents", [])
+             if item["Key"].endswith(applied_record.SUFFIX)}
+    record.kept = {key: (head.get("ServerSideEncryption"), head.get("SSEKMSKeyId")) for key, head in heads.items()}
     delete_rule_by_hand(emulator, security, env)
     record.blind = review(outdir, records)
     record.full = review(outdir, records, everything=True)
@@ -92,8 +93,9 @@ def review_only_what_changed(config: ClusterConfig, outdir: Path, more_outdir: P
     record.applied = applying.apply_reviewed(more_outdir, name, reviews, aws=aws, log=quiet, env=env, records=more)
     record.workers = (before, running_workers(emulator, config.infra_id))
     plan_review.write_report(review(more_outdir, more), reviews)  # every tier skipped
-    terraform.run(["apply", "-input=false", "-no-color", "-auto-approve"],
-                  deploy.stack_dir(more_outdir, stack_name(name, Tier.SECURITY)), env=env, timeout=900)
+    by_hand = deploy.stack_dir(more_outdir, stack_name(name, Tier.SECURITY))  # skipped so far: never initialized
+    terraform.init(by_hand, env=env)
+    terraform.run(["apply", "-input=false", "-no-color", "-auto-approve"], by_hand, env=env, timeout=900)
     try:
         applying.apply_reviewed(more_outdir, name, reviews, aws=aws, log=quiet, env=env, records=more)
     except Refused as refused:

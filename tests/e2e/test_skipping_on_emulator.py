@@ -33,8 +33,11 @@ def stacks(flow) -> list[str]:
 
 
 def test_every_apply_left_a_record_beside_each_state_in_the_bucket_with_its_encryption(flow, skipping):
-    # The state tier keeps its own state (and record) in its stack folder; the state bucket names no KMS key.
-    assert skipping.kept == {f"{flow.config.state_key(tier)}.applied.json": "AES256"
+    # The state tier keeps its own state (and record) in its stack folder. The brownfield cluster hands
+    # the state a KMS key (e2e/brownfield.py): its records are encrypted with it, as its states are.
+    key = flow.config.state.kms_key_arn
+    assert key is not None
+    assert skipping.kept == {f"{flow.config.state_key(tier)}.applied.json": ("aws:kms", key)
                              for tier in flow.config.tiers if tier is not Tier.STATE}
 
 
