@@ -1,10 +1,13 @@
 #!/usr/bin/env python
 """ocp-upi-tf: the cdktf app, and the project's commands.
 
-    python main.py [synth [--force]]   synthesize every tier of every cluster into $CDKTF_OUTDIR (default
-                                       cdktf.out); this is what `cdktf synth` runs (see cdktf.json).
-                                       Skipped when configuration, code and tools are unchanged since
-                                       the last synthesis there (--force, or OCP_FORCE_SYNTH=1: always)
+    python main.py [synth [--cluster NAME] [--force]]
+                                       synthesize every tier of every cluster (--cluster: of that one)
+                                       into $CDKTF_OUTDIR (default cdktf.out); this is what `cdktf synth`
+                                       runs (see cdktf.json). A cluster whose configuration, code and
+                                       tools are unchanged since its last synthesis there is skipped
+                                       (--force, or OCP_FORCE_SYNTH=1: never); a cluster gone from the
+                                       configuration leaves the output (README, "Fleets")
     python main.py config              print the effective configuration as JSON (a valid config file)
     python main.py terraform-rc        write the Terraform CLI configuration and print its path
     python main.py apply [TIER...] [--all] [--allow-replace TIER|ADDRESS]... | apply --reviewed DIR
@@ -46,7 +49,8 @@
     python main.py export-modules [--out DIR]
                                        write every tier as a reusable Terraform module (default
                                        terraform-modules/, the committed copy)
-    (apply, destroy, replace, unlock, sts-manifests, machinesets: with several clusters, --cluster NAME)
+    (apply, destroy, replace, unlock, sts-manifests, machinesets: with several clusters, --cluster NAME;
+    a command naming a cluster synthesizes that cluster only)
 
 Exit status, for every command: 0 done (plan-review: nothing would change), 1 failed (Terraform,
 AWS or checkov; plan-review --fail-on attention: attention items), 2 plan-review only: changes to
@@ -71,6 +75,7 @@ from modules import __version__
 from modules.configuration import ClusterConfig, ConfigError, Tier, load_configs
 from modules.configuration.loading import CONFIG_ENV
 from modules.configuration.topology import UnknownTier, stack_name, tier_named
+from modules.operations.fingerprint import Synthesis
 
 OK, FAILED, CHANGES, REFUSED, USAGE, INVALID_CONFIG = 0, 1, 2, 3, 64, 65  # README, "Exit status"
 
@@ -100,6 +105,7 @@ def parser() -> Parser:
     commands = top.add_subparsers(dest="command", metavar="COMMAND")
     synth = commands.add_parser("synth", help="synthesize every cluster (the default command)")
     synth.add_argument("--force", action="store_true", help="synthesize even if nothing changed")
+    synth.add_argument("--cluster", metavar="NAME", help="that cluster of a fleet only")
     commands.add_parser("config", help="print the effective configuration as JSON")
     commands.add_parser("terraform-rc", help="write the Terraform CLI configuration, print its path")
     apply = commands.add_parser("apply", help="plan, check and apply the tiers in dependency order")
@@ -170,13 +176,11 @@ def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) ->
             print()
             return OK
         if command == "synth":
-            return synth(configs, outdir, force=getattr(args, "force", False) or env.get("OCP_FORCE_SYNTH") == "1")
+            force = getattr(args, "force", False) or env.get("OCP_FORCE_SYNTH") == "1"
+            return synth(configs, outdir, cluster=getattr(args, "cluster", None), force=force)
         if command == "plan-review":  # a fleet is reviewed whole, unless --cluster names one
             return plan_review(args, configs, outdir)
-        cluster = pick_cluster(args.cluster, configs)
-        config = next(config for config in configs if config.cluster_name == cluster)
-        if command in ("sts-manifests", "machinesets"):
-            return write_manifests(command, config, outdir, Path(args.out))
+        config = named(args.cluster, configs)
         if command == "apply":
             if args.reviewed and args.tiers:
                 raise UsageError("--reviewed applies the whole review: name no tier")
@@ -186,7 +190,12 @@ def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) ->
                 args.allowance = guard.Allowance.parse(args.allow_replace)
             except guard.DeployError as error:
                 raise UsageError(str(error)) from None
-            synthesize_if_changed(configs, outdir)  # the plans must be of what the inputs say now
+        if command in ("sts-manifests", "machinesets"):  # from the states the configuration names: no synthesis
+            return write_manifests(command, config, outdir, Path(args.out))
+        if command in ("apply", "replace"):  # the plans must be of what the inputs say now
+            update([config], outdir)
+        else:  # destroy and unlock act on what was applied
+            ensure(config, outdir)
         return deploy(command, args, config, outdir)
     except ConfigError as error:
         print(error.report(), file=sys.stderr)
@@ -196,36 +205,53 @@ def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) ->
         return USAGE
 
 
-def synth(configs: list[ClusterConfig], outdir: Path, *, force: bool) -> int:
-    names = ", ".join(config.cluster_name for config in configs)
-    synthesized = synthesize_if_changed(configs, outdir, force=force)
-    if synthesized:
-        print(f"synthesized {names} into {outdir}")
+def synth(configs: list[ClusterConfig], outdir: Path, *, cluster: str | None, force: bool) -> int:
+    chosen = [named(cluster, configs)] if cluster else configs
+    done = update(chosen, outdir, force=force, fleet=cluster is None)
+    for removed in done.removed:
+        print(f"warning: {removed.warning()}", file=sys.stderr)
+    if done.synthesized:
+        kept = f" ({', '.join(done.unchanged)} unchanged)" if done.unchanged else ""
+        print(f"synthesized {', '.join(done.synthesized)} into {outdir}{kept}")
     else:
-        print(f"{names}: unchanged since the last synthesis into {outdir}; nothing to do (--force redoes it)")
+        print(f"{', '.join(done.unchanged)}: unchanged since the last synthesis into {outdir}; "
+              "nothing to do (--force redoes it)")
     return OK
 
 
-def synthesize_if_changed(configs: list[ClusterConfig], outdir: Path, *, force: bool = False) -> bool:
-    """Whether `outdir` was synthesized: skipped when its record matches the inputs."""
+def update(configs: list[ClusterConfig], outdir: Path, *, force: bool = False, fleet: bool = False) -> Synthesis:
+    """Synthesize each cluster of `configs` whose inputs changed since its last synthesis into `outdir`
+    (`force`: each one). Deciding loads no bindings; only a cluster to write does. `fleet`: `configs`
+    is the whole configuration, whose removed clusters leave the output; a command naming one
+    cluster passes just that one, and the others are neither synthesized nor touched."""
     from modules.operations import fingerprint
 
-    if not force and fingerprint.unchanged(outdir, fingerprint.fingerprint(configs)):
-        return False
-    # Imported here: loading the AWS bindings costs seconds that the other paths do not need.
-    from modules.operations.synthesis import synthesize
+    work = fingerprint.work(configs, outdir, force=force, fleet=fleet)
+    if work.nothing:
+        return Synthesis(outdir, (), tuple(work.digests))
+    from modules.operations.synthesis import run  # the bindings: 12 s and more, paid only here
 
-    synthesize(configs, outdir)
-    return True
+    return run(work)
 
 
-def pick_cluster(name: str | None, configs: list[ClusterConfig]) -> str:
+def ensure(config: ClusterConfig, outdir: Path) -> Synthesis:
+    """For the commands that act on what was applied (destroy, unlock): synthesize the cluster only
+    when the output holds none of it (a fresh checkout). A changed configuration is not synthesized
+    first: a tier it drops would leave the output, and with it the destroy's reach."""
+    from modules.operations import fingerprint
+
+    if config.cluster_name in fingerprint.recorded(outdir):
+        return Synthesis(outdir, (), (config.cluster_name,))
+    return update([config], outdir)
+
+
+def named(name: str | None, configs: list[ClusterConfig]) -> ClusterConfig:
     """The cluster a command acts on: `--cluster`, or the only one."""
     names = [config.cluster_name for config in configs]
     cluster = name or (names[0] if len(names) == 1 else None)
     if cluster not in names:
         raise UsageError(f"name the cluster with --cluster, one of: {', '.join(names)}")
-    return cluster
+    return configs[names.index(cluster)]
 
 
 def deploy(command: str, args: argparse.Namespace, config: ClusterConfig, outdir: Path) -> int:
@@ -312,9 +338,8 @@ def plan_review(args: argparse.Namespace, configs: list[ClusterConfig], outdir: 
     the reports: the one named by --cluster (or the only one), or each of a fleet with a tier to plan."""
     from modules.operations import drift, plan_review as reviewing, skipping
 
-    chosen = [next(c for c in configs if c.cluster_name == pick_cluster(args.cluster, configs))] \
-        if args.cluster or len(configs) == 1 else configs
-    synthesize_if_changed(configs, outdir)
+    chosen = [named(args.cluster, configs)] if args.cluster or len(configs) == 1 else configs
+    update(chosen, outdir, fleet=chosen == configs)
     fleet, statuses = len(chosen) > 1, []
     try:
         if args.list or fleet:

@@ -33,7 +33,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT)]
 
-from modules.configuration import EXAMPLE  # noqa: E402  (no bindings: cheap)
+from modules.configuration import EXAMPLE, parse_config  # noqa: E402  (no bindings: cheap)
 
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 GOALS = {"g": 0.3, "h": 0.1, "i": 0.2, "j": 0.3, "k": 0.1, "l": 0.2}  # skipping / --all, at most
@@ -53,13 +53,13 @@ class Fleet:
                            bootstrap={"ignition": f"s3://{name}-x7k2q-ignition/bootstrap.ign"},
                            rhcos_ami=ami, aws_endpoints=emulator.endpoints)
             self.clusters.append(cluster)
-            self.replicas[name] = cluster["compute"]["replicas"]
+            self.replicas[name] = parse_config(cluster).compute.replicas  # the example takes the default
         self.config, self.outdir = workdir / "fleet.json", workdir / "out"
         self.write()
 
     def write(self) -> None:
         for cluster in self.clusters:
-            cluster["compute"] = {**cluster["compute"], "replicas": self.replicas[cluster["cluster_name"]]}
+            cluster["compute"] = {**cluster.get("compute", {}), "replicas": self.replicas[cluster["cluster_name"]]}
         self.config.write_text(json.dumps({"clusters": self.clusters}))
 
     def main(self, *args: str) -> float:

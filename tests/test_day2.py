@@ -270,7 +270,7 @@ def test_what_each_synthesized_tier_reads_is_an_output_of_a_tier_it_depends_on(s
 def test_apply_usage_errors_exit_64_before_anything_runs(argv, monkeypatch, capsys):
     import main
 
-    monkeypatch.setattr(main, "synthesize_if_changed", lambda *a, **k: pytest.fail("synthesized anyway"))
+    monkeypatch.setattr(main, "update", lambda *a, **k: pytest.fail("synthesized anyway"))
     assert main.main(argv, env={}) == main.USAGE
     assert "apply: " in capsys.readouterr().err
 

@@ -1,11 +1,15 @@
 """Several clusters in one configuration, and skipping a synthesis whose inputs did not change."""
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -69,47 +73,51 @@ def test_a_fleet_synthesizes_one_set_of_stacks_per_cluster_with_separate_state(t
 # ---------------------------------------------------------------- skipping unchanged synthesis
 
 
+def stale(outdir: Path, *configs) -> tuple[str, ...]:
+    return fingerprint.work(list(configs), outdir).stale
+
+
 def test_the_output_records_the_inputs_it_was_made_from(synthesized):
     config = synthesized.configs["default"]
     outdir = synthesized.outdir("default")
-    assert fingerprint.unchanged(outdir, fingerprint.fingerprint([config]))
+    assert stale(outdir, config) == ()
     for changed in (variant(vpc_cidr="10.1.0.0/16"), variant(tags={"owner": "other"}),
                     variant(compute={"replicas": 4})):
-        assert not fingerprint.unchanged(outdir, fingerprint.fingerprint([parse_config(changed)]))
+        assert stale(outdir, parse_config(changed)) == ("ocp4",)
 
 
 def test_code_and_tool_versions_are_part_of_the_fingerprint(monkeypatch, synthesized):
-    configs = [synthesized.configs["default"]]
-    before = fingerprint.fingerprint(configs)
+    config = synthesized.configs["default"]
+    before = fingerprint.fingerprint(config)
     monkeypatch.setattr(fingerprint, "TOOLS", fingerprint.TOOLS[:-1])
-    assert fingerprint.fingerprint(configs) != before
+    assert fingerprint.fingerprint(config) != before
     monkeypatch.undo()
     monkeypatch.setattr(fingerprint, "CODE", fingerprint.CODE + ("README.md",))
-    assert fingerprint.fingerprint(configs) != before
+    assert fingerprint.fingerprint(config) != before
 
 
 def test_a_change_in_any_subpackage_invalidates_the_fingerprint(synthesized, tmp_path, monkeypatch):
     """The fingerprint reads every .py file below modules/ at any depth, not only the top level."""
-    configs = [synthesized.configs["default"]]
+    config = synthesized.configs["default"]
     shutil.copytree(ROOT / "modules", tmp_path / "modules", ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(fingerprint, "PROJECT_ROOT", tmp_path)
-    before = fingerprint.fingerprint(configs)
+    before = fingerprint.fingerprint(config)
     for deep in ("tiers/network.py", "constructs/hcl.py", "configuration/limits.py"):
         path = tmp_path / "modules" / deep
         original = path.read_text()
         path.write_text(original + "\n# changed\n")
-        assert fingerprint.fingerprint(configs) != before, deep
+        assert fingerprint.fingerprint(config) != before, deep
         path.write_text(original)
-    assert fingerprint.fingerprint(configs) == before
+    assert fingerprint.fingerprint(config) == before
 
 
 def test_a_missing_stack_means_synthesize_again(synthesized, tmp_path):
     outdir = tmp_path / "copy"
     shutil.copytree(synthesized.outdir("default"), outdir)
-    digest = fingerprint.fingerprint([synthesized.configs["default"]])
-    assert fingerprint.unchanged(outdir, digest)
+    config = synthesized.configs["default"]
+    assert stale(outdir, config) == ()
     (outdir / "stacks" / "ocp4-compute" / "cdk.tf.json").unlink()
-    assert not fingerprint.unchanged(outdir, digest)
+    assert stale(outdir, config) == ("ocp4",)
 
 
 def test_plan_review_of_an_unchanged_synthesis_loads_no_bindings(synthesized, tmp_path):
@@ -176,8 +184,7 @@ def test_an_interrupted_install_of_the_output_is_not_taken_for_complete(tmp_path
     changed = parse_config(variant(vpc_cidr="10.1.0.0/16"))
     with pytest.raises(KeyboardInterrupt):
         app.synthesize([changed], outdir)
-    assert not fingerprint.unchanged(outdir, fingerprint.fingerprint([parse_config(variant())]))
-    assert not fingerprint.unchanged(outdir, fingerprint.fingerprint([changed]))
+    assert stale(outdir, parse_config(variant())) == stale(outdir, changed) == ("ocp4",)
 
 
 # ---------------------------------------------------------------- one cluster's stacks, by exact name
@@ -265,3 +272,144 @@ def test_replace_targets_one_machine_and_its_registrations(prod_and_prod_eu, mon
         deploy.replace(prod_and_prod_eu, "prod", Tier.CONTROL_PLANE, "7", log=lambda message: None)
     with pytest.raises(deploy.DeployError, match="network has no machines"):
         deploy.replace(prod_and_prod_eu, "prod", Tier.NETWORK, "0", log=lambda message: None)
+
+
+# ---------------------------------------------------------------- synthesizing what changed, cluster by cluster
+
+
+@dataclass
+class FleetRuns:
+    """One fleet file (blue, green, red) through the commands, with what each left in the output."""
+
+    outdir: Path
+    said: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # step -> (exit, stdout, stderr)
+    files: dict[str, dict[Path, tuple[bytes, int]]] = field(default_factory=dict)  # step -> output files
+    reviewed: list[str] = field(default_factory=list)  # the clusters plan-review planned
+
+
+def output_files(outdir: Path) -> dict[Path, tuple[bytes, int]]:
+    """Every file of the output, with its bytes and mtime."""
+    return {path.relative_to(outdir): (path.read_bytes(), path.stat().st_mtime_ns)
+            for path in outdir.rglob("*") if path.is_file()}
+
+
+def of(files: dict[Path, tuple[bytes, int]], name: str) -> dict[Path, tuple[bytes, int]]:
+    """The files of the cluster `name`'s stack folders."""
+    return {path: value for path, value in files.items()
+            if len(path.parts) > 2 and path.parts[0] == "stacks" and path.parts[1].startswith(f"{name}-")}
+
+
+@pytest.fixture(scope="module")
+def fleet_runs(tmp_path_factory, synthesized):  # `synthesized`: the bindings are loaded once, there
+    import main
+    from modules.operations import drift, plan_review
+
+    root = tmp_path_factory.mktemp("fleet-runs")
+    runs, config = FleetRuns(root / "out"), root / "fleet.json"
+    env = {"OCP_CLUSTER_CONFIG": str(config), "CDKTF_OUTDIR": str(runs.outdir)}
+
+    def step(name: str, argv: list[str], *clusters: dict) -> None:
+        config.write_text(json.dumps({"clusters": list(clusters)}))
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            status = main.main(argv, env)
+        runs.said[name] = (status, out.getvalue(), err.getvalue())
+        runs.files[name] = output_files(runs.outdir)
+        time.sleep(0.01)  # a rewrite after this shows in the mtimes
+
+    def review(outdir, name, **kwargs):  # the review's planning is another test's: here, what it was given
+        runs.reviewed.append(name)
+        return plan_review.Review(tiers=[], target=None, static=None, cluster=name)
+
+    blue, green, red = cluster("blue"), cluster("green"), cluster("red")
+    step("first", ["synth"], blue, green, red)
+    step("green changed", ["synth"], blue, cluster("green", tags={"owner": "green-team"}), red)
+    step("unchanged", ["synth"], blue, cluster("green", tags={"owner": "green-team"}), red)
+    patches = pytest.MonkeyPatch()
+    patches.setattr(plan_review, "review_cluster", review)
+    patches.setattr(drift, "outside_terraform", lambda *args, **kwargs: (lambda: []))
+    try:
+        step("plan-review blue", ["plan-review", "--cluster", "blue", "--all", "--out", str(root / "review")],
+             cluster("blue", vpc_cidr="10.1.0.0/16"), cluster("green", tags={"owner": "green-team"}),
+             cluster("red", vpc_cidr="10.2.0.0/16"))
+    finally:
+        patches.undo()
+    step("synth --cluster red", ["synth", "--cluster", "red"], cluster("blue", vpc_cidr="10.1.0.0/16"),
+         cluster("green", tags={"owner": "green-team"}), cluster("red", vpc_cidr="10.2.0.0/16"))
+    # red's state tier was applied from here: Terraform's working files and its local state are in its folder
+    (runs.outdir / "stacks" / "red-state" / "terraform.tfstate").write_text("{}")
+    (runs.outdir / "stacks" / "red-network" / ".terraform").mkdir()
+    step("red removed", ["synth"], cluster("blue", vpc_cidr="10.1.0.0/16"),
+         cluster("green", tags={"owner": "green-team"}))
+    return runs
+
+
+def test_a_changed_cluster_is_the_only_one_synthesized_again(fleet_runs):
+    first, after = fleet_runs.files["first"], fleet_runs.files["green changed"]
+    assert fleet_runs.said["green changed"][:2] == (0, f"synthesized green into {fleet_runs.outdir} "
+                                                        "(blue, red unchanged)\n")
+    for name in ("blue", "red"):
+        assert of(after, name) == of(first, name) != {}, name  # bytes and mtimes
+    assert of(after, "green").keys() == of(first, "green").keys()
+    assert of(after, "green")[Path("stacks/green-network/cdk.tf.json")][0] != \
+        of(first, "green")[Path("stacks/green-network/cdk.tf.json")][0]
+
+
+def test_an_unchanged_rerun_writes_nothing(fleet_runs):
+    assert fleet_runs.said["unchanged"][:2] == (
+        0, f"blue, green, red: unchanged since the last synthesis into {fleet_runs.outdir}; "
+           "nothing to do (--force redoes it)\n")
+    assert fleet_runs.files["unchanged"] == fleet_runs.files["green changed"]  # the manifest and record too
+
+
+def test_a_command_naming_a_cluster_synthesizes_that_one_only(fleet_runs):
+    before, after = fleet_runs.files["unchanged"], fleet_runs.files["plan-review blue"]
+    assert fleet_runs.reviewed == ["blue"]
+    blue = json.loads(after[Path("stacks/blue-network/cdk.tf.json")][0])
+    assert blue["resource"]["aws_vpc"]["cluster"]["cidr_block"] == "10.1.0.0/16"
+    assert of(after, "red") == of(before, "red") and of(after, "green") == of(before, "green")
+    # red changed too: its output is still of its old configuration, and known to be
+    red = json.loads(after[Path("stacks/red-network/cdk.tf.json")][0])
+    assert red["resource"]["aws_vpc"]["cluster"]["cidr_block"] == "10.0.0.0/16"
+    status, out, _ = fleet_runs.said["synth --cluster red"]
+    assert (status, out) == (0, f"synthesized red into {fleet_runs.outdir}\n")
+    assert of(fleet_runs.files["synth --cluster red"], "blue") == of(after, "blue")
+
+
+def test_the_manifest_lists_every_clusters_stacks_after_partial_syntheses(fleet_runs):
+    from modules.operations import deploy
+
+    names = deploy.synthesized_stacks(fleet_runs.outdir)  # read from the files of the last step
+    tiers = [tier.value for tier in parse_config(cluster("blue")).tiers]
+    assert names == {f"{name}-{tier}" for name in ("blue", "green") for tier in tiers}
+    manifest = json.loads(fleet_runs.files["synth --cluster red"][Path("manifest.json")][0])
+    assert set(manifest["stacks"]) == {f"{name}-{tier}" for name in ("blue", "green", "red") for tier in tiers}
+    assert all((fleet_runs.outdir / stack["synthesizedStackPath"]).is_file()
+               for name, stack in manifest["stacks"].items() if not name.startswith("red-"))
+
+
+def test_a_removed_cluster_leaves_the_output_but_not_its_state_and_says_so(fleet_runs):
+    status, out, err = fleet_runs.said["red removed"]
+    left = sorted(path.parts[1] for path in fleet_runs.files["red removed"] if path.parts[0] == "stacks"
+                  and path.parts[1].startswith("red-"))
+    assert status == 0 and out.startswith("blue, green: unchanged since the last synthesis")
+    assert "red: no longer in the configuration" in err and "Nothing was destroyed" in err
+    assert str(fleet_runs.outdir / "stacks" / "red-state") in err
+    # The folders Terraform worked in are left whole (the state tier's local state with them); the others go.
+    assert sorted(set(left)) == ["red-network", "red-state"]
+    assert (fleet_runs.outdir / "stacks" / "red-state" / "cdk.tf.json").is_file()
+    record = json.loads(fleet_runs.files["red removed"][Path(fingerprint.RECORD)][0])
+    assert sorted(record["clusters"]) == ["blue", "green"]
+    assert of(fleet_runs.files["red removed"], "blue") == of(fleet_runs.files["synth --cluster red"], "blue")
+
+
+def test_destroy_and_unlock_synthesize_a_cluster_only_when_the_output_has_none(tmp_path, synthesized):
+    import main
+
+    outdir = tmp_path / "out"
+    assert main.ensure(parse_config(cluster("blue")), outdir).synthesized == ("blue",)
+    changed = parse_config(cluster("blue", vpc_cidr="10.1.0.0/16"))
+    assert main.ensure(changed, outdir).synthesized == ()  # what was applied, not what is configured now
+    network = json.loads((outdir / "stacks" / "blue-network" / "cdk.tf.json").read_text())
+    assert network["resource"]["aws_vpc"]["cluster"]["cidr_block"] == "10.0.0.0/16"
+    assert main.update([changed], outdir).synthesized == ("blue",)  # apply's way

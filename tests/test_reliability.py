@@ -193,4 +193,4 @@ def test_a_synthesis_killed_midway_leaves_the_previous_output(tmp_path, synthesi
     assert staging is not None, "the synthesis finished or failed before it could be killed"
     assert snapshot(outdir) == before
     # Killed before its record was rewritten: the output still describes the same inputs.
-    assert fingerprint.unchanged(outdir, fingerprint.fingerprint([synthesized.configs["default"]]))
+    assert fingerprint.work([synthesized.configs["default"]], outdir).stale == ()

@@ -118,3 +118,34 @@ def test_terraform_runs_with_the_project_cli_config(tmp_path):
     # The file the machine named would have been refused: the check above can tell the two apart.
     refused = subprocess.run(["terraform", "version"], cwd=tmp_path, env=machine, capture_output=True, text=True)
     assert "Unable to open CLI configuration file" in refused.stderr
+
+
+def test_runs_writing_the_cli_configuration_at_once_each_finish(tmp_path, monkeypatch):
+    """The threads of an apply's first level on a fresh checkout each write it: both staged files must
+    still be there when each moves its own into place (with one shared name, the second found none)."""
+    import threading
+    from pathlib import Path
+
+    from modules.operations import terraform as module
+
+    both_staged, replace, failures = threading.Barrier(2, timeout=10), Path.replace, []
+
+    def replace_once_both_staged(self, target):
+        both_staged.wait()
+        return replace(self, target)
+
+    monkeypatch.setattr(Path, "replace", replace_once_both_staged)
+
+    def write() -> None:
+        try:
+            module.write_cli_config(tmp_path / ".terraform.d")
+        except OSError as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=write) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert sorted(p.name for p in (tmp_path / ".terraform.d").iterdir()) == ["plugin-cache", "terraformrc"]

@@ -1,11 +1,12 @@
-"""Skipping a synthesis whose inputs have not changed since the last one.
+"""Skipping the synthesis of a cluster whose inputs have not changed since the last one.
 
-A synthesis costs 12 s or more, nearly all of it loading the AWS bindings. Its
-output depends only on the configuration (and the local files it names), the
-project's code and the tool versions, so `synthesize` records a hash of those
-in the output folder, and a run whose hash matches, with every stack still in
-place, does nothing. The hash is computed without loading the bindings. Any
-changed input, a missing stack, or `--force` re-synthesizes.
+A synthesis costs 12 s or more, nearly all of it loading the AWS bindings, and
+a little more per cluster. A cluster's output depends only on its configuration
+(and the local files it names), the project's code and the tool versions, so
+`synthesize` records a hash of those per cluster in the output folder (RECORD),
+with the stacks it wrote. A run re-synthesizes only the clusters whose hash
+changed or whose stacks are gone; when there are none it does not load the
+bindings at all. The hashes are computed without loading the bindings.
 """
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ import hashlib
 import json
 import os
 import sys
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from ..configuration.cluster import ClusterConfig
 from ..configuration.topology import STACK_FILE
@@ -23,7 +25,7 @@ from . import PROJECT_ROOT
 
 DEFAULT_OUTDIR = "cdktf.out"
 OUTDIR_ENV = "CDKTF_OUTDIR"  # set by the cdktf CLI
-RECORD = "ocp-upi-tf.synth.json"
+RECORD = "ocp-upi-tf.synth.json"  # {"clusters": {name: {"fingerprint": ..., "stacks": [...]}}}
 # The code and pins that shape the output (every .py file below modules/, at any depth,
 # and these); tests/ and docs do not.
 CODE = ("main.py", "cdktf.json", "Pipfile.lock", "package-lock.json")
@@ -38,41 +40,142 @@ def code_files() -> list[Path]:
     return sorted((PROJECT_ROOT / "modules").rglob("*.py")) + [PROJECT_ROOT / name for name in CODE]
 
 
-def fingerprint(configs: Sequence[ClusterConfig]) -> str:
-    digest = hashlib.sha256()
+class _Digest:
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
 
-    def add(label: str, data: bytes) -> None:
-        digest.update(f"{label}\0{len(data)}\0".encode())
-        digest.update(data)
+    def add(self, label: str, data: bytes) -> "_Digest":
+        self._hash.update(f"{label}\0{len(data)}\0".encode())
+        self._hash.update(data)
+        return self
 
-    for config in configs:
-        add("config", repr(config).encode())
-        if config.bootstrap.ignition_is_local:  # uploaded as an asset: its bytes are output too
-            add("asset", Path(config.bootstrap.ignition).read_bytes())
+    def hex(self) -> str:
+        return self._hash.hexdigest()
+
+
+def code_digest() -> str:
+    """The hash of what every cluster's output shares: the code and the tool versions."""
+    digest = _Digest()
     for path in code_files():
-        add(path.relative_to(PROJECT_ROOT).as_posix(), path.read_bytes() if path.exists() else b"")
-    add("python", sys.version.encode())
+        digest.add(path.relative_to(PROJECT_ROOT).as_posix(), path.read_bytes() if path.exists() else b"")
+    digest.add("python", sys.version.encode())
     for tool in TOOLS:
-        add(tool, metadata.version(tool).encode())
-    return digest.hexdigest()
+        digest.add(tool, metadata.version(tool).encode())
+    return digest.hex()
 
 
-def unchanged(outdir: Path, digest: str) -> bool:
-    """The output holds a complete synthesis of exactly these inputs."""
+def fingerprint(config: ClusterConfig, code: str | None = None) -> str:
+    """The hash of one cluster's inputs; `code` is code_digest(), computed once for a fleet."""
+    digest = _Digest().add("code", (code or code_digest()).encode()).add("config", repr(config).encode())
+    if config.bootstrap.ignition_is_local:  # uploaded as an asset: its bytes are output too
+        digest.add("asset", Path(config.bootstrap.ignition).read_bytes())
+    return digest.hex()
+
+
+def fingerprints(configs: Sequence[ClusterConfig]) -> dict[str, str]:
+    code = code_digest()
+    return {config.cluster_name: fingerprint(config, code) for config in configs}
+
+
+@dataclass(frozen=True)
+class Synthesized:
+    """What the output holds of one cluster: the hash of its inputs and the stacks written from them."""
+
+    fingerprint: str
+    stacks: tuple[str, ...]
+
+
+def recorded(outdir: Path) -> dict[str, Synthesized]:
+    """The clusters the output holds, by name; none when it has no record (or one of an older format,
+    which names no cluster: everything is synthesized again)."""
     try:
-        record = json.loads((outdir / RECORD).read_text())
-    except (OSError, ValueError):
-        return False
-    return record.get("fingerprint") == digest and all(
-        (outdir / "stacks" / stack / STACK_FILE).is_file() for stack in record.get("stacks", []))
+        clusters = json.loads((outdir / RECORD).read_text())["clusters"]
+        return {name: Synthesized(entry["fingerprint"], tuple(entry["stacks"])) for name, entry in clusters.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
 
 
-def forget(outdir: Path) -> None:
-    """Before the output changes: a run interrupted midway must not look complete."""
-    (outdir / RECORD).unlink(missing_ok=True)
-
-
-def remember(outdir: Path, digest: str, stacks: Sequence[str]) -> None:
+def write(outdir: Path, clusters: Mapping[str, Synthesized]) -> None:
+    """Replace the record (atomically: a reader finds the old one or the new one)."""
     tmp = outdir / f".{RECORD}.tmp"
-    tmp.write_text(json.dumps({"fingerprint": digest, "stacks": sorted(stacks)}, indent=2) + "\n")
+    body = {"clusters": {name: {"fingerprint": entry.fingerprint, "stacks": sorted(entry.stacks)}
+                         for name, entry in sorted(clusters.items())}}
+    tmp.write_text(json.dumps(body, indent=2) + "\n")
     tmp.replace(outdir / RECORD)
+
+
+def forget(outdir: Path, names: Iterable[str]) -> dict[str, Synthesized]:
+    """Before those clusters' output changes: a run interrupted midway must not find them complete.
+    The record of the others, as kept."""
+    gone = set(names)
+    kept = {name: entry for name, entry in recorded(outdir).items() if name not in gone}
+    if (outdir / RECORD).exists():
+        write(outdir, kept)
+    return kept
+
+
+MANIFEST = "manifest.json"  # cdktf's list of the stacks in the output
+
+
+def manifest_stacks(outdir: Path) -> dict[str, Any]:
+    """The stacks cdktf's manifest in `outdir` lists, by name; none without a readable manifest."""
+    try:
+        stacks = json.loads((outdir / MANIFEST).read_text())["stacks"]
+        return dict(stacks) if isinstance(stacks, dict) else {}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+@dataclass(frozen=True)
+class Removed:
+    """A cluster the fleet file no longer has, taken out of the output (synthesis.py)."""
+
+    cluster: str
+    left: tuple[Path, ...]  # its stack folders Terraform worked in, left whole
+
+    def warning(self) -> str:
+        where = (f"; Terraform worked in {', '.join(str(path) for path in self.left)}: left as they are "
+                 "(run `terraform destroy` there, or delete them once the cluster is gone)") if self.left else ""
+        return (f"{self.cluster}: no longer in the configuration, so no longer in the output. Nothing was "
+                f"destroyed: whatever it applied is still in AWS, and its state with it{where}")
+
+
+@dataclass(frozen=True)
+class Synthesis:
+    """What a synthesis did to the output folder."""
+
+    outdir: Path
+    synthesized: tuple[str, ...]  # the clusters written by this run
+    unchanged: tuple[str, ...]  # the clusters asked for that were current already
+    removed: tuple[Removed, ...] = ()
+
+
+@dataclass(frozen=True)
+class Work:
+    """What a synthesis of `configs` into `outdir` has to do: decided without loading the bindings."""
+
+    outdir: Path
+    configs: tuple[ClusterConfig, ...]  # the clusters asked for (the fleet, or the one a command names)
+    digests: Mapping[str, str]  # cluster name -> the fingerprint of its inputs now
+    stale: tuple[str, ...]  # clusters to synthesize: changed, incomplete, or forced
+    removed: tuple[str, ...]  # clusters the output holds that the fleet no longer has
+
+    @property
+    def nothing(self) -> bool:
+        return not self.stale and not self.removed
+
+
+def work(configs: Sequence[ClusterConfig], outdir: Path, *, force: bool = False, fleet: bool = True) -> Work:
+    """What synthesizing `configs` into `outdir` takes. `fleet`: `configs` is the whole fleet, so a
+    cluster the output holds and the fleet does not is removed; a command naming one cluster removes none."""
+    record, listed = recorded(outdir), manifest_stacks(outdir)
+    digests = fingerprints(configs)
+
+    def complete(name: str) -> bool:
+        entry = record.get(name)
+        return entry is not None and entry.fingerprint == digests[name] and all(
+            stack in listed and (outdir / "stacks" / stack / STACK_FILE).is_file() for stack in entry.stacks)
+
+    stale = tuple(config.cluster_name for config in configs if force or not complete(config.cluster_name))
+    removed = tuple(sorted(set(record) - set(digests))) if fleet else ()
+    return Work(outdir, tuple(configs), digests, stale, removed)

@@ -1,26 +1,35 @@
-"""Assembling a cluster's tier stacks into one cdktf app, and writing it out safely.
+"""Assembling clusters' tier stacks into one cdktf app, and writing it out safely.
 
-`synthesize()` renders into a temporary folder beside the output folder and only
-then moves each stack's generated files into place. A run that fails (bad input,
-a construct error, a kill) leaves the previous output as it was, and Terraform's
+`synthesize()` renders only the clusters whose inputs changed (fingerprint.py)
+into a temporary folder beside the output folder and only then moves each of
+their stacks' generated files into place; every other cluster's stack folder is
+left as it was, to the byte and the time stamp. A run that fails (bad input, a
+construct error, a kill) leaves the previous output as it was, and Terraform's
 working files in the stack folders (`.terraform/`, the lock file, local state)
 and the user's Terraform override files survive every re-synthesis.
+
+A cluster gone from the fleet file leaves the output: its entries in the
+manifest and the record, and the stack folders Terraform never worked in. A
+folder Terraform worked in (its working files, a local state, an override) is
+left whole, outside the manifest: its infrastructure may still be in AWS, and
+that folder is where it can still be destroyed from (`Removed` says which).
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
 from ..configuration.cluster import ClusterConfig
-from ..configuration.topology import DEPENDENCIES, IMPORTS_FILE, Tier
+from ..configuration.topology import DEPENDENCIES, IMPORTS_FILE, Tier, stack_name
 from ..constructs.cdk import App, Construct
 from ..tiers import STACKS, TierStack
 from ..tiers.inputs import FromConfiguration
 from . import fingerprint
 from .applied_record import SUFFIX
-from .fingerprint import resolve_outdir
+from .fingerprint import MANIFEST, Removed, Synthesis, Synthesized, Work, resolve_outdir
 
 # Files Terraform writes into a stack folder; synthesis never touches them.
 TERRAFORM_WORKING_FILES = (".terraform", ".terraform.lock.hcl", "terraform.tfstate",
@@ -50,29 +59,52 @@ def build_cluster(app: Construct, config: ClusterConfig) -> dict[Tier, TierStack
 
 
 def synthesize(configs: list[ClusterConfig], outdir: str | os.PathLike[str] | None = None) -> Path:
-    """Synthesize every cluster of `configs` into `outdir` (atomically per file), and record
-    the inputs' fingerprint there (see fingerprint.py)."""
+    """Synthesize every cluster of `configs` into `outdir`, changed or not (other clusters the output
+    holds stay as they are)."""
     target = resolve_outdir(outdir)
-    digest = fingerprint.fingerprint(configs)
+    return run(fingerprint.work(configs, target, force=True, fleet=False)).outdir
+
+
+def run(work: Work) -> Synthesis:
+    """Do `work`: synthesize its stale clusters, retire its removed ones, record what the output holds."""
+    target, stale = work.outdir, [config for config in work.configs if config.cluster_name in work.stale]
+    unchanged = tuple(name for name in work.digests if name not in work.stale)
+    if work.nothing:
+        return Synthesis(target, (), unchanged, ())
     target.parent.mkdir(parents=True, exist_ok=True)
+    before = fingerprint.recorded(target)
+    written: dict[str, Synthesized] = {}
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        app = App(outdir=str(staging))
-        for config in configs:
-            build_cluster(app, config)
-        app.synth()
-        stacks = [stack.name for stack in (staging / "stacks").iterdir()]
-        fingerprint.forget(target)
+        if stale:
+            app = App(outdir=str(staging))
+            names = {config.cluster_name: [stack_name(config.cluster_name, tier) for tier in build_cluster(app, config)]
+                     for config in stale}
+            app.synth()
+            written = {name: Synthesized(work.digests[name], tuple(stacks)) for name, stacks in names.items()}
+        # Until here the output is untouched. From here on, a stopped run finds none of these
+        # clusters complete, and does them again.
+        kept = fingerprint.forget(target, [*work.stale, *work.removed]) if target.exists() else {}
+        target.mkdir(exist_ok=True)
         _install(staging, target)
-        fingerprint.remember(target, digest, stacks)
+        gone = {stack for name in [*work.stale, *work.removed] for stack in before.get(name, Synthesized("", ())).stacks}
+        gone -= {stack for entry in written.values() for stack in entry.stacks}
+        left = {stack: _retire(target / "stacks" / stack) for stack in sorted(gone)}
+        listed = {stack for entry in [*kept.values(), *written.values()] for stack in entry.stacks}
+        _write_manifest(staging, target, listed)
+        fingerprint.write(target, {**kept, **written})
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return target
+    removed = tuple(Removed(name, tuple(target / "stacks" / stack for stack in before[name].stacks if left.get(stack)))
+                    for name in work.removed)
+    return Synthesis(target, tuple(written), unchanged, removed)
 
 
 def _install(staging: Path, target: Path) -> None:
-    """Move generated files from `staging` into `target`, keeping Terraform's working files."""
+    """Move generated stack files from `staging` into `target`, keeping Terraform's working files."""
     (target / "stacks").mkdir(parents=True, exist_ok=True)
+    if not (staging / "stacks").is_dir():
+        return
     for new_stack in sorted((staging / "stacks").iterdir()):
         stack_dir = target / "stacks" / new_stack.name
         stack_dir.mkdir(exist_ok=True)
@@ -85,10 +117,35 @@ def _install(staging: Path, target: Path) -> None:
             if entry.is_dir() and destination.exists():
                 _remove(destination)
             os.replace(entry, destination)
-    # The manifest goes last: whoever reads it finds every stack it names.
-    for entry in staging.iterdir():
-        if entry.name != "stacks":
-            os.replace(entry, target / entry.name)
+
+
+def _write_manifest(staging: Path, target: Path, listed: set[str]) -> None:
+    """cdktf's manifest of every stack the output holds: this run's, and the kept clusters' as they were
+    listed. Written last: whoever reads it finds every stack it names."""
+    new = json.loads((staging / MANIFEST).read_text()) if (staging / MANIFEST).is_file() else {}
+    stacks = {**fingerprint.manifest_stacks(target), **new.get("stacks", {})}
+    document = {"version": new.get("version") or _version(target),
+                "stacks": {name: stacks[name] for name in sorted(listed) if name in stacks}}
+    tmp = target / f".{MANIFEST}.tmp"
+    tmp.write_text(json.dumps(document, indent=2) + "\n")
+    tmp.replace(target / MANIFEST)
+
+
+def _version(target: Path) -> str:
+    try:
+        return str(json.loads((target / MANIFEST).read_text())["version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+
+
+def _retire(stack_dir: Path) -> bool:
+    """Remove a stack folder no synthesis makes any more, unless Terraform worked there; whether it is left."""
+    if not stack_dir.is_dir():
+        return False
+    if any(_kept(entry.name) for entry in stack_dir.iterdir()):
+        return True
+    shutil.rmtree(stack_dir)
+    return False
 
 
 def _remove(path: Path) -> None:

@@ -17,6 +17,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -78,7 +79,8 @@ def write_cli_config(directory: Path | None = None) -> Path:
     path = directory / "terraformrc"
     text = cli_config_text(find_mirror(), cache)
     if not path.exists() or path.read_text() != text:
-        tmp = path.with_suffix(".tmp")
+        # A name of its own: the threads of an apply's first level (and other runs) may all write it at once.
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         tmp.write_text(text)
         tmp.replace(path)
     return path
