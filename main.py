@@ -208,8 +208,6 @@ def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) ->
 def synth(configs: list[ClusterConfig], outdir: Path, *, cluster: str | None, force: bool) -> int:
     chosen = [named(cluster, configs)] if cluster else configs
     done = update(chosen, outdir, force=force, fleet=cluster is None)
-    for removed in done.removed:
-        print(f"warning: {removed.warning()}", file=sys.stderr)
     if done.synthesized:
         kept = f" ({', '.join(done.unchanged)} unchanged)" if done.unchanged else ""
         print(f"synthesized {', '.join(done.synthesized)} into {outdir}{kept}")
@@ -231,7 +229,10 @@ def update(configs: list[ClusterConfig], outdir: Path, *, force: bool = False, f
         return Synthesis(outdir, (), tuple(work.digests))
     from modules.operations.synthesis import run  # the bindings: 12 s and more, paid only here
 
-    return run(work)
+    done = run(work)
+    for warning in done.warnings():
+        print(f"warning: {warning}", file=sys.stderr)
+    return done
 
 
 def ensure(config: ClusterConfig, outdir: Path) -> Synthesis:

@@ -413,3 +413,18 @@ def test_destroy_and_unlock_synthesize_a_cluster_only_when_the_output_has_none(t
     network = json.loads((outdir / "stacks" / "blue-network" / "cdk.tf.json").read_text())
     assert network["resource"]["aws_vpc"]["cluster"]["cidr_block"] == "10.0.0.0/16"
     assert main.update([changed], outdir).synthesized == ("blue",)  # apply's way
+
+
+def test_a_tier_the_configuration_drops_leaves_the_output_and_its_worked_folder_is_named(tmp_path, synthesized,
+                                                                                       capsys):
+    import main
+
+    outdir = tmp_path / "out"
+    assert main.update([parse_config(cluster("blue", ingress={}))], outdir).synthesized == ("blue",)
+    assert (outdir / "stacks" / "blue-ingress" / "cdk.tf.json").is_file()
+    (outdir / "stacks" / "blue-ingress" / ".terraform.lock.hcl").write_text("# initialized")
+    done = main.update([parse_config(cluster("blue"))], outdir)
+    assert done.dropped == (outdir / "stacks" / "blue-ingress",)
+    assert "blue-ingress: this tier is no longer in the configuration" in capsys.readouterr().err
+    assert "blue-ingress" not in json.loads((outdir / "manifest.json").read_text())["stacks"]
+    assert (outdir / "stacks" / "blue-ingress" / ".terraform.lock.hcl").is_file()

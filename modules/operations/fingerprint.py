@@ -148,6 +148,13 @@ class Synthesis:
     synthesized: tuple[str, ...]  # the clusters written by this run
     unchanged: tuple[str, ...]  # the clusters asked for that were current already
     removed: tuple[Removed, ...] = ()
+    dropped: tuple[Path, ...] = ()  # folders of tiers no longer synthesized that Terraform worked in, left whole
+
+    def warnings(self) -> list[str]:
+        return [*(removed.warning() for removed in self.removed),
+                *(f"{path}: this tier is no longer in the configuration, so no longer in the output; Terraform "
+                  "worked in its folder, so it is left as it is (whatever it applied is still in AWS: run "
+                  "`terraform destroy` there, or delete the folder once it is gone)" for path in self.dropped)]
 
 
 @dataclass(frozen=True)

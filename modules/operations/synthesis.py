@@ -16,11 +16,14 @@ that folder is where it can still be destroyed from (`Removed` says which).
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Iterator
 
 from ..configuration.cluster import ClusterConfig
 from ..configuration.topology import DEPENDENCIES, IMPORTS_FILE, Tier, stack_name
@@ -30,6 +33,8 @@ from ..tiers.inputs import FromConfiguration
 from . import fingerprint
 from .applied_record import SUFFIX
 from .fingerprint import MANIFEST, Removed, Synthesis, Synthesized, Work, resolve_outdir
+
+LOCK = ".ocp-upi-tf.synth.lock"  # held while a run writes the output
 
 # Files Terraform writes into a stack folder; synthesis never touches them.
 TERRAFORM_WORKING_FILES = (".terraform", ".terraform.lock.hcl", "terraform.tfstate",
@@ -70,34 +75,48 @@ def run(work: Work) -> Synthesis:
     target, stale = work.outdir, [config for config in work.configs if config.cluster_name in work.stale]
     unchanged = tuple(name for name in work.digests if name not in work.stale)
     if work.nothing:
-        return Synthesis(target, (), unchanged, ())
-    target.parent.mkdir(parents=True, exist_ok=True)
-    before = fingerprint.recorded(target)
+        return Synthesis(target, (), unchanged)
+    target.mkdir(parents=True, exist_ok=True)
     written: dict[str, Synthesized] = {}
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        if stale:
-            app = App(outdir=str(staging))
-            names = {config.cluster_name: [stack_name(config.cluster_name, tier) for tier in build_cluster(app, config)]
-                     for config in stale}
-            app.synth()
-            written = {name: Synthesized(work.digests[name], tuple(stacks)) for name, stacks in names.items()}
-        # Until here the output is untouched. From here on, a stopped run finds none of these
-        # clusters complete, and does them again.
-        kept = fingerprint.forget(target, [*work.stale, *work.removed]) if target.exists() else {}
-        target.mkdir(exist_ok=True)
-        _install(staging, target)
-        gone = {stack for name in [*work.stale, *work.removed] for stack in before.get(name, Synthesized("", ())).stacks}
-        gone -= {stack for entry in written.values() for stack in entry.stacks}
-        left = {stack: _retire(target / "stacks" / stack) for stack in sorted(gone)}
-        listed = {stack for entry in [*kept.values(), *written.values()] for stack in entry.stacks}
-        _write_manifest(staging, target, listed)
-        fingerprint.write(target, {**kept, **written})
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    removed = tuple(Removed(name, tuple(target / "stacks" / stack for stack in before[name].stacks if left.get(stack)))
+    with _exclusive(target):  # two commands at once (two terminals): one record and manifest, not a lost one
+        before = fingerprint.recorded(target)
+        try:
+            if stale:
+                app = App(outdir=str(staging))
+                names = {config.cluster_name: [stack_name(config.cluster_name, tier)
+                                               for tier in build_cluster(app, config)] for config in stale}
+                app.synth()
+                written = {name: Synthesized(work.digests[name], tuple(stacks)) for name, stacks in names.items()}
+            # Until here the output is untouched. From here on, a stopped run finds none of these
+            # clusters complete, and does them again.
+            kept = fingerprint.forget(target, [*work.stale, *work.removed])
+            _install(staging, target)
+            gone = {stack for name in [*work.stale, *work.removed] for stack in before.get(name, NONE).stacks}
+            gone -= {stack for entry in written.values() for stack in entry.stacks}
+            left = tuple(target / "stacks" / stack for stack in sorted(gone) if _retire(target / "stacks" / stack))
+            _write_manifest(staging, target, {stack for entry in [*kept.values(), *written.values()]
+                                              for stack in entry.stacks})
+            fingerprint.write(target, {**kept, **written})
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    removed = tuple(Removed(name, tuple(path for path in left if path.name in before[name].stacks))
                     for name in work.removed)
-    return Synthesis(target, tuple(written), unchanged, removed)
+    dropped = tuple(path for path in left if not any(path in entry.left for entry in removed))
+    return Synthesis(target, tuple(written), unchanged, removed, dropped)
+
+
+NONE = Synthesized("", ())
+
+
+@contextlib.contextmanager
+def _exclusive(target: Path) -> Iterator[None]:
+    with open(target / LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _install(staging: Path, target: Path) -> None:
