@@ -49,8 +49,9 @@
     python main.py export-modules [--out DIR]
                                        write every tier as a reusable Terraform module (default
                                        terraform-modules/, the committed copy)
-    (apply, destroy, replace, unlock, sts-manifests, machinesets: with several clusters, --cluster NAME;
-    a command naming a cluster synthesizes that cluster only)
+    (apply, destroy, replace, unlock, sts-manifests, machinesets: with several clusters, --cluster NAME.
+    apply, replace and plan-review --cluster synthesize that cluster only, if it changed; destroy and
+    unlock only when the output has none of it; sts-manifests and machinesets never)
 
 Exit status, for every command: 0 done (plan-review: nothing would change), 1 failed (Terraform,
 AWS or checkov; plan-review --fail-on attention: attention items), 2 plan-review only: changes to
@@ -208,6 +209,8 @@ def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) ->
 def synth(configs: list[ClusterConfig], outdir: Path, *, cluster: str | None, force: bool) -> int:
     chosen = [named(cluster, configs)] if cluster else configs
     done = update(chosen, outdir, force=force, fleet=cluster is None)
+    if done.removed:
+        print(f"removed {', '.join(removed.cluster for removed in done.removed)} from {outdir} (see the warning)")
     if done.synthesized:
         kept = f" ({', '.join(done.unchanged)} unchanged)" if done.unchanged else ""
         print(f"synthesized {', '.join(done.synthesized)} into {outdir}{kept}")
@@ -265,9 +268,11 @@ def deploy(command: str, args: argparse.Namespace, config: ClusterConfig, outdir
                 broken = locks.unlock_tiers(outdir, config, list(args.tiers), force=args.force)
             return OK if broken else REFUSED
         if command == "replace":
+            kept, stack = records(config, outdir), stack_name(config.cluster_name, args.tier)
+            before = kept.state(stack)
             deploying.replace(outdir, config.cluster_name, args.tier, args.machine)
             # The apply's record follows the state the replace moved on (a RecordError when it cannot).
-            records(config, outdir).restate(stack_name(config.cluster_name, args.tier))
+            kept.restate(stack, before)
             return OK
         tiers = [tier.value for tier in args.tiers]
         if command == "apply":

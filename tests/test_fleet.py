@@ -392,7 +392,9 @@ def test_a_removed_cluster_leaves_the_output_but_not_its_state_and_says_so(fleet
     status, out, err = fleet_runs.said["red removed"]
     left = sorted(path.parts[1] for path in fleet_runs.files["red removed"] if path.parts[0] == "stacks"
                   and path.parts[1].startswith("red-"))
-    assert status == 0 and out.startswith("blue, green: unchanged since the last synthesis")
+    assert status == 0 and out.splitlines() == [
+        f"removed red from {fleet_runs.outdir} (see the warning)",
+        f"blue, green: unchanged since the last synthesis into {fleet_runs.outdir}; nothing to do (--force redoes it)"]
     assert "red: no longer in the configuration" in err and "Nothing was destroyed" in err
     assert str(fleet_runs.outdir / "stacks" / "red-state") in err
     # The folders Terraform worked in are left whole (the state tier's local state with them); the others go.
@@ -424,7 +426,40 @@ def test_a_tier_the_configuration_drops_leaves_the_output_and_its_worked_folder_
     assert (outdir / "stacks" / "blue-ingress" / "cdk.tf.json").is_file()
     (outdir / "stacks" / "blue-ingress" / ".terraform.lock.hcl").write_text("# initialized")
     done = main.update([parse_config(cluster("blue"))], outdir)
-    assert done.dropped == (outdir / "stacks" / "blue-ingress",)
+    assert done.dropped == ((outdir / "stacks" / "blue-ingress", True),)
     assert "blue-ingress: this tier is no longer in the configuration" in capsys.readouterr().err
     assert "blue-ingress" not in json.loads((outdir / "manifest.json").read_text())["stacks"]
     assert (outdir / "stacks" / "blue-ingress" / ".terraform.lock.hcl").is_file()
+
+
+def test_a_dropped_tier_terraform_never_worked_in_goes_with_a_warning(tmp_path, synthesized, capsys):
+    import main
+
+    outdir = tmp_path / "out"
+    main.update([parse_config(cluster("blue", ingress={}))], outdir)
+    done = main.update([parse_config(cluster("blue"))], outdir)
+    assert done.dropped == ((outdir / "stacks" / "blue-ingress", False),)
+    assert not (outdir / "stacks" / "blue-ingress").exists()
+    assert "blue-ingress: this tier is no longer in the configuration" in capsys.readouterr().err
+
+
+def test_a_removal_interrupted_before_the_record_is_written_is_done_and_warned_of_again(tmp_path, synthesized,
+                                                                                         monkeypatch, capsys):
+    import main
+    from modules.operations import synthesis
+
+    outdir = tmp_path / "out"
+    main.update([parse_config(cluster("blue")), parse_config(cluster("red"))], outdir, fleet=True)
+
+    def killed(*args):
+        raise KeyboardInterrupt  # after the record forgot red, before it was written again
+
+    monkeypatch.setattr(synthesis, "_write_manifest", killed)
+    with pytest.raises(KeyboardInterrupt):
+        main.update([parse_config(cluster("blue"))], outdir, fleet=True)
+    monkeypatch.undo()
+    capsys.readouterr()
+    done = main.update([parse_config(cluster("blue"))], outdir, fleet=True)
+    assert [removed.cluster for removed in done.removed] == ["red"]
+    assert "red: no longer in the configuration" in capsys.readouterr().err
+    assert sorted(json.loads((outdir / fingerprint.RECORD).read_text())["clusters"]) == ["blue"]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from modules.configuration import Tier
-from modules.configuration.topology import stack_name
+from modules.configuration.topology import DEPENDENCIES, stack_name
 from modules.operations import applied_record, applying, deploy, plan_review, review_record, terraform
 from modules.operations.applied_record import Applied, Records
 from modules.operations.guard import Refused
@@ -128,10 +128,11 @@ def fake_plans(changed: set[str], planned: list[str]):
     return plan_tier
 
 
-def test_records_sit_next_to_each_state_with_its_encryption(applied):
+def test_records_sit_next_to_each_state_with_its_encryption(applied, synthesized):
     outdir, records, s3, order = applied
-    assert {put["Key"] for put in s3.puts} == {applied_record.backend(deploy.stack_dir(outdir, stack)).key
-                                               + applied_record.SUFFIX for stack in order[1:]}
+    config = synthesized.configs["default"]
+    assert {put["Key"] for put in s3.puts} == {f"{config.state_key(tier)}.applied.json"
+                                               for tier in config.tiers if tier is not Tier.STATE}
     assert all(put["ServerSideEncryption"] == "AES256" for put in s3.puts)  # the backend names no KMS key
     state_tier = deploy.stack_dir(outdir, order[0])
     assert (state_tier / f"terraform.tfstate{applied_record.SUFFIX}").is_file()
@@ -159,8 +160,9 @@ def test_a_moved_state_plans_its_tier_and_the_tiers_reading_it_when_it_has_chang
     planned: list[str] = []
     monkeypatch.setattr(plan_review, "plan_tier", fake_plans({NETWORK}, planned))
     result = plan_review.review_cluster(outdir, "ocp4", records=records, static=False)
-    readers = {stack for stack, pairs in applied_record.reads(outdir, order).items()
-               if NETWORK in {name for name, _ in pairs}}
+    # The tier graph's: every tier that depends on the network reads its outputs (test_day2 checks that)
+    readers = {stack_name("ocp4", tier) for tier, needs in DEPENDENCIES.items() if Tier.NETWORK in needs
+               and stack_name("ocp4", tier) in order}
     assert planned[0] == NETWORK and set(planned) == {NETWORK} | readers
     assert result.decisions[NETWORK].why == "its state moved since it was applied (serial 3, now serial 4)"
     assert all(result.decisions[stack].why.startswith("the state of ") for stack in readers)
@@ -179,7 +181,7 @@ def test_apply_skips_what_is_unchanged_and_records_what_it_planned(applied, monk
     outdir, records, s3, order = applied
     (deploy.stack_dir(outdir, COMPUTE) / "extra.tf.json").write_text("{}")  # its code changed
     planned: list[str] = []
-    monkeypatch.setattr(applying, "_plan", lambda folder, env, *a: planned.append(folder.name) or [])
+    monkeypatch.setattr(applying, "_plan_pending", lambda folder, env, *a: (planned.append(folder.name), ([], False))[1])
     monkeypatch.setattr(terraform, "run", no_terraform)
     lines: list[str] = []
     assert applying.apply(outdir, "ocp4", records=records, log=lines.append) == []
@@ -219,8 +221,17 @@ def test_replace_keeps_the_applied_code_and_follows_the_state(applied):
     outdir, records, s3, _ = applied
     before = records.applied(COMPUTE)
     set_state(records, s3, COMPUTE, 9)
-    records.restate(COMPUTE)
+    records.restate(COMPUTE, (f"lineage-{COMPUTE}", 3))
     assert records.applied(COMPUTE) == Applied(before.code, (f"lineage-{COMPUTE}", 9), before.reads)
+
+
+def test_a_replace_on_a_tier_that_had_moved_leaves_its_record_behind(applied):
+    """Applied by hand (or a failed apply) before the replace: the tier must still be planned after it."""
+    outdir, records, s3, _ = applied
+    before = records.applied(COMPUTE)
+    set_state(records, s3, COMPUTE, 10)
+    records.restate(COMPUTE, (f"lineage-{COMPUTE}", 5))  # the state before the replace was not the recorded 3
+    assert records.applied(COMPUTE) == before
 
 
 
@@ -261,3 +272,53 @@ def test_the_state_tier_moved_into_the_bucket_keeps_its_record_there(applied):
     puts = len(s3.puts)
     records.record(order[0], "code", [])
     assert len(s3.puts) == puts and not records.here(order[0])
+
+
+def test_an_apply_of_one_tier_records_the_tiers_it_reads(applied, monkeypatch):
+    outdir, records, s3, order = applied
+    (deploy.stack_dir(outdir, COMPUTE) / "extra.tf.json").write_text("{}")
+    monkeypatch.setattr(applying, "_plan_pending", lambda folder, env, *a: ([], False))
+    monkeypatch.setattr(terraform, "run", no_terraform)
+    applying.apply(outdir, "ocp4", ["compute"], records=records, log=lambda line: None)
+    read = {name for name, _ in records.applied(COMPUTE).reads}
+    assert read == {stack_name("ocp4", tier) for tier in DEPENDENCIES[Tier.COMPUTE] if tier is not Tier.STATE} != set()
+    set_state(records, s3, NETWORK, 9)  # the network applied alone since: compute is planned again
+    assert "the state of ocp4-network" in applying.skipping.decider(outdir, "ocp4", order, records)[0](COMPUTE, ()).why
+
+
+def test_a_plan_that_changes_only_outputs_is_applied_before_it_is_recorded(applied, monkeypatch):
+    outdir, records, _, order = applied
+    (deploy.stack_dir(outdir, COMPUTE) / "extra.tf.json").write_text("{}")
+    monkeypatch.setattr(applying, "_plan_pending", lambda folder, env, *a: ([], folder.name == COMPUTE))
+    monkeypatch.setattr(terraform, "run", no_terraform)
+    ran: list[str] = []
+    monkeypatch.setattr(applying, "_apply_planned", lambda folder, *args: ran.append(folder.name))
+    assert applying.apply(outdir, "ocp4", records=records, log=lambda line: None) == [COMPUTE]
+    assert ran == [COMPUTE]
+    assert records.applied(COMPUTE).code == review_record.stack_digest(deploy.stack_dir(outdir, COMPUTE))
+
+
+def test_the_ingress_tier_is_planned_every_time(tmp_path, synthesized, monkeypatch):
+    """It waits for the router's load balancer, which appears outside Terraform: an unchanged code and
+    state says nothing about it (day 1 applies it before the cluster has made the balancer)."""
+    from conftest import variant
+    from modules.configuration import parse_config
+    from modules.operations.synthesis import synthesize
+
+    outdir = synthesize([parse_config(variant(ingress={}))], tmp_path / "out")
+    s3 = FakeS3()
+    records = Records(outdir, lambda service: s3)
+    order = deploy.stack_order(outdir, "ocp4")
+    for stack in order:
+        set_state(records, s3, stack, 1)
+        records.record(stack, review_record.stack_digest(deploy.stack_dir(outdir, stack)), [])
+    planned: list[str] = []
+    monkeypatch.setattr(plan_review, "plan_tier", fake_plans(set(), planned))
+    result = plan_review.review_cluster(outdir, "ocp4", records=records, static=False)
+    ingress = stack_name("ocp4", Tier.INGRESS)
+    assert planned == [ingress] and result.decisions[ingress].why.startswith("it follows the router's load balancer")
+    # It alone does not put the cluster in a fleet's review (the nightly review plans it).
+    from modules.operations.skipping import any_to_plan
+    assert not any_to_plan(outdir, "ocp4", records)
+    (deploy.stack_dir(outdir, COMPUTE) / "extra.tf.json").write_text("{}")
+    assert any_to_plan(outdir, "ocp4", records)

@@ -90,3 +90,9 @@ def test_a_clusters_job_synthesizes_its_own_cluster_only(name, job):
     assert found and all(argv[argv.index("--cluster") + 1] == "NAME" for argv in found if "--cluster" in argv)
     assert all("--cluster" in argv for argv in found), found
     assert not any("cdktf" in step.get("run", "") or "main.py synth" in step.get("run", "") for step in job_steps)
+
+
+def test_the_apply_lists_every_page_of_the_reviews_artifacts_and_other_labels_review_nothing():
+    listing = next(step["run"] for step in steps(load("apply.yml"), "review") if "/artifacts" in step.get("run", ""))
+    assert "--paginate" in listing and "per_page=100" in listing
+    assert "github.event.label.name == 'review-all'" in load("plan.yml")["jobs"]["clusters"]["if"]

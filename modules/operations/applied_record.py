@@ -192,9 +192,11 @@ class Records:
         self.write(stack, applied)
         return applied
 
-    def restate(self, stack: str) -> None:
+    def restate(self, stack: str, before: Identity | None) -> None:
         """After `replace` (a targeted apply of one machine, which applies nothing else of the tier):
-        the record keeps the code it holds and follows the state the replace moved on. No record: none."""
+        the record keeps the code it holds and follows the state the replace moved on, when the state
+        was the recorded one just `before` the replace. Otherwise the tier had moved already (applied
+        by hand, a failed apply) and its record stays behind, so that the tier is planned."""
         applied = self.applied(stack)
-        if applied is not None:
+        if applied is not None and applied.state == before:
             self.write(stack, Applied(applied.code, self.state(stack), applied.reads))

@@ -45,9 +45,12 @@ def apply(outdir: Path, cluster: str, tiers: Sequence[str] | None = None, *, all
     """Plan, check and apply each selected stack in dependency order; returns the stacks changed.
     With `records`, a stack unchanged since it was applied is skipped (unless `everything`), and
     each stack planned is recorded once applied (or found to need nothing)."""
-    chosen = deploy.select(deploy.stack_order(outdir, cluster), cluster, tiers)
+    order = deploy.stack_order(outdir, cluster)
+    chosen = deploy.select(order, cluster, tiers)
     tier_of, applied, changed_here = stacks_of(cluster, chosen), [], set()
-    decision, upstream = skipping.decider(outdir, chosen, records, everything=everything) if records else (None, {})
+    # Decided over every stack, so a record of `apply compute` names the tiers compute reads.
+    decision, upstream = skipping.decider(outdir, cluster, order, records, everything=everything) \
+        if records else (None, {})
     for level in deploy.levels(cluster, chosen):
         if decision is not None:
             decided = [decision(stack, upstream[stack] & changed_here) for stack in level]
@@ -57,12 +60,13 @@ def apply(outdir: Path, cluster: str, tiers: Sequence[str] | None = None, *, all
             if not level:
                 continue
         with ThreadPoolExecutor(max_workers=len(level)) as pool:  # each inits, one at a time (terraform.init)
-            plans = {stack: pool.submit(_plan, deploy.stack_dir(outdir, stack), env) for stack in level}
+            plans = {stack: pool.submit(_plan_pending, deploy.stack_dir(outdir, stack), env) for stack in level}
         failed = [(stack, plan.exception()) for stack, plan in plans.items() if plan.exception() is not None]
         locks.raise_if_locked(failed)  # every tier a killed run left locked, at once
         if failed:
             raise failed[0][1]
-        planned = {stack: plan.result() for stack, plan in plans.items()}
+        planned = {stack: plan.result()[0] for stack, plan in plans.items()}
+        pending = {stack: plan.result()[1] for stack, plan in plans.items()}
         refused = {stack: refusals(tier_of[stack], changes, allow) for stack, changes in planned.items()}
         if any(refused.values()):
             raise Refused(_refusal(refused), applied)
@@ -70,17 +74,19 @@ def apply(outdir: Path, cluster: str, tiers: Sequence[str] | None = None, *, all
             shrinking = [c.address for c in changes if shrinks_compute(tier_of[stack], c)]
             if shrinking:
                 log(f"==> {stack}: compute.replicas shrinks: deleting {', '.join(shrinking)} (the highest-numbered)")
-        changed = [stack for stack in level if planned[stack]]
+        changed = [stack for stack in level if pending[stack]]  # outputs alone are a change to apply
         with ThreadPoolExecutor(max_workers=max(1, len(changed))) as pool:
             runs = [pool.submit(_apply_planned, deploy.stack_dir(outdir, stack), tier_of[stack], APPLY_PLAN,
                                 planned[stack], allow, aws, env, log) for stack in changed]
             errors = [(stack, run.exception()) for stack, run in zip(changed, runs) if run.exception() is not None]
         applied += changed
         changed_here |= set(changed)
-        _record(outdir, records, [stack for stack in level if stack not in dict(errors)], upstream)
-        if errors:
-            locks.raise_if_locked(errors)
-            raise errors[0][1]
+        try:
+            _record(outdir, records, [stack for stack in level if stack not in dict(errors)], upstream)
+        finally:  # an apply's own error (a lock left, say) is the one to tell, before a record's
+            if errors:
+                locks.raise_if_locked(errors)
+                raise errors[0][1]
         for stack in level:  # import blocks of a recovery (recovery.py) are done once applied
             recovery.drop_imports(deploy.stack_dir(outdir, stack))
     return applied
@@ -93,7 +99,15 @@ def _record(outdir: Path, records: Records | None, stacks: Sequence[str], upstre
 
 
 def _plan(folder: Path, env: dict[str, str] | None, planfile: str = APPLY_PLAN) -> list[PlannedChange]:
-    return PlannedChange.from_stream(plan_review.run_plan(folder, env, planfile=planfile).stdout)
+    return _plan_pending(folder, env, planfile)[0]
+
+
+def _plan_pending(folder: Path, env: dict[str, str] | None,
+                  planfile: str = APPLY_PLAN) -> tuple[list[PlannedChange], bool]:
+    """The plan's resource changes, and whether it has anything to apply (Terraform's exit 2: an
+    output or a `moved` block alone counts; recording it as applied unapplied would skip it for good)."""
+    planned = plan_review.run_plan(folder, env, planfile=planfile)
+    return PlannedChange.from_stream(planned.stdout), planned.returncode == 2
 
 
 def _refusal(refused: dict[str, list[PlannedChange]]) -> str:

@@ -106,12 +106,13 @@ def write(outdir: Path, clusters: Mapping[str, Synthesized]) -> None:
 
 def forget(outdir: Path, names: Iterable[str]) -> dict[str, Synthesized]:
     """Before those clusters' output changes: a run interrupted midway must not find them complete.
-    The record of the others, as kept."""
-    gone = set(names)
-    kept = {name: entry for name, entry in recorded(outdir).items() if name not in gone}
+    Their entries stay, with no fingerprint: their stacks are still known, and a removed cluster still
+    removed (and warned of) by the next run. Returns the record of the others, as kept."""
+    gone, record = set(names), recorded(outdir)
     if (outdir / RECORD).exists():
-        write(outdir, kept)
-    return kept
+        write(outdir, {name: Synthesized("", entry.stacks) if name in gone else entry
+                       for name, entry in record.items()})
+    return {name: entry for name, entry in record.items() if name not in gone}
 
 
 MANIFEST = "manifest.json"  # cdktf's list of the stacks in the output
@@ -148,13 +149,14 @@ class Synthesis:
     synthesized: tuple[str, ...]  # the clusters written by this run
     unchanged: tuple[str, ...]  # the clusters asked for that were current already
     removed: tuple[Removed, ...] = ()
-    dropped: tuple[Path, ...] = ()  # folders of tiers no longer synthesized that Terraform worked in, left whole
+    dropped: tuple[tuple[Path, bool], ...] = ()  # folders of tiers no longer synthesized; left whole?
 
     def warnings(self) -> list[str]:
         return [*(removed.warning() for removed in self.removed),
-                *(f"{path}: this tier is no longer in the configuration, so no longer in the output; Terraform "
-                  "worked in its folder, so it is left as it is (whatever it applied is still in AWS: run "
-                  "`terraform destroy` there, or delete the folder once it is gone)" for path in self.dropped)]
+                *(f"{path.name}: this tier is no longer in the configuration, so no longer in the output. Nothing "
+                  "was destroyed: whatever it applied is still in AWS" + (
+                      f"; Terraform worked in {path}: left as it is (run `terraform destroy` there, or delete it "
+                      "once the tier is gone)" if left else "") for path, left in self.dropped)]
 
 
 @dataclass(frozen=True)

@@ -345,7 +345,7 @@ def review_cluster(outdir: Path, cluster: str, *, target: Tier | None = None, en
     With `records` (operations/applied_record.py), a tier unchanged since it was applied is skipped
     (operations/skipping.py) unless `everything`; without, every tier is planned."""
     order = deploy.stack_order(outdir, cluster)
-    decision, reads = skipping.decider(outdir, order, records, everything=everything) if records else (None, {})
+    decision, reads = skipping.decider(outdir, cluster, order, records, everything=everything) if records else (None, {})
     first = [stack for stack in order if decision is None or decision(stack, ()).plan]
     with ThreadPoolExecutor(max_workers=2) as beside:
         # Later waves plan code that was applied as it is: the first wave holds every changed code.

@@ -16,11 +16,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
+from ..configuration.topology import Tier, stacks_of
 from . import deploy
 from .applied_record import Applied, Identity, Records, reads
 from .review_record import stack_digest
 
 ALL = "every tier is planned (--all)"
+# Tiers that follow something the running cluster makes outside Terraform: their code and state can
+# stay as they were while what they look up appears or changes, so nothing tells that they changed.
+ALWAYS_PLANNED = {
+    Tier.INGRESS: "it follows the router's load balancer, which the cluster creates outside Terraform "
+                  "(its `check` waits for it): planned every time",
+}
 
 
 @dataclass(frozen=True)
@@ -87,11 +94,14 @@ def waves(order: Sequence[str], reads: Mapping[str, set[str]], decision: Facts,
     return decided
 
 
-def decider(outdir: Path, stacks: Sequence[str], records: Records, *,
+def decider(outdir: Path, cluster: str, stacks: Sequence[str], records: Records, *,
             everything: bool = False) -> tuple[Facts, dict[str, set[str]]]:
-    """The decision for each of the cluster's `stacks` in `outdir`, and the stacks each reads.
-    Every state is read once; a review makes no Terraform process to decide."""
+    """The decision for each of the cluster's `stacks` in `outdir` (all of them: what each reads is
+    found among them), and the stacks each reads. Every state is read once; a review makes no
+    Terraform process to decide."""
     upstream = {stack: {name for name, _ in pairs} for stack, pairs in reads(outdir, stacks).items()}
+    always = {stack: ALWAYS_PLANNED[tier] for stack, tier in stacks_of(cluster, stacks).items()
+              if tier in ALWAYS_PLANNED}
     if everything:
         return (lambda stack, changed: Decision(stack, True, ALL)), upstream
     states: dict[str, Identity | None] = {}
@@ -106,6 +116,8 @@ def decider(outdir: Path, stacks: Sequence[str], records: Records, *,
         return stack_digest(deploy.stack_dir(outdir, stack)), records.applied(stack)
 
     def decision(stack: str, changed: Iterable[str]) -> Decision:
+        if stack in always:
+            return Decision(stack, True, always[stack])
         code, applied = facts(stack)
         then = dict(applied.reads) if applied else {}
         return decide(stack, code, applied, state(stack), changed,
@@ -117,7 +129,11 @@ def decider(outdir: Path, stacks: Sequence[str], records: Records, *,
 def any_to_plan(outdir: Path, cluster: str, records: Records) -> bool:
     """Whether a review of `cluster` would plan a tier (a fleet reviews only the clusters where one would).
     A tier whose state this checkout cannot see (the state tier's local state, on a CI runner) does not
-    count: a review here would only say so (plan_review.missing_local_state)."""
+    count: a review here would only say so (plan_review.missing_local_state). Nor does a tier planned
+    every time (ALWAYS_PLANNED): it would put its cluster in every fleet review; the nightly review of
+    every tier plans it, and so does any review of its cluster."""
     order = deploy.stack_order(outdir, cluster)
-    decision, _ = decider(outdir, order, records)
-    return any(decision(stack, ()).plan for stack in order if records.here(stack))
+    decision, _ = decider(outdir, cluster, order, records)
+    always = set(ALWAYS_PLANNED.values())
+    return any((found := decision(stack, ())).plan and found.why not in always
+               for stack in order if records.here(stack))

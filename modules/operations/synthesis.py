@@ -94,15 +94,17 @@ def run(work: Work) -> Synthesis:
             _install(staging, target)
             gone = {stack for name in [*work.stale, *work.removed] for stack in before.get(name, NONE).stacks}
             gone -= {stack for entry in written.values() for stack in entry.stacks}
-            left = tuple(target / "stacks" / stack for stack in sorted(gone) if _retire(target / "stacks" / stack))
+            retired = {target / "stacks" / stack: _retire(target / "stacks" / stack) for stack in sorted(gone)}
             _write_manifest(staging, target, {stack for entry in [*kept.values(), *written.values()]
                                               for stack in entry.stacks})
             fingerprint.write(target, {**kept, **written})
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-    removed = tuple(Removed(name, tuple(path for path in left if path.name in before[name].stacks))
+    owned = {name: before.get(name, NONE).stacks for name in work.removed}
+    removed = tuple(Removed(name, tuple(path for path, left in retired.items() if left and path.name in owned[name]))
                     for name in work.removed)
-    dropped = tuple(path for path in left if not any(path in entry.left for entry in removed))
+    dropped = tuple((path, left) for path, left in retired.items()
+                    if not any(path.name in stacks for stacks in owned.values()))
     return Synthesis(target, tuple(written), unchanged, removed, dropped)
 
 
