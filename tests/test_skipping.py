@@ -322,3 +322,25 @@ def test_the_ingress_tier_is_planned_every_time(tmp_path, synthesized, monkeypat
     assert not any_to_plan(outdir, "ocp4", records)
     (deploy.stack_dir(outdir, COMPUTE) / "extra.tf.json").write_text("{}")
     assert any_to_plan(outdir, "ocp4", records)
+
+
+def test_an_apply_error_is_told_before_a_record_that_cannot_be_written(applied, monkeypatch):
+    """Compute fails; the control plane, in the same level, applies and cannot be recorded."""
+    outdir, records, _, _ = applied
+    both = (COMPUTE, stack_name("ocp4", Tier.CONTROL_PLANE))
+    for stack in both:
+        (deploy.stack_dir(outdir, stack) / "extra.tf.json").write_text("{}")
+    monkeypatch.setattr(applying, "_plan_pending", lambda folder, env, *a: ([], folder.name in both))
+    monkeypatch.setattr(terraform, "run", no_terraform)
+
+    def failed(folder, *args):
+        if folder.name == COMPUTE:
+            raise RuntimeError(f"{folder.name}: the apply failed")
+
+    def unwritable(*args, **kwargs):
+        raise applied_record.RecordError("the bucket refused the record")
+
+    monkeypatch.setattr(applying, "_apply_planned", failed)
+    monkeypatch.setattr(records, "record", unwritable)
+    with pytest.raises(RuntimeError, match=f"{COMPUTE}: the apply failed"):
+        applying.apply(outdir, "ocp4", records=records, log=lambda line: None)
