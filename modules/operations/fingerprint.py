@@ -118,13 +118,14 @@ def forget(outdir: Path, names: Iterable[str]) -> dict[str, Synthesized]:
 MANIFEST = "manifest.json"  # cdktf's list of the stacks in the output
 
 
-def manifest_stacks(outdir: Path) -> dict[str, Any]:
-    """The stacks cdktf's manifest in `outdir` lists, by name; none without a readable manifest."""
+def manifest(outdir: Path) -> dict[str, Any]:
+    """cdktf's manifest in `outdir`: its `version` and its `stacks` by name; empty when unreadable."""
     try:
-        stacks = json.loads((outdir / MANIFEST).read_text())["stacks"]
-        return dict(stacks) if isinstance(stacks, dict) else {}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
+        document = json.loads((outdir / MANIFEST).read_text())
+        stacks = document.get("stacks")
+        return {"version": str(document.get("version", "")), "stacks": dict(stacks) if isinstance(stacks, dict) else {}}
+    except (OSError, ValueError, AttributeError):
+        return {"version": "", "stacks": {}}
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,7 @@ class Work:
 def work(configs: Sequence[ClusterConfig], outdir: Path, *, force: bool = False, fleet: bool = True) -> Work:
     """What synthesizing `configs` into `outdir` takes. `fleet`: `configs` is the whole fleet, so a
     cluster the output holds and the fleet does not is removed; a command naming one cluster removes none."""
-    record, listed = recorded(outdir), manifest_stacks(outdir)
+    record, listed = recorded(outdir), manifest(outdir)["stacks"]
     digests = fingerprints(configs)
 
     def complete(name: str) -> bool:

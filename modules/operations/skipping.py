@@ -134,6 +134,6 @@ def any_to_plan(outdir: Path, cluster: str, records: Records) -> bool:
     every tier plans it, and so does any review of its cluster."""
     order = deploy.stack_order(outdir, cluster)
     decision, _ = decider(outdir, cluster, order, records)
-    always = set(ALWAYS_PLANNED.values())
-    return any((found := decision(stack, ())).plan and found.why not in always
-               for stack in order if records.here(stack))
+    counted = [stack for stack, tier in stacks_of(cluster, order).items()
+               if tier not in ALWAYS_PLANNED and records.here(stack)]
+    return any(decision(stack, ()).plan for stack in counted)

@@ -143,20 +143,13 @@ def _install(staging: Path, target: Path) -> None:
 def _write_manifest(staging: Path, target: Path, listed: set[str]) -> None:
     """cdktf's manifest of every stack the output holds: this run's, and the kept clusters' as they were
     listed. Written last: whoever reads it finds every stack it names."""
-    new = json.loads((staging / MANIFEST).read_text()) if (staging / MANIFEST).is_file() else {}
-    stacks = {**fingerprint.manifest_stacks(target), **new.get("stacks", {})}
-    document = {"version": new.get("version") or _version(target),
+    old, new = fingerprint.manifest(target), fingerprint.manifest(staging)
+    stacks = {**old["stacks"], **new["stacks"]}
+    document = {"version": new["version"] or old["version"],
                 "stacks": {name: stacks[name] for name in sorted(listed) if name in stacks}}
     tmp = target / f".{MANIFEST}.tmp"
     tmp.write_text(json.dumps(document, indent=2) + "\n")
     tmp.replace(target / MANIFEST)
-
-
-def _version(target: Path) -> str:
-    try:
-        return str(json.loads((target / MANIFEST).read_text())["version"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return ""
 
 
 def _retire(stack_dir: Path) -> bool:
