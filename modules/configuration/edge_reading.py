@@ -13,7 +13,7 @@ from typing import Any
 
 from . import limits
 from .cluster import CARVED_BLOCKS
-from .edge import DEFAULT_REPLICAS, DEFAULT_VOLUME_TYPE, EdgeZone, ZoneType, carved_blocks, default_blocks, zone_type_of
+from .edge import EdgeZone, ZoneType, carved_blocks, default_blocks, zone_type_of
 from .reader import MISSING, Reader, kind_of, show
 
 KEYS = "name, and optionally type, public_cidr, private_cidr, public_subnet_id, private_subnet_id, instance_type, " \
@@ -23,7 +23,7 @@ KEYS = "name, and optionally type, public_cidr, private_cidr, public_subnet_id, 
 def read_edge_zones(r: Reader, region: Any) -> Any:
     """The edge zones as listed, each read key by key (limits.EDGE_ZONES holds the same rules for a
     module's variable); MISSING after recording what is wrong."""
-    value = r.take("edge_zones", (list,), limits.EDGE_ZONES.accepted, [])
+    value = r.get("edge_zones")
     if value is MISSING:
         return value
     ok = len(value) <= limits.MAX_EDGE_ZONES
@@ -36,13 +36,11 @@ def read_edge_zones(r: Reader, region: Any) -> Any:
             r.problems.append(f"edge_zones[{i}]: {show(entry)} is {kind_of(entry)}; expected a mapping with {KEYS}")
             ok = False
             continue
-        z = Reader(entry, f"edge_zones[{i}].", r.problems)
-        values = {key: z.limited(key, limit, None if key != "name" else MISSING)
-                  for key, limit in limits.EDGE_ZONES.attributes}
-        values["type"] = values["type"] if values["type"] in (None, MISSING) else ZoneType(values["type"])
-        values["instance_type"] = z.limited("instance_type", limits.INSTANCE_TYPE, None)
-        values["volume_type"] = z.limited("volume_type", limits.VOLUME_TYPE, DEFAULT_VOLUME_TYPE)
-        values["replicas"] = z.limited("replicas", limits.REPLICAS, DEFAULT_REPLICAS)
+        z = r.child(entry, f"edge_zones[{i}].", "edge_zones[].")
+        values = {key: z.get(key, ZoneType if key == "type" else None) for key, _ in limits.EDGE_ZONES.attributes}
+        values["instance_type"] = z.get("instance_type")
+        values["volume_type"] = z.get("volume_type")
+        values["replicas"] = z.get("replicas")
         z.finish()
         if MISSING in values.values():
             ok = False

@@ -1,8 +1,10 @@
 """The kinds of limit a configuration value can have (limits.py holds the table of them).
 
-Each `Limit` answers twice from the same numbers and patterns: `problem()` for the
-configuration loader (Python) and `condition()` for the exported modules'
-`validation` blocks (HCL).
+Each `Limit` answers three times from the same numbers and patterns: `problem()` for the
+configuration loader (Python), `condition()` for the exported modules' `validation`
+blocks (HCL) and `schema()` for the configuration's JSON Schema (editors, `main.py
+config-schema`). What a schema cannot say (a CIDR's host bits, say) the key lists as
+beyond it (keys.py).
 """
 from __future__ import annotations
 
@@ -11,6 +13,12 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
+
+
+def whole(regex: str) -> str:
+    """A JSON Schema `pattern` matching `regex` against the whole value, in ECMA and Python alike
+    (`$` alone lets Python's re.search match before a final newline)."""
+    return f"^(?:{regex})$(?![\\s\\S])"
 
 
 def _hcl_string(text: str) -> str:
@@ -30,6 +38,10 @@ class Limit:
 
     def condition(self, ref: str) -> str:
         """An HCL expression, true when the value at `ref` (e.g. `var.vpc_cidr`) is acceptable."""
+        raise NotImplementedError
+
+    def schema(self) -> dict[str, Any]:
+        """A JSON Schema (draft 2020-12) of the acceptable values, as strict as it can say."""
         raise NotImplementedError
 
     def refuse(self) -> str:
@@ -62,6 +74,14 @@ class Pattern(Limit):
     def describe(self) -> str:
         return f"{self.accepted}, and {self.forbid_reason}" if self.forbid else self.accepted
 
+    def schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "string", "pattern": whole(self.regex)}
+        if self.max_length is not None:
+            schema["maxLength"] = self.max_length
+        if self.forbid is not None:
+            schema["not"] = {"pattern": whole(self.forbid)}
+        return schema
+
     def condition(self, ref: str) -> str:
         parts = [f"can(regex({_hcl_string(f'^(?:{self.regex})$')}, {ref}))"]
         if self.forbid is not None:
@@ -91,6 +111,9 @@ class Range(Limit):
     def condition(self, ref: str) -> str:
         return f"{ref} >= {self.low} && {ref} <= {self.high} && floor({ref}) == {ref}"
 
+    def schema(self) -> dict[str, Any]:
+        return {"type": "integer", "minimum": self.low, "maximum": self.high}  # 12.0 is an integer there too
+
 
 @dataclass(frozen=True)
 class OneOf(Limit):
@@ -107,6 +130,9 @@ class OneOf(Limit):
 
     def condition(self, ref: str) -> str:
         return f"contains({json.dumps(list(self.values))}, {ref})"
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string", "enum": list(self.values)}
 
 
 @dataclass(frozen=True)
@@ -135,6 +161,12 @@ class Cidr(Limit):
 
     def describe(self) -> str:
         return f"{self.accepted}, in {self.within_text}" if self.within else self.accepted
+
+    def schema(self) -> dict[str, Any]:
+        # Dotted quad and prefix; host bits and `within` are beyond a pattern (keys.py lists them).
+        octet = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+        prefixes = "|".join(str(n) for n in range(self.prefixes[1], self.prefixes[0] - 1, -1))
+        return {"type": "string", "pattern": whole(f"{octet}(\\.{octet}){{3}}/({prefixes})")}
 
     def condition(self, ref: str) -> str:
         prefix = f'tonumber(split("/", {ref})[1])'
@@ -170,6 +202,9 @@ class Count(Limit):
         return (f"try(length({ref}) >= {self.low} && length({ref}) <= {self.high} && "
                 f"length(distinct({ref})) == length({ref}), false)")
 
+    def schema(self) -> dict[str, Any]:
+        return {"type": "array", "minItems": self.low, "maxItems": self.high, "uniqueItems": True}
+
 
 @dataclass(frozen=True)
 class IdList(Limit):
@@ -191,6 +226,9 @@ class IdList(Limit):
     def condition(self, ref: str) -> str:
         return (f"try(length({ref}) <= {self.high} && length(distinct({ref})) == length({ref}) && "
                 f"alltrue([for entry in {ref} : {self.item.condition('entry')}]), false)")
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "array", "maxItems": self.high, "uniqueItems": True, "items": self.item.schema()}
 
 
 @dataclass(frozen=True)
@@ -225,3 +263,19 @@ class Entries(Limit):
                              for name, limit in self.attributes)
         return (f"try(length({ref}) <= {self.high} && length(distinct([for entry in {ref} : entry.{self.key}])) == "
                 f"length({ref}) && alltrue([for entry in {ref} : {checks}]), false)")
+
+    def schema(self) -> dict[str, Any]:
+        # Distinct by `key` is beyond a schema (uniqueItems compares whole entries).
+        properties = {name: nullable(limit.schema()) if name != self.key else limit.schema()
+                      for name, limit in self.attributes}
+        return {"type": "array", "maxItems": self.high,
+                "items": {"type": "object", "required": [self.key], "properties": properties}}
+
+
+def nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema`, or null (a key whose null means its default)."""
+    widened = dict(schema)
+    widened["type"] = [schema["type"], "null"]
+    if "enum" in schema:
+        widened["enum"] = [*schema["enum"], None]
+    return widened

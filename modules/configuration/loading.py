@@ -2,12 +2,13 @@
 
 A configuration file (YAML or JSON) is read from the path in `OCP_CLUSTER_CONFIG`;
 without it, the embedded `EXAMPLE` cluster is used so `cdktf synth` works out of
-the box. Every key is documented in README.md ("Configuration").
+the box. Every key is documented in docs/reference/configuration.md, generated from `keys`.
 
 Validation happens here, before any construct exists: a bad value stops the run
 with one message per bad field (`ConfigError`), so nothing is ever half-written.
-Single values are checked against the table in `limits` (which the modules'
-validation blocks come from too); rules across keys are `_cross_checks`.
+Each key is read through the table of keys (`keys`: kind, default and the limit of
+`limits`, which the modules' validation blocks come from too); rules across keys are
+`_cross_checks`, listed in `keys.CROSS_KEY_RULES`.
 """
 from __future__ import annotations
 
@@ -24,9 +25,9 @@ from .edge_reading import check_edge_zones, read_edge_zones
 from .ignition import InstallDirError, ca_problem, read_install_dir
 from .limits import ENDPOINT_SERVICES, IamProfile, Publish
 from .machines import read_bootstrap, read_compute, read_control_plane
+from .keys import BY_PATH, key_of
 from .reader import MISSING, Reader, kind_of, show
 from .regions import REGIONS, partition_of
-from .releases import DEFAULT_RELEASE
 from .sts import Credentials, IssuerHosting, read_public_key, read_requests
 
 CONFIG_ENV = "OCP_CLUSTER_CONFIG"
@@ -41,9 +42,17 @@ class ConfigError(Exception):
         super().__init__(f"{source}: " + "; ".join(problems))
 
     def report(self) -> str:
+        """One line per problem, each naming the reference entry of its key."""
         lines = [f"invalid cluster configuration ({self.source}):"]
-        lines += [f"  - {p}" for p in self.problems]
+        lines += [f"  - {problem}{see(problem)}" for problem in self.problems]
         return "\n".join(lines)
+
+
+def see(problem: str) -> str:
+    """" (see <the docs page of the key the problem names>)", or "" for a problem of no key."""
+    path = re.sub(r"^clusters\[[0-9]+\]\.", "", problem.split(":", 1)[0].split(" ", 1)[0])
+    key = key_of(path)
+    return f" (see {key.page})" if key is not None else ""
 
 
 # A placeholder CA (not a real certificate): the example only has to synthesize.
@@ -138,7 +147,7 @@ def parse_config(data: Any, source: str = "configuration", base_dir: Path | None
         raise ConfigError(source, [f"the document must be a mapping of keys to values, got {kind_of(data)}"])
     base_dir = base_dir or Path.cwd()
     data, filled = _merge_install_dir(data, base_dir, source)
-    config = _read_cluster(Reader(data, "", problems), base_dir, filled)
+    config = _read_cluster(Reader(data, "", problems, BY_PATH), base_dir, filled)
     if problems or config is None:
         raise ConfigError(source, problems)
     return config
@@ -175,29 +184,29 @@ def _merge_install_dir(data: Mapping[str, Any], base_dir: Path,
 
 def _read_cluster(r: Reader, base_dir: Path, filled: frozenset[str]) -> ClusterConfig | None:
     values: dict[str, Any] = {
-        "cluster_name": r.limited("cluster_name", limits.CLUSTER_NAME),
-        "infra_id": r.limited("infra_id", limits.INFRA_ID),
-        "base_domain": r.limited("base_domain", limits.BASE_DOMAIN),
+        "cluster_name": r.get("cluster_name"),
+        "infra_id": r.get("infra_id"),
+        "base_domain": r.get("base_domain"),
         "region": _region(r),
-        "vpc_cidr": r.limited("vpc_cidr", limits.VPC_CIDR, "10.0.0.0/16"),
-        "subnet_bits": r.limited("subnet_bits", limits.SUBNET_BITS, 12),
-        "publish": r.choice("publish", Publish, limits.PUBLISH, Publish.EXTERNAL),
-        "iam_profile": r.choice("iam_profile", IamProfile, limits.IAM_PROFILE, IamProfile.LEAST_PRIVILEGE),
-        "openshift_version": r.limited("openshift_version", limits.OPENSHIFT_VERSION, DEFAULT_RELEASE),
-        "network_acl": r.take("network_acl", (bool,), "true or false", False),
-        "restricted_network": r.take("restricted_network", (bool,), "true or false", False),
-        "nat_gateways": r.take("nat_gateways", (bool,), "true or false", True),
-        "public_zone_id": r.limited("public_zone_id", limits.ZONE_ID, None),
-        "private_zone_id": r.limited("private_zone_id", limits.PRIVATE_ZONE_ID, None),
-        "private_zone_role_arn": r.limited("private_zone_role_arn", limits.ROLE_ARN, None),
-        "iam_permissions_boundary": r.limited("iam_permissions_boundary", limits.POLICY_ARN, None),
-        "iam_path": r.limited("iam_path", limits.IAM_PATH, None),
+        "vpc_cidr": r.get("vpc_cidr"),
+        "subnet_bits": r.get("subnet_bits"),
+        "publish": r.get("publish", Publish),
+        "iam_profile": r.get("iam_profile", IamProfile),
+        "openshift_version": r.get("openshift_version"),
+        "network_acl": r.get("network_acl"),
+        "restricted_network": r.get("restricted_network"),
+        "nat_gateways": r.get("nat_gateways"),
+        "public_zone_id": r.get("public_zone_id"),
+        "private_zone_id": r.get("private_zone_id"),
+        "private_zone_role_arn": r.get("private_zone_role_arn"),
+        "iam_permissions_boundary": r.get("iam_permissions_boundary"),
+        "iam_path": r.get("iam_path"),
         "existing_vpc": _existing_vpc(r),
         "tags": _tags(r),
         "aws_endpoints": _endpoints(r),
-        "rhcos_ami": r.limited("rhcos_ami", limits.AMI),
+        "rhcos_ami": r.get("rhcos_ami"),
         "ignition_ca": _ignition_ca(r),
-        "openshift_install_dir": r.take("openshift_install_dir", (str,), "a folder path, or null", None),
+        "openshift_install_dir": r.get("openshift_install_dir"),
         "bootstrap": read_bootstrap(r, base_dir),
         "control_plane": read_control_plane(r),
         "compute": read_compute(r),
@@ -222,7 +231,7 @@ def _read_cluster(r: Reader, base_dir: Path, filled: frozenset[str]) -> ClusterC
 
 
 def _ignition_ca(r: Reader) -> Any:
-    value = r.take("ignition_ca", (str,), "the cluster CA as master.ign carries it, or openshift_install_dir")
+    value = r.get("ignition_ca")
     if isinstance(value, str) and ca_problem(value):
         r.fail("ignition_ca", value, ca_problem(value))
         return MISSING
@@ -230,7 +239,7 @@ def _ignition_ca(r: Reader) -> Any:
 
 
 def _region(r: Reader) -> Any:
-    value = r.take("region", (str,), "an AWS region such as us-east-1")
+    value = r.get("region")
     if isinstance(value, str) and value not in REGIONS:
         r.fail("region", value, "a known AWS region in the aws, aws-us-gov or aws-cn partition, such as us-east-1")
         return MISSING
@@ -238,7 +247,7 @@ def _region(r: Reader) -> Any:
 
 
 def _availability_zones(r: Reader, region: Any) -> Any:
-    value = r.limited("availability_zones", limits.AVAILABILITY_ZONES)
+    value = r.get("availability_zones")
     if value is MISSING:
         return value
     ok = True
@@ -252,7 +261,7 @@ def _availability_zones(r: Reader, region: Any) -> Any:
 
 
 def _tags(r: Reader) -> Any:
-    value = r.take("tags", (dict,), "a mapping of tag names to string values", {})
+    value = r.get("tags")
     if value is MISSING:
         return value
     ok = True
@@ -272,7 +281,7 @@ def _tags(r: Reader) -> Any:
 
 
 def _endpoints(r: Reader) -> Any:
-    value = r.take("aws_endpoints", (dict,), "a mapping of service name to endpoint URL", {})
+    value = r.get("aws_endpoints")
     if value is MISSING:
         return value
     ok = True
@@ -288,12 +297,12 @@ def _endpoints(r: Reader) -> Any:
 
 
 def _state(r: Reader, cluster_region: Any) -> Any:
-    raw = r.take("state", (dict,), "a mapping with bucket, region, key_prefix and dynamodb_table", {})
+    raw = r.get("state")
     if raw is MISSING:
         return raw
-    s = Reader(raw, "state.", r.problems)
-    bucket = s.limited("bucket", limits.BUCKET, None)
-    region = s.take("region", (str,), "an AWS region, or null for the cluster's region", None)
+    s = r.child(raw, "state.")
+    bucket = s.get("bucket")
+    region = s.get("region")
     if isinstance(region, str):
         if region not in REGIONS:
             s.fail("region", region, "a known AWS region such as us-east-1, or null for the cluster's region")
@@ -302,34 +311,34 @@ def _state(r: Reader, cluster_region: Any) -> Any:
                 and partition_of(region) != partition_of(cluster_region):
             s.fail("region", region, f"a region of the cluster's partition ({partition_of(cluster_region).name})")
             region = MISSING
-    key_prefix = s.limited("key_prefix", limits.KEY_PREFIX, "ocp-upi-tf")
-    table = s.limited("dynamodb_table", limits.LOCK_TABLE, None)
-    key = s.limited("kms_key_arn", limits.KMS_KEY_ARN, None)
+    key_prefix = s.get("key_prefix")
+    table = s.get("dynamodb_table")
+    key = s.get("kms_key_arn")
     s.finish()
     parts = (bucket, region, key_prefix, table, key)
     return MISSING if MISSING in parts else StateConfig(*parts)
 
 
 def _ingress(r: Reader) -> Any:
-    raw = r.take("ingress", (dict,), "a mapping with service and load_balancer (both optional), or null", None)
+    raw = r.get("ingress")
     if not isinstance(raw, dict):
         return raw
-    i = Reader(raw, "ingress.", r.problems)
-    service = i.limited("service", limits.INGRESS_SERVICE, IngressConfig.service)
-    load_balancer = i.limited("load_balancer", limits.LOAD_BALANCER_NAME, None)
+    i = r.child(raw, "ingress.")
+    service = i.get("service")
+    load_balancer = i.get("load_balancer")
     i.finish()
     return MISSING if MISSING in (service, load_balancer) else IngressConfig(service, load_balancer)
 
 
 def _existing_vpc(r: Reader) -> Any:
-    raw = r.take("existing_vpc", (dict,), "a mapping with vpc_id, subnets, s3_endpoint and role_tags, or null", None)
+    raw = r.get("existing_vpc")
     if not isinstance(raw, dict):
         return raw
-    e = Reader(raw, "existing_vpc.", r.problems)
-    vpc_id = e.limited("vpc_id", limits.VPC_ID)
-    s3_endpoint = e.take("s3_endpoint", (bool,), "true or false", False)
-    role_tags = e.take("role_tags", (bool,), "true or false", True)
-    by_az = e.take("subnets", (dict,), "a mapping of each availability zone to its private and public subnet IDs")
+    e = r.child(raw, "existing_vpc.")
+    vpc_id = e.get("vpc_id")
+    s3_endpoint = e.get("s3_endpoint")
+    role_tags = e.get("role_tags")
+    by_az = e.get("subnets")
     subnets: Any = MISSING
     if isinstance(by_az, dict):
         subnets = {}
@@ -339,9 +348,9 @@ def _existing_vpc(r: Reader) -> Any:
                                   "with private and public subnet IDs")
                 subnets = MISSING
                 continue
-            zone = Reader(entry, f"existing_vpc.subnets.{az}.", r.problems)
-            private = zone.limited("private", limits.SUBNET_ID)
-            public = zone.limited("public", limits.SUBNET_ID, None)
+            zone = r.child(entry, f"existing_vpc.subnets.{az}.", "existing_vpc.subnets.<az>.")
+            private = zone.get("private")
+            public = zone.get("public")
             zone.finish()
             if subnets is not MISSING and MISSING not in (private, public):
                 subnets[str(az)] = ExistingSubnets(private, public)
@@ -354,17 +363,15 @@ def _existing_vpc(r: Reader) -> Any:
 
 def _credentials(r: Reader, base_dir: Path, infra_id: str | None) -> Any:
     """The credentials block, with the requests and public keys it names read and checked."""
-    raw = r.take("credentials", (dict,), "a mapping with requests_dir and public_key, or null", None)
+    raw = r.get("credentials")
     if not isinstance(raw, dict):
         return raw
-    c = Reader(raw, "credentials.", r.problems)
-    folder = c.take("requests_dir", (str,), "the folder `oc adm release extract --credentials-requests "
-                                            "--cloud=aws` wrote")
-    key = c.take("public_key", (str,), "the service-account signing public key (PEM), such as "
-                                       "serviceaccount-signer.public")
-    previous = c.take("previous_public_keys", (list,), "a list of PEM files still served during a rotation", [])
-    hosting = c.choice("issuer_hosting", IssuerHosting, limits.ISSUER_HOSTING, IssuerHosting.CLOUDFRONT)
-    tech_preview = c.take("enable_tech_preview", (bool,), "true or false", False)
+    c = r.child(raw, "credentials.")
+    folder = c.get("requests_dir")
+    key = c.get("public_key")
+    previous = c.get("previous_public_keys")
+    hosting = c.get("issuer_hosting", IssuerHosting)
+    tech_preview = c.get("enable_tech_preview")
     c.finish()
     if MISSING in (folder, key, previous, hosting, tech_preview):
         return MISSING

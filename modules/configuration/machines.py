@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import limits
 from .ignition import ignition_file_problem, is_remote_url
 from .reader import MISSING, Reader
 
@@ -56,17 +55,17 @@ class ComputeConfig(MachinePool):
 
 
 def _pool(r: Reader, key: str, defaults: MachinePool) -> tuple[Reader | None, dict[str, Any]]:
-    raw = r.take(key, (dict,), "a mapping of machine settings", {})
+    raw = r.get(key)
     if raw is MISSING:
         return None, {}
-    pool = Reader(raw, f"{key}.", r.problems)
-    groups = pool.limited("additional_security_group_ids", limits.ADDITIONAL_SECURITY_GROUPS, [])
+    pool = r.child(raw, f"{key}.")
+    groups = pool.get("additional_security_group_ids")
     values = {
-        "instance_type": pool.limited("instance_type", limits.INSTANCE_TYPE, defaults.instance_type),
-        "root_volume_size": pool.limited("root_volume_size", limits.VOLUME_SIZE, defaults.root_volume_size),
-        "root_volume_type": pool.limited("root_volume_type", limits.VOLUME_TYPE, defaults.root_volume_type),
-        "root_volume_kms_key_arn": pool.limited("root_volume_kms_key_arn", limits.KMS_KEY_ARN, None),
-        "instance_profile": pool.limited("instance_profile", limits.INSTANCE_PROFILE, None),
+        "instance_type": pool.get("instance_type"),
+        "root_volume_size": pool.get("root_volume_size"),
+        "root_volume_type": pool.get("root_volume_type"),
+        "root_volume_kms_key_arn": pool.get("root_volume_kms_key_arn"),
+        "instance_profile": pool.get("instance_profile"),
         "additional_security_group_ids": groups if groups is MISSING else tuple(groups),
     }
     return pool, values
@@ -76,7 +75,7 @@ def read_bootstrap(r: Reader, base_dir: Path) -> Any:
     pool, values = _pool(r, "bootstrap", BootstrapConfig())
     if pool is None:
         return MISSING
-    ignition = pool.take("ignition", (str,), "a path to bootstrap.ign, an s3://bucket/key or an https:// URL", None)
+    ignition = pool.get("ignition")
     if isinstance(ignition, str):
         if ignition.startswith(("s3://", "https://", "http://")):
             if not is_remote_url(ignition):
@@ -96,9 +95,9 @@ def read_bootstrap(r: Reader, base_dir: Path) -> Any:
                 ignition = MISSING
             else:
                 ignition = str(path)
-    ssh_cidr = pool.limited("ssh_cidr", limits.SSH_CIDR, None)
-    ignition_key = pool.limited("ignition_kms_key_arn", limits.KMS_KEY_ARN, None)
-    subnet = pool.limited("subnet", limits.BOOTSTRAP_SUBNET, None)
+    ssh_cidr = pool.get("ssh_cidr")
+    ignition_key = pool.get("ignition_kms_key_arn")
+    subnet = pool.get("subnet")
     pool.finish()
     values.update(ignition=ignition, ssh_cidr=ssh_cidr, ignition_kms_key_arn=ignition_key, subnet=subnet)
     return MISSING if MISSING in values.values() else BootstrapConfig(**values)
@@ -108,7 +107,7 @@ def read_control_plane(r: Reader) -> Any:
     pool, values = _pool(r, "control_plane", ControlPlaneConfig())
     if pool is None:
         return MISSING
-    values["ignition_url"] = pool.limited("ignition_url", limits.IGNITION_URL, None)
+    values["ignition_url"] = pool.get("ignition_url")
     pool.finish()
     return MISSING if MISSING in values.values() else ControlPlaneConfig(**values)
 
@@ -117,9 +116,8 @@ def read_compute(r: Reader) -> Any:
     pool, values = _pool(r, "compute", ComputeConfig())
     if pool is None:
         return MISSING
-    values["replicas"] = pool.limited("replicas", limits.REPLICAS, ComputeConfig.replicas)
-    values["machineset_replicas"] = pool.limited("machineset_replicas", limits.REPLICAS,
-                                                 ComputeConfig.machineset_replicas)
-    values["ignition_url"] = pool.limited("ignition_url", limits.IGNITION_URL, None)
+    values["replicas"] = pool.get("replicas")
+    values["machineset_replicas"] = pool.get("machineset_replicas")
+    values["ignition_url"] = pool.get("ignition_url")
     pool.finish()
     return MISSING if MISSING in values.values() else ComputeConfig(**values)
