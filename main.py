@@ -1,66 +1,12 @@
 #!/usr/bin/env python
 """ocp-upi-tf: the cdktf app, and the project's commands.
 
-    python main.py [synth [--cluster NAME] [--force]]
-                                       synthesize every tier of every cluster (--cluster: of that one)
-                                       into $CDKTF_OUTDIR (default cdktf.out); this is what `cdktf synth`
-                                       runs (see cdktf.json). A cluster whose configuration, code and
-                                       tools are unchanged since its last synthesis there is skipped
-                                       (--force, or OCP_FORCE_SYNTH=1: never); a cluster gone from the
-                                       configuration leaves the output (README, "Fleets")
-    python main.py config              print the effective configuration as JSON (a valid config file)
-    python main.py terraform-rc        write the Terraform CLI configuration and print its path
-    python main.py apply [TIER...] [--all] [--allow-replace TIER|ADDRESS]... | apply --reviewed DIR
-                                       synthesize if the inputs changed, then per tier in dependency
-                                       order: plan, refuse a plan that replaces or deletes anything
-                                       precious unless allowed, apply that saved plan (masters roll
-                                       one at a time); --reviewed: apply the plans plan-review saved
-                                       in DIR, refusing stale ones (README, "Day 2"). A tier unchanged
-                                       since it was applied is skipped (--all: planned all the same;
-                                       README, "Reviewing only what changed")
-    python main.py destroy TIER... [--dry-run] [--delete-data]
-                                       terraform destroy the named tiers, dependents first; before
-                                       cluster-infra, security or network, remove what the running
-                                       cluster created there (README, "Removing a cluster")
-    python main.py replace TIER MACHINE
-                                       replace one machine (and its registrations) and nothing else,
-                                       e.g. `replace control-plane 1` (README, "Boot images and
-                                       replacing a machine")
-    python main.py unlock TIER... [--force]
-                                       break the state lock a killed run left on each tier, when its
-                                       holder is gone from this machine (--force: taken elsewhere), and
-                                       adopt what that run created outside the state with import
-                                       blocks (README, "Recovering an interrupted run")
-    python main.py plan-review [--out DIR] [--target TIER] [--fail-on attention] [--all] [--list]
-                                       plan the tiers that changed since they were applied (--all:
-                                       every tier) and write plan-review.md and .json to DIR
-                                       (default: the output folder), with the saved plans and
-                                       reviewed.json for `apply --reviewed DIR`. A fleet without
-                                       --cluster: each cluster with a tier to plan, into DIR/<cluster>/;
-                                       --list: print those clusters' names as JSON, plan nothing
-    python main.py sts-manifests --out DIR
-                                       write the Secrets and the Authentication config of manual mode
-                                       with AWS STS into DIR/manifests/, from the applied credentials
-                                       tier (README, "Short-term credentials")
-    python main.py machinesets --out DIR
-                                       write one worker MachineSet per AZ, as the installer writes them
-                                       for the configured release, into DIR/openshift/, from the applied
-                                       network and security tiers (README, "MachineSets")
-    python main.py export-modules [--out DIR]
-                                       write every tier as a reusable Terraform module (default
-                                       terraform-modules/, the committed copy)
-    (apply, destroy, replace, unlock, sts-manifests, machinesets: with several clusters, --cluster NAME.
-    apply, replace and plan-review --cluster synthesize that cluster only, if it changed; destroy and
-    unlock only when the output has none of it; sts-manifests and machinesets never)
+    python main.py [COMMAND] [ARGUMENTS]     (no command: synth, which is what `cdktf synth` runs)
 
-Exit status, for every command: 0 done (plan-review: nothing would change), 1 failed (Terraform,
-AWS or checkov; plan-review --fail-on attention: attention items), 2 plan-review only: changes to
-review, 3 refused, nothing (more) changed (apply: a precious resource would go, or the review is
-stale; destroy: data without --delete-data; unlock: a lock whose holder may still run), 64 bad command line (unknown tier or cluster), 65
-invalid configuration.
-
-The configuration comes from the file named by $OCP_CLUSTER_CONFIG (one cluster, or
-`clusters:` and a list of them), or the embedded example cluster when it is unset.
+Every command and its arguments: docs/reference/commands.md, or `main.py COMMAND --help`; its exit
+status: EXIT_STATUSES below (docs/reference/exit-statuses.md). Both pages are generated from this file
+by `main.py config-schema`. The configuration comes from the file named by $OCP_CLUSTER_CONFIG (one
+cluster, or `clusters:` and a list of them), or the embedded example cluster when it is unset.
 """
 from __future__ import annotations
 
@@ -78,7 +24,20 @@ from modules.configuration.loading import CONFIG_ENV
 from modules.configuration.topology import UnknownTier, stack_name, tier_named
 from modules.operations.fingerprint import Synthesis
 
-OK, FAILED, CHANGES, REFUSED, USAGE, INVALID_CONFIG = 0, 1, 2, 3, 64, 65  # README, "Exit status"
+OK, FAILED, CHANGES, REFUSED, USAGE, INVALID_CONFIG = 0, 1, 2, 3, 64, 65
+EXIT_STATUSES = (
+    (OK, "done; for `plan-review`, nothing would change; for `doctor`, every check passed"),
+    (FAILED, "failed: Terraform, AWS or checkov reported an error; `plan-review --fail-on attention` with attention "
+             "items; `doctor` with a failed check"),
+    (CHANGES, "`plan-review` only: there are changes to review (as `terraform plan -detailed-exitcode`)"),
+    (REFUSED, "refused, nothing (more) changed: `apply` met a plan that replaces or deletes something precious "
+              "without `--allow-replace`, or a review that is stale, of other code, or whose upstream outputs moved; "
+              "`destroy` found the cluster's data and `--delete-data` was not given; `unlock` left a lock whose "
+              "holder may still run. The message names each address and what was applied before the refusal"),
+    (USAGE, "bad command line: unknown command, tier or flag, or a fleet without `--cluster`"),
+    (INVALID_CONFIG, "invalid configuration: one message per bad field on standard error, each naming its key's "
+                     "entry in the configuration reference; nothing written"),
+)
 
 
 class UsageError(Exception):
@@ -146,6 +105,9 @@ def parser() -> Parser:
         command.add_argument("--cluster", metavar="NAME", help="which cluster of a fleet")
     export = commands.add_parser("export-modules", help="write every tier as a reusable Terraform module")
     export.add_argument("--out", metavar="DIR", help="default: terraform-modules/ (the committed copy)")
+    schema = commands.add_parser("config-schema", help="write the configuration's JSON Schemas and the generated "
+                                                       "reference pages (configuration, commands, exit statuses)")
+    schema.add_argument("--out", metavar="DIR", help="default: the project's root (schema/, docs/reference/)")
     return top
 
 
@@ -165,6 +127,13 @@ def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) ->
 
         for folder in export_modules(args.out or MODULES_DIR):
             print(f"wrote {folder}")
+        return OK
+    if command == "config-schema":  # from the code alone
+        from modules.operations import reference
+
+        for path in reference.write(Path(args.out or Path(__file__).parent), reference.generated(parser(),
+                                                                                                 EXIT_STATUSES)):
+            print(f"wrote {path}")
         return OK
     from modules.operations.fingerprint import DEFAULT_OUTDIR, OUTDIR_ENV
 

@@ -18,6 +18,7 @@ from typing import Any
 from . import limits
 from .cluster import ExistingVpc, IngressConfig, StateConfig
 from .edge import DEFAULT_REPLICAS, DEFAULT_VOLUME_TYPE
+from .limit_types import whole
 from .limits import ENDPOINT_SERVICES, IamProfile, Limit, Publish
 from .machines import BootstrapConfig, ComputeConfig, ControlPlaneConfig, MachinePool
 from .regions import REGIONS
@@ -26,6 +27,7 @@ from .releases import DEFAULT_RELEASE
 from .sts import IssuerHosting
 
 REFERENCE_PAGE = "docs/reference/configuration.md"
+GUIDE_PAGE = "docs/configuration.md"  # files, fleets, null: what a problem of no one key is about
 # What the JSON Schema calls each kind, and the Python types a parsed YAML/JSON value of it has.
 KINDS: dict[str, tuple[str, tuple[type, ...]]] = {
     "string": ("string", (str,)), "integer": ("integer", (int, float)), "boolean": ("boolean", (bool,)),
@@ -44,6 +46,7 @@ class Key:
     limit: Limit | None = None
     accepted: str = ""
     beyond: str = ""
+    from_install_dir: bool = False  # filled from openshift_install_dir's files when the document leaves it out
     schema: dict[str, Any] = field(default_factory=dict, compare=False)  # what the limit cannot say, for the schema
 
     @property
@@ -87,18 +90,18 @@ def _pool(name: str, defaults: MachinePool, role: str) -> list[Key]:
 
 
 KEYS: tuple[Key, ...] = (
-    Key("cluster_name", "string", "the cluster name (`metadata.name` of install-config.yaml); from "
-        "openshift_install_dir when left out", REQUIRED, limits.CLUSTER_NAME),
-    Key("infra_id", "string", "the infrastructure ID from the installer's metadata.json; from "
-        "openshift_install_dir when left out", REQUIRED, limits.INFRA_ID),
+    Key("cluster_name", "string", "the cluster name (`metadata.name` of install-config.yaml)", REQUIRED,
+        limits.CLUSTER_NAME, from_install_dir=True),
+    Key("infra_id", "string", "the infrastructure ID from the installer's metadata.json", REQUIRED,
+        limits.INFRA_ID, from_install_dir=True),
     Key("base_domain", "string", "the base DNS domain (install-config.yaml's baseDomain)", REQUIRED,
         limits.BASE_DOMAIN),
-    Key("region", "string", "the AWS region; its partition (aws, aws-us-gov, aws-cn) follows from it; from "
-        "openshift_install_dir when left out", REQUIRED, accepted="an AWS region such as us-east-1",
+    Key("region", "string", "the AWS region; its partition (aws, aws-us-gov, aws-cn) follows from it", REQUIRED,
+        from_install_dir=True, accepted="an AWS region such as us-east-1",
         schema={"enum": sorted(REGIONS)}),
     Key("availability_zones", "list", "the availability zones of the region; their order picks each one's subnet "
         "blocks", REQUIRED, limits.AVAILABILITY_ZONES, beyond="each zone is the region's name and one letter",
-        schema={"items": {"type": "string", "pattern": "^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$"}}),
+        schema={"items": {"type": "string", "pattern": whole("[a-z]{2}(-[a-z]+)+-[0-9][a-z]")}}),
     Key("vpc_cidr", "string", "the VPC's IPv4 CIDR; with existing_vpc, one of that VPC's CIDR blocks",
         "10.0.0.0/16", limits.VPC_CIDR, beyond="host bits zero, inside a private range"),
     Key("subnet_bits", "integer", "host bits of each subnet (5 = /27 ... 13 = /19); six subnets must fit the VPC",
@@ -149,7 +152,7 @@ KEYS: tuple[Key, ...] = (
                 "additionalProperties": limits.ENDPOINT_URL.schema()}),
     Key("rhcos_ami", "string", "the RHCOS AMI of the region (no lookup at plan time)", REQUIRED, limits.AMI),
     Key("ignition_ca", "string", "the cluster CA as master.ign carries it (data:text/plain;charset=utf-8;base64,"
-        "<PEM>) or an https URL; from openshift_install_dir when left out", REQUIRED,
+        "<PEM>) or an https URL", REQUIRED, from_install_dir=True,
         accepted="the cluster CA as master.ign carries it, or openshift_install_dir",
         beyond="a data URL's payload is a PEM certificate bundle",
         schema={"pattern": "^(data:text/plain;charset=utf-8;base64,|https://)"}),
@@ -159,7 +162,7 @@ KEYS: tuple[Key, ...] = (
         beyond="the folder holds metadata.json, master.ign and bootstrap.ign"),
     *_pool("bootstrap", BootstrapConfig(), "bootstrap machine"),
     Key("bootstrap.ignition", "string", "bootstrap.ign: a local file (uploaded by the tier), s3://bucket/key, or an "
-        "https:// URL; from openshift_install_dir when left out", None,
+        "https:// URL", None, from_install_dir=True,
         accepted="a path to bootstrap.ign, an s3://bucket/key or an https:// URL",
         beyond="a local file exists and is an Ignition config; a URL is well-formed"),
     Key("bootstrap.ssh_cidr", "string", "who may SSH to the bootstrap machine; null: the VPC CIDR", None,

@@ -25,7 +25,7 @@ from .edge_reading import check_edge_zones, read_edge_zones
 from .ignition import InstallDirError, ca_problem, read_install_dir
 from .limits import ENDPOINT_SERVICES, IamProfile, Publish
 from .machines import read_bootstrap, read_compute, read_control_plane
-from .keys import BY_PATH, key_of
+from .keys import BY_PATH, GUIDE_PAGE, key_of
 from .reader import MISSING, Reader, kind_of, show
 from .regions import REGIONS, partition_of
 from .sts import Credentials, IssuerHosting, read_public_key, read_requests
@@ -49,10 +49,11 @@ class ConfigError(Exception):
 
 
 def see(problem: str) -> str:
-    """" (see <the docs page of the key the problem names>)", or "" for a problem of no key."""
+    """" (see <the reference entry of the key the problem names>)", or of the configuration guide for a
+    problem of no one key (a file that is not YAML, a fleet's shape)."""
     path = re.sub(r"^clusters\[[0-9]+\]\.", "", problem.split(":", 1)[0].split(" ", 1)[0])
     key = key_of(path)
-    return f" (see {key.page})" if key is not None else ""
+    return f" (see {key.page if key is not None else GUIDE_PAGE})"
 
 
 # A placeholder CA (not a real certificate): the example only has to synthesize.
