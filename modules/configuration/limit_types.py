@@ -79,7 +79,7 @@ class Pattern(Limit):
         if self.max_length is not None:
             schema["maxLength"] = self.max_length
         if self.forbid is not None:
-            schema["not"] = {"pattern": whole(self.forbid)}
+            schema["not"] = {"type": "string", "pattern": whole(self.forbid)}
         return schema
 
     def condition(self, ref: str) -> str:
