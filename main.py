@@ -60,6 +60,8 @@ def tier_argument(name: str) -> Tier:
 
 
 def parser() -> Parser:
+    from modules.operations.doctor import CHECKS  # boto3 only when a check runs
+
     top = Parser(prog="main.py", description=__doc__.split("\n\n")[0])
     top.add_argument("--version", action="version", version=f"ocp-upi-tf {__version__}")
     commands = top.add_subparsers(dest="command", metavar="COMMAND")
@@ -105,6 +107,11 @@ def parser() -> Parser:
         command.add_argument("--cluster", metavar="NAME", help="which cluster of a fleet")
     export = commands.add_parser("export-modules", help="write every tier as a reusable Terraform module")
     export.add_argument("--out", metavar="DIR", help="default: terraform-modules/ (the committed copy)")
+    doctor = commands.add_parser("doctor", help="check the tools, the account and its quotas before an apply, "
+                                                "each failure with its fix")
+    doctor.add_argument("--cluster", metavar="NAME", help="which cluster of a fleet")
+    doctor.add_argument("--check", action="append", default=[], metavar="CHECK", dest="checks",
+                        choices=CHECKS, help=f"only this check (repeatable): {', '.join(CHECKS)}")
     schema = commands.add_parser("config-schema", help="write the configuration's JSON Schemas and the generated "
                                                        "reference pages (configuration, commands, exit statuses)")
     schema.add_argument("--out", metavar="DIR", help="default: the project's root (schema/, docs/reference/)")
@@ -135,6 +142,8 @@ def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) ->
                                                                                                  EXIT_STATUSES)):
             print(f"wrote {path}")
         return OK
+    if command == "doctor":
+        return doctor(args, env)
     from modules.operations.fingerprint import DEFAULT_OUTDIR, OUTDIR_ENV
 
     outdir = Path(env.get(OUTDIR_ENV) or DEFAULT_OUTDIR)
@@ -173,6 +182,21 @@ def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) ->
     except UsageError as error:
         print(f"{command}: {error}", file=sys.stderr)
         return USAGE
+
+
+def doctor(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    """Each check's line, and the exit status: OK only when everything `apply` needs holds."""
+    from modules.operations.doctor import doctor as run_checks
+
+    try:
+        results = run_checks(env, lambda: named(args.cluster, load_configs(env.get(CONFIG_ENV) or None)),
+                             tuple(args.checks))
+    except UsageError as error:
+        print(f"doctor: {error}", file=sys.stderr)
+        return USAGE
+    for result in results:
+        print("\n".join(result.lines()))
+    return OK if all(result.ok for result in results) else FAILED
 
 
 def synth(configs: list[ClusterConfig], outdir: Path, *, cluster: str | None, force: bool) -> int:

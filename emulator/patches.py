@@ -32,10 +32,18 @@ def apply_patches(*, strict: bool = True) -> None:
     _cloudfront_reads_back_what_was_sent()
     _classic_load_balancers_as_aws_lists_them()
     _edge_zones()
+    _quotas()
     if strict:
         from emulator.strict import apply_strict_patches
 
         apply_strict_patches()
+
+
+def _quotas() -> None:
+    """Service Quotas' defaults and applied values, S3's bucket-owner condition (quotas.py)."""
+    from emulator.quotas import apply_quotas
+
+    apply_quotas()
 
 
 def _edge_zones() -> None:

@@ -36,9 +36,10 @@ class IamProfile(str, Enum):
 
 # Services whose endpoint the provider and the S3 backend can be pointed at
 # (emulators, private API endpoints). Names are the provider's `endpoints` keys.
-# elb: classic load balancers (teardown); resourcegroupstaggingapi: how the ingress tier finds the router's.
+# elb: classic load balancers (teardown); resourcegroupstaggingapi: how the ingress tier finds the router's;
+# servicequotas: `main.py doctor`'s quota check.
 ENDPOINT_SERVICES = ("cloudfront", "dynamodb", "ec2", "elb", "elbv2", "iam", "resourcegroupstaggingapi", "route53",
-                     "s3", "sts")
+                     "s3", "servicequotas", "sts")
 
 
 _LABEL = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"

@@ -211,6 +211,8 @@ def aws_errors() -> Iterator[None]:
 # jitter: botocore's "standard" mode, with more attempts than its default 3 for busy accounts.
 # Terraform's own retries are the provider's and are left as they are.
 SDK_RETRIES = {"mode": "standard", "total_max_attempts": 10}
+# The SDK's service names that differ from the provider's `endpoints` keys (aws_endpoints' keys).
+ENDPOINT_KEYS = {"service-quotas": "servicequotas"}
 
 
 class Aws:
@@ -235,7 +237,8 @@ class Aws:
 
     def __call__(self, service: str) -> Any:
         if service not in self._clients:
-            self._clients[service] = self._session.client(service, endpoint_url=self._endpoints.get(service),
+            endpoint = self._endpoints.get(ENDPOINT_KEYS.get(service, service))
+            self._clients[service] = self._session.client(service, endpoint_url=endpoint,
                                                           config=self._s3 if service == "s3" else self._config)
         return self._clients[service]
 

@@ -1,0 +1,193 @@
+"""`main.py doctor` against the emulator: every check passes on a prepared account, and each fails alone,
+with its fix, when its one condition is broken.
+
+The account is one of its own (an assumed role of a fresh account ID) in a region no other
+test uses, so the usage the quota check counts is this file's. `doctor` runs as users run it,
+`main.py doctor` in a process whose environment holds only what the test gives it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import yaml
+
+from conftest import ROOT, make_install_dir
+from emulator import quotas
+from modules.operations import doctor
+
+REGION, ZONES = "eu-west-3", ["eu-west-3a", "eu-west-3b", "eu-west-3c"]
+ACCOUNT, OTHER_ACCOUNT = "210987654321", "310987654321"
+# vCPUs of the example's machine types (EC2 instance types' documentation), for the needs below.
+VCPUS = {"i3.large": 2, "m5.xlarge": 4, "m5.large": 2}
+
+
+@pytest.fixture(scope="module")
+def account(emulator: str) -> dict[str, Any]:
+    """A prepared account: credentials of its own, the public zone, vCPU quota for the cluster."""
+    root = boto3.client("sts", endpoint_url=emulator, region_name=REGION, aws_access_key_id="testing",
+                        aws_secret_access_key="testing")
+    keys = root.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/doctor", RoleSessionName="doctor")["Credentials"]
+    credentials = {"AWS_ACCESS_KEY_ID": keys["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": keys["SecretAccessKey"],
+                   "AWS_SESSION_TOKEN": keys["SessionToken"]}
+    domain = f"doctor-{uuid.uuid4().hex[:8]}.example.com"
+    client(emulator, "route53", credentials).create_hosted_zone(Name=domain, CallerReference=domain)
+    # The example's machines need 2 + 3*4 + 3*2 = 20 vCPUs; a new account's default is 5.
+    quotas.set_quota(ACCOUNT, REGION, "ec2", "L-1216C47A", 64.0)
+    return {"url": emulator, "credentials": credentials, "domain": domain}
+
+
+def client(url: str, service: str, credentials: dict[str, str]) -> Any:
+    return boto3.client(service, endpoint_url=url, region_name=REGION,
+                        aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
+                        aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
+                        aws_session_token=credentials.get("AWS_SESSION_TOKEN"))
+
+
+def cluster(account: dict[str, Any], tmp_path: Path, **changes: Any) -> Path:
+    install = make_install_dir(tmp_path / "install", cluster_name="doc", infra_id=f"doc-{uuid.uuid4().hex[:5]}",
+                               region=REGION)
+    services = ("ec2", "elbv2", "route53", "s3", "servicequotas", "sts")
+    document = {"base_domain": account["domain"], "availability_zones": ZONES, "rhcos_ami": "ami-0123456789abcdef0",
+                "openshift_install_dir": str(install), "aws_endpoints": {name: account["url"] for name in services},
+                **changes}
+    path = tmp_path / "cluster.yaml"
+    path.write_text(yaml.safe_dump(document))
+    return path
+
+
+def run_doctor(config: Path, credentials: dict[str, str] | None, **env: str) -> tuple[int, dict[str, str]]:
+    """The exit status, and each check's lines by its name."""
+    environment = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "OCP_CLUSTER_CONFIG": str(config),
+                   "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+                   "AWS_EC2_METADATA_DISABLED": "true", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+                   **(credentials or {}), **env}
+    result = subprocess.run([sys.executable, "main.py", "doctor"], cwd=ROOT, env=environment, capture_output=True,
+                            text=True, timeout=120)
+    checks: dict[str, str] = {}
+    for line in result.stdout.splitlines():
+        status, rest = line[:5].strip(), line[6:]
+        name = next((check for check in doctor.CHECKS if rest.startswith(f"{check} ")), None)
+        if name is not None:
+            checks[name] = f"{status} {rest[25:].strip()}"
+        elif status == "" and checks:
+            checks[list(checks)[-1]] += "\n" + rest.strip()
+    assert set(checks) == set(doctor.CHECKS), result.stdout + result.stderr
+    return result.returncode, checks
+
+
+def failed(checks: dict[str, str]) -> dict[str, str]:
+    return {name: text for name, text in checks.items() if not text.startswith("ok ")}
+
+
+def test_every_check_passes_on_a_prepared_account(account, tmp_path):
+    status, checks = run_doctor(cluster(account, tmp_path), account["credentials"])
+    assert failed(checks) == {} and status == 0, checks
+    assert f"account {ACCOUNT}" in checks["credentials"] and "partition aws" in checks["credentials"]
+    assert "is free: the state tier creates it" in checks["state bucket"]
+    assert account["domain"] in checks["public zone"]
+    assert "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances: 0 + 20 of 64" in checks["quotas"]
+
+
+def test_no_credentials_fails_alone_with_its_fix(account, tmp_path):
+    status, checks = run_doctor(cluster(account, tmp_path), None)
+    assert status == 1
+    assert set(failed(checks)) == {"credentials", "state bucket", "public zone", "quotas"}
+    assert "no usable AWS credentials" in checks["credentials"] and "fix: export AWS_PROFILE" in checks["credentials"]
+    for name in ("state bucket", "public zone", "quotas"):  # they could not run: named, not blamed
+        assert "not checked: no usable AWS credentials" in checks[name]
+
+
+def test_a_quota_too_small_fails_alone_with_its_fix(account, tmp_path):
+    quotas.set_quota(ACCOUNT, REGION, "ec2", "L-0263D0A3", 2.0)  # three NAT gateways need three addresses
+    try:
+        status, checks = run_doctor(cluster(account, tmp_path), account["credentials"])
+    finally:
+        quotas.set_quota(ACCOUNT, REGION, "ec2", "L-0263D0A3", 5.0)
+    assert status == 1 and set(failed(checks)) == {"quotas"}, checks
+    assert "EC2-VPC Elastic IPs (ec2 L-0263D0A3): 0 in use + 3 needed > 2" in checks["quotas"]
+    assert "fix: request an increase in the Service Quotas console" in checks["quotas"]
+
+
+def test_a_state_bucket_name_taken_by_another_account_fails_alone(account, tmp_path):
+    root = client(account["url"], "sts", {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
+    keys = root.assume_role(RoleArn=f"arn:aws:iam::{OTHER_ACCOUNT}:role/other", RoleSessionName="other")["Credentials"]
+    other = {"AWS_ACCESS_KEY_ID": keys["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": keys["SecretAccessKey"],
+             "AWS_SESSION_TOKEN": keys["SessionToken"]}
+    bucket = f"taken-{uuid.uuid4().hex[:8]}"
+    client(account["url"], "s3", other).create_bucket(Bucket=bucket,
+                                                      CreateBucketConfiguration={"LocationConstraint": REGION})
+    status, checks = run_doctor(cluster(account, tmp_path, state={"bucket": bucket}), account["credentials"])
+    assert status == 1 and set(failed(checks)) == {"state bucket"}, checks
+    assert f"{bucket} is taken by another account" in checks["state bucket"]
+    assert "fix: bucket names are global: set state.bucket" in checks["state bucket"]
+    # The same name in this account is the cluster's own state bucket from an earlier apply: fine.
+    mine = f"mine-{uuid.uuid4().hex[:8]}"
+    client(account["url"], "s3", account["credentials"]).create_bucket(
+        Bucket=mine, CreateBucketConfiguration={"LocationConstraint": REGION})
+    status, checks = run_doctor(cluster(account, tmp_path, state={"bucket": mine}), account["credentials"])
+    assert status == 0 and f"{mine} exists in this account" in checks["state bucket"], checks
+
+
+def test_a_missing_public_zone_fails_alone_and_an_internal_cluster_needs_none(account, tmp_path):
+    status, checks = run_doctor(cluster(account, tmp_path, base_domain="nozone.example.org"), account["credentials"])
+    assert status == 1 and set(failed(checks)) == {"public zone"}, checks
+    assert "no public hosted zone named nozone.example.org." in checks["public zone"]
+    assert "fix: create the public zone nozone.example.org." in checks["public zone"]
+    status, checks = run_doctor(cluster(account, tmp_path, base_domain="nozone.example.org", publish="Internal"),
+                                account["credentials"])
+    assert status == 0 and "not needed: publish is Internal" in checks["public zone"], checks
+
+
+def test_old_ignition_configs_and_an_old_terraform_fail_alone(account, tmp_path):
+    config = cluster(account, tmp_path)
+    day_ago = time.time() - 25 * 3600
+    os.utime(tmp_path / "install" / "bootstrap.ign", (day_ago, day_ago))
+    status, checks = run_doctor(config, account["credentials"])
+    assert status == 1 and set(failed(checks)) == {"openshift-install folder"}, checks
+    assert "25 hours old: its certificates expired after 24 hours" in checks["openshift-install folder"]
+    old = tmp_path / "old-terraform"
+    old.mkdir()
+    (old / "terraform").write_text('#!/bin/sh\necho \'{"terraform_version": "1.9.8"}\'\n')
+    (old / "terraform").chmod(0o755)
+    os.utime(tmp_path / "install" / "bootstrap.ign")
+    status, checks = run_doctor(config, account["credentials"], PATH=f"{old}{os.pathsep}{os.environ['PATH']}")
+    assert status == 1 and set(failed(checks)) == {"terraform"}, checks
+    assert "1.9.8 is older than 1.10" in checks["terraform"] and "fix: install Terraform 1.10" in checks["terraform"]
+
+
+def test_an_invalid_configuration_fails_and_names_its_key(account, tmp_path):
+    status, checks = run_doctor(cluster(account, tmp_path, vpc_cidr="11.0.0.0/16"), account["credentials"])
+    assert status == 1 and set(failed(checks)) == {"configuration", "credentials", "state bucket", "public zone",
+                                                    "quotas", "openshift-install folder"}, checks
+    assert "vpc_cidr" in checks["configuration"]
+
+
+def instances(stack: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    """Every instance of `kind` in a synthesized stack (for_each maps are literal there)."""
+    found = []
+    for resource in stack.get("resource", {}).get(kind, {}).values():
+        found += [resource] * (len(resource["for_each"]) if isinstance(resource.get("for_each"), dict) else 1)
+    return found
+
+
+@pytest.mark.parametrize("name", ["default", "internal", "one_az", "existing", "replicas_4"])
+def test_what_doctor_counts_is_what_the_stacks_create(synthesized, name):
+    stacks = [json.loads(path.read_text()) for path in synthesized.outdir(name).glob("stacks/*/cdk.tf.json")]
+    every = lambda kind: [found for stack in stacks for found in instances(stack, kind)]  # noqa: E731
+    needed = doctor.needs(synthesized.configs[name], VCPUS.__getitem__)
+    assert needed[doctor.VPCS] == len(every("aws_vpc"))
+    assert needed[doctor.ELASTIC_IPS] == len(every("aws_eip"))
+    assert needed[doctor.NAT_GATEWAYS] == min(1, len(every("aws_nat_gateway")))  # at most one per zone
+    assert needed[doctor.NETWORK_LOAD_BALANCERS] == sum(lb.get("load_balancer_type") == "network"
+                                                        for lb in every("aws_lb"))
+    assert needed[doctor.STANDARD_VCPUS] == sum(VCPUS[machine["instance_type"]] for machine in every("aws_instance"))
+
