@@ -1,4 +1,4 @@
-"""Benchmarks of synthesizing a fleet: a change costs what it touches (README, "Fleets").
+"""Benchmarks of synthesizing a fleet: a change costs what it touches (docs/fleets.md).
 
     python3 -m pipenv run python bench/fleet.py [--runs 3] [--clusters 100]
 

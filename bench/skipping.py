@@ -1,4 +1,4 @@
-"""Benchmarks of reviewing and applying only what changed (README, "Reviewing only what changed").
+"""Benchmarks of reviewing and applying only what changed (docs/operations/review.md).
 
     python3 -m pipenv run python bench/skipping.py [--clusters 10]
 

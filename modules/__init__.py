@@ -1,6 +1,6 @@
 """ocp-upi-tf: the AWS infrastructure of an OpenShift 4 UPI cluster, as cdktf constructs.
 
-Four layers, each importing only from the ones before it (README, "Layout"):
+Four layers, each importing only from the ones before it (docs/contributing/layout.md):
 `configuration` (the cluster's settings, limits and the tier vocabulary; no
 cdktf), `constructs` (building blocks), `tiers` (one stack per tier) and
 `operations` (synthesis, export, deploy, plan review, static checks).

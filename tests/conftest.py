@@ -88,7 +88,7 @@ STS: dict[str, Any] = {"requests_dir": str(FIXTURES / "credrequests"),
                        "public_key": str(FIXTURES / "sts" / "serviceaccount-signer.public"),
                        "previous_public_keys": [str(FIXTURES / "sts" / "previous-signer.public")]}
 # Every existing-infrastructure option at once, in an External cluster over three AZs
-# (README, "Existing infrastructure"); its bootstrap machine private all the same.
+# (docs/existing-infrastructure.md); its bootstrap machine private all the same.
 EXISTING: dict[str, Any] = {
     "existing_vpc": {"vpc_id": "vpc-0a1b2c3d4e5f60718", "s3_endpoint": True, "subnets": {
         f"us-east-1{az}": {"private": f"subnet-0{i}1b2c3d4e5f6071{i}", "public": f"subnet-0{i}1b2c3d4e5f6072{i}"}

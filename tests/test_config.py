@@ -172,7 +172,7 @@ def test_bad_file_stops_synthesis_before_anything_is_written(tmp_path, content, 
     config.write_text(content)
     outdir = tmp_path / "out"
     result = run_main(config=config, outdir=outdir)
-    assert result.returncode == 65  # invalid configuration (README, "Exit status")
+    assert result.returncode == 65  # invalid configuration (docs/reference/exit-statuses.md)
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
     assert not outdir.exists()
@@ -181,7 +181,7 @@ def test_bad_file_stops_synthesis_before_anything_is_written(tmp_path, content, 
 
 def test_missing_file_is_named(tmp_path):
     result = run_main("config", config=tmp_path / "nope.yaml")
-    assert result.returncode == 65  # invalid configuration (README, "Exit status")
+    assert result.returncode == 65  # invalid configuration (docs/reference/exit-statuses.md)
     assert "nope.yaml" in result.stderr and "cannot read the file" in result.stderr
 
 

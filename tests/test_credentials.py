@@ -87,7 +87,7 @@ FEATURE_SET, FEATURE_GATE, DELETE = ("release.openshift.io/feature-set", "releas
 # The Cluster API request's annotations -> (is its role made without tech preview, with it). Expected from
 # ccoctl's master, pkg/cmd/provisioning/utils.go, GetListOfCredentialsRequests: delete "true" is skipped; a
 # feature-set annotation with any value is skipped unless --enable-tech-preview, and with it kept only when
-# it is TechPreviewNoUpgrade. The feature-gate key, as this project reads it (README, "Short-term credentials"):
+# it is TechPreviewNoUpgrade. The feature-gate key, as this project reads it (docs/credentials.md):
 # a feature set's name there is a 4.11-era request and read as ccoctl release-4.11 read it; a feature gate's
 # name (what releases since 4.12 put there) is ignored, as ccoctl's master ignores the key.
 SKIP_CASES = {

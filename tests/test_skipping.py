@@ -255,7 +255,7 @@ def test_a_fleet_review_passes_over_a_state_this_checkout_does_not_have(applied,
 
 
 def test_the_state_tier_moved_into_the_bucket_keeps_its_record_there(applied):
-    """README, "Tiers and state": a JSON backend override moves the state tier's state into the bucket;
+    """docs/concepts.md: a JSON backend override moves the state tier's state into the bucket;
     one in HCL is not read here, so that tier is planned every time and never recorded."""
     outdir, records, s3, order = applied
     folder = deploy.stack_dir(outdir, order[0])

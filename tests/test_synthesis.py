@@ -97,7 +97,7 @@ def test_every_resource_is_named_by_new_and_no_address_is_taken_twice():
 
 
 def test_cdktf_synth_writes_the_stacks_main_py_writes_with_a_cold_and_a_warm_code_cache(synthesized, tmp_path):
-    """`scripts/cdktf synth`, the CLI path README documents, through its V8 code cache
+    """`scripts/cdktf synth`, the CLI path the docs describe, through its V8 code cache
     (scripts/compile-cache.js): the first run fills the cache, the second runs from it. The CLI
     runs main.py with CDKTF_OUTDIR set to `--output`: main.py writes there, manifest included."""
     cache = tmp_path / "compile-cache"

@@ -84,7 +84,7 @@ def test_pull_requests_review_the_changed_clusters_and_the_nightly_review_plans_
 @pytest.mark.parametrize("name, job", [("plan.yml", "plan"), ("apply.yml", "apply"), ("drift.yml", "review")])
 def test_a_clusters_job_synthesizes_its_own_cluster_only(name, job):
     """A job per cluster of the matrix: its main.py commands name that cluster (and so synthesize it
-    alone, README "Fleets: synthesizing what changed"); no step synthesizes the fleet first."""
+    alone, docs/fleets.md); no step synthesizes the fleet first."""
     job_steps = steps(load(name), job)
     found = [argv for step in job_steps for argv in commands(step)]
     assert found and all(argv[argv.index("--cluster") + 1] == "NAME" for argv in found if "--cluster" in argv)

@@ -46,7 +46,7 @@ DELETE_ANNOTATION = "release.openshift.io/delete"  # utils.go:137, skipped when 
 # preview with the key above and put feature gates' names here (cluster-capi-operator's Cluster API
 # request: "ClusterAPIMachineManagement,ClusterAPIMachineManagementAWS"). ccoctl's master ignores the
 # key; we read it as release-4.11's ccoctl did only when it holds a feature set's name (a 4.11-era
-# request), which can only leave a role out, never add one (README, "Short-term credentials").
+# request), which can only leave a role out, never add one (docs/credentials.md).
 LEGACY_FEATURE_GATE_ANNOTATION = "release.openshift.io/feature-gate"
 FEATURE_SETS = ("TechPreviewNoUpgrade", "CustomNoUpgrade", "DevPreviewNoUpgrade")  # openshift/api, config/v1 FeatureSet
 # constants.go, OidcTokenPath (used at aws/create-iam-roles.go:344)

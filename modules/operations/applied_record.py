@@ -53,7 +53,7 @@ class Backend:
 
 def backend(folder: Path) -> Backend | None:
     """The backend a stack folder is configured with: its synthesized one, or the one a JSON override
-    file there sets (README, "Tiers and state": the state tier's state moved into the bucket). None
+    file there sets (docs/concepts.md: the state tier's state moved into the bucket). None
     when an HCL override file may set it: not read here, so that tier is planned and never recorded."""
     if any("backend" in path.read_text() for path in (*folder.glob("override.tf"), *folder.glob("*_override.tf"))):
         return None

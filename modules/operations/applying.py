@@ -112,7 +112,7 @@ def _plan_pending(folder: Path, env: dict[str, str] | None,
 
 def _refusal(refused: dict[str, list[PlannedChange]]) -> str:
     lines = [f"{stack} would {describe(changes)}" for stack, changes in refused.items() if changes]
-    return ("; ".join(lines) + ". These are precious (README, \"Day 2\"): name what may go with "
+    return ("; ".join(lines) + ". These are precious (docs/operations/apply.md): name what may go with "
             "--allow-replace ADDRESS or --allow-replace TIER")
 
 

@@ -28,9 +28,9 @@ from ..tiers.module_inputs import VARIABLES, FromVariables
 from . import hcl_writer, module_docs, module_tests
 from .terraform import run as terraform
 
-MODULES_DIR = "terraform-modules"  # where the committed export lives (README, "Reusable modules")
+MODULES_DIR = "terraform-modules"  # where the committed export lives (docs/modules.md)
 # Both majors of the provider: every resource, data source, argument and attribute the modules
-# use is unchanged in 6.0 (README, "aws provider 6", has the evidence per resource). The floor
+# use is unchanged in 6.0 (docs/aws6.md has the evidence per resource). The floor
 # is the oldest release with all of them: 5.0.0 made aws_eip's `domain` settable. Only
 # module_docs.TESTED_WITH runs here.
 AWS_PROVIDER_RANGE = ">= 5.0, < 7.0"

@@ -260,5 +260,5 @@ def unlock_tiers(outdir: Path, config: ClusterConfig, tiers: list[Tier], *, forc
             log(f"  the next `python main.py apply` imports them ({written}), then creates what is still missing")
         for address in recovery.computed(document):
             log(f"  not looked for: {address} (its instances are known at plan time only); if the next apply "
-                "fails on a duplicate of one, `terraform import` it (README, \"Recovering an interrupted run\")")
+                "fails on a duplicate of one, `terraform import` it (docs/operations/recovery.md)")
     return all(r.broken or r.lock is None for r in results)

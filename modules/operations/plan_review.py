@@ -300,7 +300,7 @@ def show(folder: Path, planfile: Path | str, env: dict[str, str] | None = None) 
 
 
 def missing_local_state(folder: Path) -> str | None:
-    """The state tier keeps local state (README, "Tiers and state"); a fresh checkout, a CI
+    """The state tier keeps local state (docs/concepts.md); a fresh checkout, a CI
     runner for one, does not have it, and then plans the tier as new whatever exists."""
     stack = json.loads((folder / STACK_FILE).read_text())
     local = stack.get("terraform", {}).get("backend", {}).get("local")
@@ -308,7 +308,7 @@ def missing_local_state(folder: Path) -> str | None:
     if local is None or overridden or (folder / local.get("path", "terraform.tfstate")).exists():
         return None
     return (f"`{folder.name}` keeps its state in its stack folder, and this folder has none: the plan "
-            "treats the tier as new. Review this tier where its state is (README, \"Tiers and state\").")
+            "treats the tier as new. Review this tier where its state is (docs/concepts.md).")
 
 
 def messages(stdout: str) -> Iterator[dict[str, Any]]:

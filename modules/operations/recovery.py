@@ -15,7 +15,7 @@ once applied). Any other (a machine's twin, a machine whose key the configuratio
 dropped) is named with the command that removes it. Types outside FINDERS are not
 looked for (records and listeners are written again in place, and a second target
 registration is a no-op), nor are resources whose instances are known at plan time
-only (`computed`: `unlock` names them); the README says how to import one by hand.
+only (`computed`: `unlock` names them); docs/operations/recovery.md says how to import one by hand.
 """
 from __future__ import annotations
 

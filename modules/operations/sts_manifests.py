@@ -28,7 +28,7 @@ def render(config: ClusterConfig, state: dict[str, Any] | None) -> dict[str, str
     its outputs cannot give them."""
     if config.credentials is None:
         raise DeployError(f"{config.cluster_name} has no `credentials` block: there is no credentials tier "
-                          "(README, \"Short-term credentials\")")
+                          "(docs/credentials.md)")
     stack = stack_name(config.cluster_name, Tier.CREDENTIALS)
     issuer = output(state, "issuer_url")
     roles = output(state, "role_arns") or {}

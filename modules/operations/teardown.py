@@ -91,7 +91,7 @@ def _parse_state(text: bytes, where: str) -> dict[str, Any]:
     try:
         return json.loads(text)
     except ValueError:
-        raise AwsError(f"{where}: not a Terraform state (restore it: README, \"Failure modes\")") from None
+        raise AwsError(f"{where}: not a Terraform state (restore it: docs/operations/recovery.md)") from None
 
 
 def resource_attribute(state: dict[str, Any] | None, kind: str, name: str) -> str | None:

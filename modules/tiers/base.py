@@ -7,7 +7,7 @@ Subclasses set `tier`, build their constructs from `self.inputs` (the contract
 in inputs.py), read other tiers with `read()`/`upstream()`, and call `finish()`.
 Tiers read each other's outputs through explicit `terraform_remote_state` data
 sources, exactly as a hand-written Terraform repository would, so a consumer can
-copy the pattern (see README, "Tiers and state").
+copy the pattern (see docs/concepts.md).
 """
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ state, plan and review (configuration/sts.py renders the documents):
   every role the project creates, and ccoctl's ownership tags.
 
 The private signing key is never an input: the installer gets it from ccoctl's
-key pair (README, "Short-term credentials"). `main.py sts-manifests` writes the
+key pair (docs/credentials.md). `main.py sts-manifests` writes the
 Secrets and the Authentication config from this tier's outputs.
 """
 from __future__ import annotations

@@ -73,7 +73,7 @@ def optional(description: str, type_: str = "string", default: Any = None) -> Va
 
 _DEFAULTS = ClusterConfig("c", "c", "c", "us-east-1", ("us-east-1a",), "ami-0", "data:,")
 
-# Every input a tier module can have: configuration keys (README, "Configuration")
+# Every input a tier module can have: configuration keys (docs/reference/configuration.md)
 # and the outputs of the tiers it builds on. Defaults are the configuration's.
 VARIABLES: dict[str, Variable] = {
     "cluster_name": required("string", "Cluster name, as in install-config.yaml (metadata.name)."),
@@ -87,7 +87,7 @@ VARIABLES: dict[str, Variable] = {
                              _DEFAULTS.nat_gateways),
     "network_acl": optional("Attach the documented network ACL to the public subnets.", "bool",
                             _DEFAULTS.network_acl),
-    "edge_zones": optional("Local Zones and Wavelength Zones for edge compute (README, Edge zones): the type is "
+    "edge_zones": optional("Local Zones and Wavelength Zones for edge compute (docs/guides/edge-zones.md): the type is "
                            "told from the name when null; CIDRs default to the next free blocks after the AZs' six, in "
                            "list order (network); an existing VPC's edge subnets are named by ID (existing_network).",
                            "list(object({ name = string, type = optional(string), public_cidr = optional(string), "
@@ -101,7 +101,7 @@ VARIABLES: dict[str, Variable] = {
     "iam_profile": optional("least_privilege (the installer's grants) or documented (SPEC 2.5's table).",
                             default=_DEFAULTS.iam_profile.value),
     "openshift_version": optional("The OpenShift release the infrastructure is for: the names its MachineSets filter on "
-                                  "and its roles' grants follow it (README, OpenShift releases).",
+                                  "and its roles' grants follow it (docs/guides/releases.md).",
                                   default=_DEFAULTS.openshift_version),
     "state_bucket": required("string", "Name of the bucket that will hold the tiers' state."),
     "lock_table": optional("Name of an optional DynamoDB lock table (S3 lock files need none)."),
@@ -118,7 +118,7 @@ VARIABLES: dict[str, Variable] = {
     "worker_replicas": optional("Number of workers.", "number", ComputeConfig().replicas),
     "master_ignition_url": optional("Master config URL; null means https://api-int.<cluster domain>:22623/config/master."),
     "worker_ignition_url": optional("Worker config URL; null means https://api-int.<cluster domain>:22623/config/worker."),
-    # Existing infrastructure, and what the project creates (README, "Existing infrastructure").
+    # Existing infrastructure, and what the project creates (docs/existing-infrastructure.md).
     "private_zone_id": optional("Existing private hosted zone for the cluster's records; null creates one."),
     "iam_permissions_boundary": optional("Permissions boundary (policy ARN) of every role the module creates."),
     "iam_path": optional("IAM path of every role and instance profile the module creates; null means /."),
@@ -134,7 +134,7 @@ VARIABLES: dict[str, Variable] = {
     "s3_endpoint": optional("Add the S3 gateway endpoint to the existing subnets' route tables.", "bool", False),
     "subnet_role_tags": optional("Tag the subnets kubernetes.io/role/elb and internal-elb (false: they already are; "
                                  "destroy removes the tags this module adds).", "bool", True),
-    # Short-term credentials (README, "Short-term credentials").
+    # Short-term credentials (docs/credentials.md).
     "credentials_requests": required("map(object({ role_name = string, subjects = list(string), policy = string }))",
                                      "One entry per CredentialsRequest, keyed <secret namespace>/<secret name>: the "
                                      "role name, the service accounts (system:serviceaccount:<ns>:<name>) that may "
@@ -142,7 +142,7 @@ VARIABLES: dict[str, Variable] = {
     "jwks": required("string", "The issuer's key set (keys.json) of the service-account signing public key(s)."),
     "issuer_hosting": optional("cloudfront (a private bucket behind CloudFront) or public_bucket.",
                                default="cloudfront"),
-    # The `*.apps` records (README, "The *.apps records").
+    # The `*.apps` records (docs/guides/apps-records.md).
     "ingress_service": optional("The router's Service, <namespace>/<name>, whose load balancer the records point at.",
                                 default=IngressConfig().service),
     "ingress_load_balancer": optional("Name of the cluster's load balancer the records point at instead; null: the "

@@ -3,7 +3,7 @@
 Losing Terraform state is the worst failure this project can cause, so the
 bucket is versioned (every state write can be rolled back), encrypted, closed
 to the public, reachable over TLS only, and protected by `prevent_destroy`.
-The stack itself keeps local state in its stack folder; README explains how to
+The stack itself keeps local state in its stack folder; docs/concepts.md explains how to
 migrate it into the bucket once the bucket exists.
 """
 from __future__ import annotations

@@ -87,7 +87,7 @@ variable "master_security_group_id" {
 }
 
 variable "openshift_version" {
-  description = "The OpenShift release the infrastructure is for: the names its MachineSets filter on and its roles' grants follow it (README, OpenShift releases)."
+  description = "The OpenShift release the infrastructure is for: the names its MachineSets filter on and its roles' grants follow it (docs/guides/releases.md)."
   type        = string
   default     = "4.22"
   nullable    = false

@@ -11,7 +11,7 @@ variable "availability_zones" {
 }
 
 variable "edge_zones" {
-  description = "Local Zones and Wavelength Zones for edge compute (README, Edge zones): the type is told from the name when null; CIDRs default to the next free blocks after the AZs' six, in list order (network); an existing VPC's edge subnets are named by ID (existing_network)."
+  description = "Local Zones and Wavelength Zones for edge compute (docs/guides/edge-zones.md): the type is told from the name when null; CIDRs default to the next free blocks after the AZs' six, in list order (network); an existing VPC's edge subnets are named by ID (existing_network)."
   type        = list(object({ name = string, type = optional(string), public_cidr = optional(string), private_cidr = optional(string), public_subnet_id = optional(string), private_subnet_id = optional(string) }))
   default     = []
   nullable    = false

@@ -6,8 +6,7 @@ table, and tags of its own), a security group the monitoring team requires on
 workers, instance profiles with roles for masters and workers, a permissions
 boundary, a KMS key, and the cluster's private zone in *another account*, whose
 records may only be written through a role of that account. `configuration()`
-is what the cluster's configuration says about them (README, "Existing
-infrastructure").
+is what the cluster's configuration says about them (docs/existing-infrastructure.md).
 
 `handed_state()` describes every one of them through the APIs, so the flow can
 show that destroy left each exactly as it was handed over; `observe()` records
