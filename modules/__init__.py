@@ -7,7 +7,7 @@ cdktf), `constructs` (building blocks), `tiers` (one stack per tier) and
 """
 import os
 
-__version__ = "0.10.0"  # CHANGELOG.md's latest entry
+__version__ = "0.11.0"  # CHANGELOG.md's latest entry
 
 # Set before any submodule can start the jsii kernel (which reads them once, at
 # start): a provider binding imported ahead of `cdk` would otherwise miss them.

@@ -191,3 +191,14 @@ def test_what_doctor_counts_is_what_the_stacks_create(synthesized, name):
                                                         for lb in every("aws_lb"))
     assert needed[doctor.STANDARD_VCPUS] == sum(VCPUS[machine["instance_type"]] for machine in every("aws_instance"))
 
+
+
+# AWS's "On-Demand Instance quotas": the standard quota's families, and families with quotas of their own.
+@pytest.mark.parametrize("kind, counted", [
+    ("m5.large", True), ("i3.large", True), ("c5d.2xlarge", True), ("r5.2xlarge", True), ("t3.xlarge", True),
+    ("im4gn.large", True), ("z1d.large", True), ("a1.large", True), ("d3.xlarge", True), ("h1.2xlarge", True),
+    ("g5.xlarge", False), ("p4d.24xlarge", False), ("x2iedn.xlarge", False), ("inf2.xlarge", False),
+    ("trn1.2xlarge", False), ("hpc6a.48xlarge", False), ("dl1.24xlarge", False), ("mac1.metal", False),
+    ("u-6tb1.metal", False), ("f1.2xlarge", False), ("vt1.3xlarge", False)])
+def test_the_standard_vcpu_quota_covers_its_families_only(kind, counted):
+    assert doctor.standard(kind) is counted

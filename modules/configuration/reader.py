@@ -9,10 +9,7 @@ import copy
 import difflib
 import json
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Mapping
-
-if TYPE_CHECKING:
-    from .keys import Key
+from typing import Any, Mapping
 
 MISSING = object()
 REQUIRED = object()  # the default of a key that has none (keys.py)
@@ -33,7 +30,7 @@ class Reader:
     be (its kind, default and limit) comes from the table of keys (keys.py), handed down from the top:
     `scope` is where this mapping sits in it (`edge_zones[].` for every entry of that list)."""
 
-    def __init__(self, data: Mapping[str, Any], prefix: str, problems: list[str], table: Mapping[str, "Key"],
+    def __init__(self, data: Mapping[str, Any], prefix: str, problems: list[str], table: Mapping[str, Any],
                  scope: str | None = None):
         self.data, self.prefix, self.problems, self.table = data, prefix, problems, table
         self.scope = prefix if scope is None else scope

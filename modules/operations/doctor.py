@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 from modules.configuration import ClusterConfig, Publish
 from modules.configuration.regions import partition_of
@@ -33,8 +33,10 @@ REGISTRY = "https://registry.terraform.io/.well-known/terraform.json"
 # openshift-install's Ignition configs carry certificates that expire 24 hours after
 # `create ignition-configs`; a bootstrap machine booted later cannot join.
 IGNITION_LIFETIME_HOURS = 24
-# The families of EC2's "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances" vCPU quota.
+# EC2's "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances" vCPU quota covers the
+# families starting with these letters, except those with quotas of their own (HPC, Trn, Inf, DL, Mac).
 STANDARD_FAMILIES = "acdhimrtz"
+OWN_QUOTA_FAMILIES = ("hpc", "trn", "inf", "dl", "mac")
 
 
 @dataclass(frozen=True)
@@ -217,6 +219,13 @@ def check_public_zone(account: Account) -> str:
     return f"{zones[0]['Id'].split('/')[-1]} ({wanted})"
 
 
+def standard(kind: str) -> bool:
+    """Whether instance type `kind` counts against the standard vCPU quota."""
+    family = re.match(r"[a-z]+", kind)
+    return family is not None and family.group()[0] in STANDARD_FAMILIES and \
+        not family.group().startswith(OWN_QUOTA_FAMILIES)
+
+
 def needs(config: ClusterConfig, vcpus: Callable[[str], int]) -> dict[Quota, int]:
     """What the configuration's tiers create against each quota (vCPUs: of the standard families)."""
     creates_vpc = config.existing_vpc is None
@@ -226,8 +235,7 @@ def needs(config: ClusterConfig, vcpus: Callable[[str], int]) -> dict[Quota, int
     machines[config.compute.instance_type] += config.compute.replicas
     return {VPCS: int(creates_vpc), ELASTIC_IPS: gateways, NAT_GATEWAYS: int(gateways > 0),
             NETWORK_LOAD_BALANCERS: 2 if config.publish is Publish.EXTERNAL else 1,
-            STANDARD_VCPUS: sum(vcpus(kind) * count for kind, count in machines.items()
-                                if kind[0] in STANDARD_FAMILIES)}
+            STANDARD_VCPUS: sum(vcpus(kind) * count for kind, count in machines.items() if standard(kind))}
 
 
 def _quota_value(account: Account, quota: Quota) -> float:
@@ -243,22 +251,28 @@ def _quota_value(account: Account, quota: Quota) -> float:
     return client.get_aws_default_service_quota(ServiceCode=quota.service, QuotaCode=quota.code)["Quota"]["Value"]
 
 
+def _all(client: Any, operation: str, key: str, **arguments: Any) -> list[dict[str, Any]]:
+    """Every item of a paginated describe call."""
+    return [item for page in client.get_paginator(operation).paginate(**arguments) for item in page[key]]
+
+
 def _in_use(account: Account, vcpus: Callable[[str], int]) -> dict[Quota, int]:
     ec2, elb = account.aws("ec2"), account.aws("elbv2")
-    gateways = ec2.describe_nat_gateways(Filters=[{"Name": "state", "Values": ["pending", "available"]}])
-    per_subnet = Counter(gateway["SubnetId"] for gateway in gateways["NatGateways"])
+    gateways = _all(ec2, "describe_nat_gateways", "NatGateways",
+                    Filters=[{"Name": "state", "Values": ["pending", "available"]}])
+    per_subnet = Counter(gateway["SubnetId"] for gateway in gateways)
     per_zone: Counter[str] = Counter()
     if per_subnet:
-        for subnet in ec2.describe_subnets(SubnetIds=list(per_subnet))["Subnets"]:
+        for subnet in _all(ec2, "describe_subnets", "Subnets", SubnetIds=list(per_subnet)):
             per_zone[subnet["AvailabilityZone"]] += per_subnet[subnet["SubnetId"]]
-    running = [instance["InstanceType"] for reservation in ec2.describe_instances(Filters=[
-        {"Name": "instance-state-name", "Values": ["pending", "running"]}])["Reservations"]
-        for instance in reservation["Instances"]]
-    balancers = elb.describe_load_balancers()["LoadBalancers"]
-    return {VPCS: len(ec2.describe_vpcs()["Vpcs"]), ELASTIC_IPS: len(ec2.describe_addresses()["Addresses"]),
+    running = [instance["InstanceType"] for reservation in _all(
+        ec2, "describe_instances", "Reservations", Filters=[
+            {"Name": "instance-state-name", "Values": ["pending", "running"]}]) for instance in reservation["Instances"]]
+    balancers = _all(elb, "describe_load_balancers", "LoadBalancers")
+    return {VPCS: len(_all(ec2, "describe_vpcs", "Vpcs")), ELASTIC_IPS: len(ec2.describe_addresses()["Addresses"]),
             NAT_GATEWAYS: max((per_zone[zone] for zone in account.config.availability_zones), default=0),
             NETWORK_LOAD_BALANCERS: sum(balancer["Type"] == "network" for balancer in balancers),
-            STANDARD_VCPUS: sum(vcpus(kind) for kind in running if kind[0] in STANDARD_FAMILIES)}
+            STANDARD_VCPUS: sum(vcpus(kind) for kind in running if standard(kind))}
 
 
 def check_quotas(account: Account) -> str:
