@@ -169,6 +169,10 @@ def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) ->
                 args.allowance = guard.Allowance.parse(args.allow_replace)
             except guard.DeployError as error:
                 raise UsageError(str(error)) from None
+        if command in ("apply", "replace"):
+            wanted = [args.tier] if command == "replace" else list(args.tiers)
+            if any(tier in config.waiting for tier in wanted):
+                raise UsageError(waiting_for_ignition(config))
         if command in ("sts-manifests", "machinesets"):  # from the states the configuration names: no synthesis
             return write_manifests(command, config, outdir, Path(args.out))
         if command in ("apply", "replace"):  # the plans must be of what the inputs say now
@@ -220,6 +224,17 @@ def update(configs: list[ClusterConfig], outdir: Path, *, force: bool = False, f
     cluster passes just that one, and the others are neither synthesized nor touched."""
     from modules.operations import fingerprint
 
+    for config in configs:
+        if config.waiting:
+            made = fingerprint.recorded(outdir).get(config.cluster_name)
+            machines = [stack for stack in (made.stacks if made else ()) if stack in
+                        {stack_name(config.cluster_name, tier) for tier in config.waiting}]
+            if machines:  # they were made from Ignition configs that are gone: never drop them quietly
+                raise ConfigError(config.cluster_name, [
+                    f"openshift_install_dir: {config.openshift_install_dir} holds no Ignition configs (metadata.json, "
+                    f"master.ign, bootstrap.ign), and {', '.join(machines)} were synthesized into {outdir} from "
+                    "them; expected them back in the folder, or ignition_ca and bootstrap.ignition given"])
+            print(f"note: {waiting_for_ignition(config)}", file=sys.stderr)
     work = fingerprint.work(configs, outdir, force=force, fleet=fleet)
     if work.nothing:
         return Synthesis(outdir, (), tuple(work.digests))
@@ -229,6 +244,12 @@ def update(configs: list[ClusterConfig], outdir: Path, *, force: bool = False, f
     for warning in done.warnings():
         print(f"warning: {warning}", file=sys.stderr)
     return done
+
+
+def waiting_for_ignition(config: ClusterConfig) -> str:
+    tiers = ", ".join(tier.value for tier in config.waiting)
+    return (f"{tiers} wait for the Ignition configs: run `openshift-install create ignition-configs` in "
+            f"{config.openshift_install_dir or 'the install folder'} (docs/install-walkthrough.md)")
 
 
 def ensure(config: ClusterConfig, outdir: Path) -> Synthesis:

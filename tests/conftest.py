@@ -185,6 +185,14 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         {"openshift_install_dir": "assets", "base_domain": "example.com", "availability_zones": ["us-east-1a"],
          "rhcos_ami": "ami-0123456789abcdef0", "publish": "Internal"},
         source="install_dir", base_dir=install_dir.parent)
+    # Between `openshift-install create manifests` and `create ignition-configs`: the machine tiers wait.
+    before = tmp_path_factory.mktemp("before-ignition") / "assets"
+    before.mkdir()
+    (before / "install-config.yaml").write_text("apiVersion: v1\n")
+    configs["waiting"] = parse_config(
+        {"openshift_install_dir": "assets", "cluster_name": "lab", "infra_id": "lab-4hq9z", "region": "us-east-1",
+         "base_domain": "example.com", "availability_zones": ["us-east-1a"], "rhcos_ami": "ami-0123456789abcdef0"},
+        source="waiting", base_dir=before.parent)
     for name, config in configs.items():
         synthesize([config], root / name)
     return Synthesized(root, configs)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import main
 from conftest import ROOT, variant
 from modules.configuration import ConfigError, IamProfile, Publish, Tier, load_configs, parse_config
 
@@ -217,3 +218,88 @@ def test_a_fleet_needs_the_cluster_named(tmp_path, capsys):
     assert main.main(["apply"], env) == 64
     assert "name the cluster with --cluster, one of: blue, green" in capsys.readouterr().err
     assert main.main(["apply", "--cluster", "red"], env) == 64
+
+
+# ---------------------------------------------------------------- before `openshift-install create ignition-configs`
+
+WAITING = {"cluster_name": "lab", "infra_id": "lab-4hq9z", "region": "us-east-1", "base_domain": "example.com",
+           "availability_zones": ["us-east-1a"], "rhcos_ami": "ami-0123456789abcdef0", "openshift_install_dir": "install"}
+MACHINE_TIERS = [Tier.BOOTSTRAP, Tier.CONTROL_PLANE, Tier.COMPUTE]
+
+
+def installer_folder(tmp_path: Path, *files: str) -> Path:
+    folder = tmp_path / "install"
+    (folder / "manifests").mkdir(parents=True)  # what `create manifests` leaves
+    for name in files:
+        (folder / name).write_text("{}")
+    return folder
+
+
+def test_before_the_ignition_configs_the_machine_tiers_wait(tmp_path):
+    installer_folder(tmp_path)
+    config = parse_config(WAITING, base_dir=tmp_path)
+    assert config.ignition_ca is None and config.bootstrap.ignition is None
+    assert list(config.waiting) == MACHINE_TIERS
+    assert [tier for tier in config.tiers if tier in MACHINE_TIERS] == []
+    assert Tier.NETWORK in config.tiers and Tier.SECURITY in config.tiers
+
+
+def test_before_the_ignition_configs_the_names_are_given(tmp_path):
+    installer_folder(tmp_path)
+    with pytest.raises(ConfigError) as refused:
+        parse_config({key: value for key, value in WAITING.items() if key != "infra_id"}, base_dir=tmp_path)
+    assert [problem.split(":")[0] for problem in refused.value.problems] == ["infra_id"]
+
+
+@pytest.mark.parametrize("files, expected", [
+    ((), "openshift_install_dir: "),  # no installer's files at all: a wrong folder, not one waiting
+    (("metadata.json",), "master.ign"),  # the configs half there
+])
+def test_a_folder_that_is_not_before_the_ignition_configs_is_still_refused(tmp_path, files, expected):
+    folder = installer_folder(tmp_path, *files)
+    if files:
+        (folder / "metadata.json").write_text(json.dumps({"clusterName": "lab", "infraID": "lab-4hq9z"}))
+    else:
+        (folder / "manifests").rmdir()
+    with pytest.raises(ConfigError) as refused:
+        parse_config(WAITING, base_dir=tmp_path)
+    assert any(problem.startswith("openshift_install_dir:") and expected in problem
+               for problem in refused.value.problems), refused.value.problems
+
+
+def test_without_the_folder_the_ca_and_bootstrap_ign_are_still_required():
+    document = variant()
+    del document["ignition_ca"], document["bootstrap"]
+    with pytest.raises(ConfigError) as refused:
+        parse_config(document)
+    assert {problem.split(":")[0] for problem in refused.value.problems} == {"ignition_ca", "bootstrap.ignition"}
+
+
+def test_a_machine_tier_named_while_waiting_is_refused_with_the_step(tmp_path, capsys):
+    installer_folder(tmp_path)
+    (tmp_path / "cluster.yaml").write_text(json.dumps(WAITING))
+    env = {"OCP_CLUSTER_CONFIG": str(tmp_path / "cluster.yaml"), "CDKTF_OUTDIR": str(tmp_path / "out")}
+    assert main.main(["apply", "network", "compute"], env=env) == main.USAGE
+    assert "bootstrap, control-plane, compute wait for the Ignition configs: run `openshift-install create " \
+           "ignition-configs`" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()  # refused before anything was synthesized
+
+
+def test_machine_tiers_made_from_configs_now_gone_are_never_dropped_quietly(tmp_path, capsys):
+    from modules.operations import fingerprint
+
+    installer_folder(tmp_path)
+    (tmp_path / "cluster.yaml").write_text(json.dumps(WAITING))
+    out = tmp_path / "out"
+    out.mkdir()
+    fingerprint.write(out, {"lab": fingerprint.Synthesized("earlier", ("lab-network", "lab-compute"))})
+    env = {"OCP_CLUSTER_CONFIG": str(tmp_path / "cluster.yaml"), "CDKTF_OUTDIR": str(out)}
+    assert main.main(["synth"], env=env) == main.INVALID_CONFIG
+    assert "lab-compute were synthesized into" in capsys.readouterr().err
+    assert set(fingerprint.recorded(out)["lab"].stacks) == {"lab-network", "lab-compute"}  # nothing touched
+
+
+def test_a_waiting_cluster_synthesizes_every_tier_but_the_machines(synthesized):
+    stacks = {path.name for path in (synthesized.outdir("waiting") / "stacks").iterdir()}
+    assert stacks == {f"lab-{tier.value}" for tier in Tier if tier not in MACHINE_TIERS + [Tier.CREDENTIALS,
+                                                                                           Tier.INGRESS]}

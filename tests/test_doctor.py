@@ -22,7 +22,9 @@ import yaml
 
 from conftest import ROOT, make_install_dir
 from emulator import quotas
+from modules.configuration import Tier, load_configs
 from modules.operations import doctor
+from modules.operations.terraform import MIRROR_ENV
 
 REGION, ZONES = "eu-west-3", ["eu-west-3a", "eu-west-3b", "eu-west-3c"]
 ACCOUNT, OTHER_ACCOUNT = "210987654321", "310987654321"
@@ -30,19 +32,23 @@ ACCOUNT, OTHER_ACCOUNT = "210987654321", "310987654321"
 VCPUS = {"i3.large": 2, "m5.xlarge": 4, "m5.large": 2}
 
 
-@pytest.fixture(scope="module")
-def account(emulator: str) -> dict[str, Any]:
+def prepared(emulator: str, account_id: str) -> dict[str, Any]:
     """A prepared account: credentials of its own, the public zone, vCPU quota for the cluster."""
     root = boto3.client("sts", endpoint_url=emulator, region_name=REGION, aws_access_key_id="testing",
                         aws_secret_access_key="testing")
-    keys = root.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/doctor", RoleSessionName="doctor")["Credentials"]
+    keys = root.assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/doctor", RoleSessionName="doctor")["Credentials"]
     credentials = {"AWS_ACCESS_KEY_ID": keys["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": keys["SecretAccessKey"],
                    "AWS_SESSION_TOKEN": keys["SessionToken"]}
     domain = f"doctor-{uuid.uuid4().hex[:8]}.example.com"
     client(emulator, "route53", credentials).create_hosted_zone(Name=domain, CallerReference=domain)
     # The example's machines need 2 + 3*4 + 3*2 = 20 vCPUs; a new account's default is 5.
-    quotas.set_quota(ACCOUNT, REGION, "ec2", "L-1216C47A", 64.0)
+    quotas.set_quota(account_id, REGION, "ec2", "L-1216C47A", 64.0)
     return {"url": emulator, "credentials": credentials, "domain": domain}
+
+
+@pytest.fixture(scope="module")
+def account(emulator: str) -> dict[str, Any]:
+    return prepared(emulator, ACCOUNT)
 
 
 def client(url: str, service: str, credentials: dict[str, str]) -> Any:
@@ -66,7 +72,8 @@ def cluster(account: dict[str, Any], tmp_path: Path, **changes: Any) -> Path:
 
 def run_doctor(config: Path, credentials: dict[str, str] | None, **env: str) -> tuple[int, dict[str, str]]:
     """The exit status, and each check's lines by its name."""
-    environment = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "OCP_CLUSTER_CONFIG": str(config),
+    mirror = {MIRROR_ENV: os.environ[MIRROR_ENV]} if MIRROR_ENV in os.environ else {}  # a machine's own mirror
+    environment = {"PATH": os.environ["PATH"], **mirror, "HOME": os.environ.get("HOME", "/tmp"), "OCP_CLUSTER_CONFIG": str(config),
                    "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
                    "AWS_EC2_METADATA_DISABLED": "true", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
                    **(credentials or {}), **env}
@@ -169,6 +176,55 @@ def test_an_invalid_configuration_fails_and_names_its_key(account, tmp_path):
     assert status == 1 and set(failed(checks)) == {"configuration", "credentials", "state bucket", "public zone",
                                                     "quotas", "openshift-install folder"}, checks
     assert "vpc_cidr" in checks["configuration"]
+
+
+def test_what_the_applied_tiers_hold_is_not_counted_twice_and_others_usage_is(emulator, tmp_path):
+    """After the network tier: its three addresses are in use and in its state, so none is left to create
+    and the default quota of 5 holds. Another team's NAT gateway, balancer and machine count as usage."""
+    other = prepared(emulator, "410987654321")
+    config_path = cluster(other, tmp_path)
+    config = load_configs(config_path)[0]
+    ec2, s3 = client(emulator, "ec2", other["credentials"]), client(emulator, "s3", other["credentials"])
+    addresses = [ec2.allocate_address(Domain="vpc")["AllocationId"] for _ in ZONES]
+    s3.create_bucket(Bucket=config.resolved_state_bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    state = {"version": 4, "resources": [
+        {"mode": "managed", "type": "aws_eip", "name": "nat", "instances": [{"attributes": {"id": a}} for a in addresses]},
+        {"mode": "managed", "type": "aws_vpc", "name": "cluster", "instances": [{"attributes": {}}]},
+        {"mode": "managed", "type": "aws_nat_gateway", "name": "nat", "instances": [{"attributes": {}}] * 3}]}
+    s3.put_object(Bucket=config.resolved_state_bucket, Key=config.state_key(Tier.NETWORK), Body=json.dumps(state))
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.0.0/24", AvailabilityZone=ZONES[0])["Subnet"]["SubnetId"]
+    extra = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    ec2.create_nat_gateway(SubnetId=subnet, AllocationId=extra)
+    client(emulator, "elbv2", other["credentials"]).create_load_balancer(Name="team-b", Type="network",
+                                                                          Subnets=[subnet])
+    ec2.run_instances(ImageId="ami-0123456789abcdef0", InstanceType="m5.xlarge", MinCount=1, MaxCount=1,
+                      SubnetId=subnet)
+    status, checks = run_doctor(config_path, other["credentials"])
+    assert status == 0, checks
+    summary = checks["quotas"]
+    assert "EC2-VPC Elastic IPs" not in summary  # 4 in use, the 3 of the state among them: none to create
+    assert "VPCs per Region" not in summary
+    assert "NAT gateways per Availability Zone" not in summary
+    assert "Network Load Balancers per Region: 1 + 2 of 50" in summary
+    assert "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances: 4 + 20 of 64" in summary
+    quotas.set_quota("410987654321", REGION, "ec2", "L-0263D0A3", 3.0)  # 4 in use > 3: yet none to create
+    assert run_doctor(config_path, other["credentials"])[0] == 0
+
+
+def test_nat_gateways_are_counted_per_zone(emulator, tmp_path):
+    team = prepared(emulator, "510987654321")
+    ec2 = client(emulator, "ec2", team["credentials"])
+    vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+    for i, zone in enumerate(ZONES[:2]):
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.8.{i}.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]
+        for _ in range(2 - i):  # two in the first zone, one in the second
+            ec2.create_nat_gateway(SubnetId=subnet, AllocationId=ec2.allocate_address(Domain="vpc")["AllocationId"])
+    quotas.set_quota("510987654321", REGION, "ec2", "L-0263D0A3", 16.0)
+    quotas.set_quota("510987654321", REGION, "vpc", "L-FE5A380F", 2.0)  # the first zone is full
+    status, checks = run_doctor(cluster(team, tmp_path), team["credentials"])
+    assert status == 1 and set(failed(checks)) == {"quotas"}, checks
+    assert "NAT gateways per Availability Zone (vpc L-FE5A380F): 2 in use + 1 needed > 2" in checks["quotas"]
 
 
 def instances(stack: dict[str, Any], kind: str) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ from .machines import BootstrapConfig, ComputeConfig, ControlPlaneConfig
 from .regions import Partition, partition_of
 from .releases import DEFAULT_RELEASE, RELEASES, Release
 from .sts import Credentials
-from .topology import Tier
+from .topology import MACHINE_POOLS, Tier
 
 # The reference template carves six equal blocks (three public, three private)
 # out of the VPC, whatever the AZ count, so the private block of AZ i is 3 + i.
@@ -72,7 +72,9 @@ class ClusterConfig:
     region: str
     availability_zones: tuple[str, ...]
     rhcos_ami: str
-    ignition_ca: str  # the cluster CA, as master.ign carries it (a data URL)
+    # The cluster CA, as master.ign carries it (a data URL); None only before `openshift-install create
+    # ignition-configs`, when the machine tiers wait (`tiers`).
+    ignition_ca: str | None = None
     vpc_cidr: str = "10.0.0.0/16"
     subnet_bits: int = 12
     publish: Publish = Publish.EXTERNAL
@@ -137,9 +139,17 @@ class ClusterConfig:
 
     @property
     def tiers(self) -> tuple[Tier, ...]:
-        """The cluster's tiers, in apply order: every one, the credentials and ingress tiers only when configured."""
+        """The cluster's tiers, in apply order: every one, the credentials and ingress tiers only when configured,
+        the machine tiers once the Ignition configs are there."""
         optional = {Tier.CREDENTIALS: self.credentials, Tier.INGRESS: self.ingress}
-        return tuple(t for t in Tier if t not in optional or optional[t] is not None)
+        return tuple(t for t in Tier if (t not in optional or optional[t] is not None) and t not in self.waiting)
+
+    @property
+    def waiting(self) -> tuple[Tier, ...]:
+        """The machine tiers, while the Ignition configs they boot from are not made yet (openshift_install_dir
+        before `openshift-install create ignition-configs`); else none."""
+        ready = self.ignition_ca is not None and self.bootstrap.ignition is not None
+        return () if ready else tuple(MACHINE_POOLS)
 
     @property
     def oidc_bucket(self) -> str:

@@ -99,7 +99,8 @@ def _existing_infrastructure_checks(r: Reader, v: dict[str, Any]) -> None:
         elif arn_region != region:
             r.problems.append(f"{key}: {arn!r} is a key of region {arn_region!r}; expected a key of {region} "
                               "(KMS keys are regional)")
-    if v["bootstrap"].ignition_kms_key_arn is not None and not v["bootstrap"].ignition_is_local:
+    if v["bootstrap"].ignition_kms_key_arn is not None and v["bootstrap"].ignition is not None \
+            and not v["bootstrap"].ignition_is_local:
         r.problems.append("bootstrap.ignition_kms_key_arn: encrypts the bucket the tier uploads a local "
                           "bootstrap.ign to, and bootstrap.ignition is a URL; expected null")
     created = [pool for pool, config in pools.items() if config.instance_profile is None]

@@ -89,6 +89,20 @@ class InstallDirError(Exception):
     pass
 
 
+# What `openshift-install create install-config` and `create manifests` leave in the folder, before
+# `create ignition-configs` writes metadata.json and the Ignition configs.
+BEFORE_IGNITION = ("install-config.yaml", "manifests", ".openshift_install_state.json")
+IGNITION_FILES = ("metadata.json", "master.ign", "bootstrap.ign")
+
+
+def before_ignition_configs(folder: Path) -> bool:
+    """Whether `folder` is an installer folder that `create ignition-configs` has not run in yet: none of
+    its files, and something the steps before it leave. Between those steps the machine tiers wait;
+    a folder that is empty, missing, or holds only some of the files is an error (read_install_dir)."""
+    return folder.is_dir() and not any((folder / name).exists() for name in IGNITION_FILES) and \
+        any((folder / name).exists() for name in BEFORE_IGNITION)
+
+
 def read_install_dir(folder: Path) -> InstallDir:
     metadata = _json(folder / "metadata.json")
     try:

@@ -152,7 +152,7 @@ KEYS: tuple[Key, ...] = (
                 "additionalProperties": limits.ENDPOINT_URL.schema()}),
     Key("rhcos_ami", "string", "the RHCOS AMI of the region (no lookup at plan time)", REQUIRED, limits.AMI),
     Key("ignition_ca", "string", "the cluster CA as master.ign carries it (data:text/plain;charset=utf-8;base64,"
-        "<PEM>) or an https URL", REQUIRED, from_install_dir=True,
+        "<PEM>) or an https URL", None, from_install_dir=True,
         accepted="the cluster CA as master.ign carries it, or openshift_install_dir",
         beyond="a data URL's payload is a PEM certificate bundle",
         schema={"pattern": "^(data:text/plain;charset=utf-8;base64,|https://)"}),
@@ -259,7 +259,9 @@ CROSS_KEY_RULES: tuple[tuple[str, str], ...] = (
     ("bootstrap.ignition_kms_key_arn", "a key of the cluster's partition and region, only with a local bootstrap.ign"),
     ("state.kms_key_arn", "a key of the state region's partition and region"),
     ("state.region", "of the cluster's partition"),
-    ("bootstrap.ignition", "given, or openshift_install_dir"),
+    ("ignition_ca", "given, or openshift_install_dir; before `openshift-install create ignition-configs` (a folder "
+     "without its files yet) the machine tiers wait, and cluster_name, infra_id and region are given"),
+    ("bootstrap.ignition", "given, or openshift_install_dir (as ignition_ca)"),
     ("edge_zones[].name", "a zone of the region, each once"),
     ("edge_zones[].public_cidr", "inside vpc_cidr, clear of the availability zones' blocks and of each other; null "
      "with existing_vpc"),

@@ -22,7 +22,7 @@ from . import limits
 from .cluster import ClusterConfig, ExistingSubnets, ExistingVpc, IngressConfig, StateConfig
 from .cross_checks import cross_checks
 from .edge_reading import read_edge_zones
-from .ignition import InstallDirError, ca_problem, read_install_dir
+from .ignition import InstallDirError, before_ignition_configs, ca_problem, read_install_dir
 from .limits import ENDPOINT_SERVICES, IamProfile, Publish
 from .machines import read_bootstrap, read_compute, read_control_plane
 from .keys import BY_PATH, GUIDE_PAGE, key_of
@@ -148,7 +148,7 @@ def parse_config(data: Any, source: str = "configuration", base_dir: Path | None
         raise ConfigError(source, [f"the document must be a mapping of keys to values, got {kind_of(data)}"])
     base_dir = base_dir or Path.cwd()
     data, filled = _merge_install_dir(data, base_dir, source)
-    config = _read_cluster(Reader(data, "", problems, BY_PATH), base_dir, filled)
+    config = _read_cluster(Reader(data, "", problems, BY_PATH), base_dir, filled, _waiting(data, base_dir))
     if problems or config is None:
         raise ConfigError(source, problems)
     return config
@@ -165,6 +165,8 @@ def _merge_install_dir(data: Mapping[str, Any], base_dir: Path,
     try:
         if "\x00" in folder:
             raise InstallDirError(f"{show(folder)} is not a usable folder path (it holds a NUL character)")
+        if before_ignition_configs((base_dir / folder).resolve()):
+            return data, frozenset()  # nothing to fill yet: the machine tiers wait (ClusterConfig.tiers)
         found = read_install_dir((base_dir / folder).resolve())
     except InstallDirError as error:
         raise ConfigError(source, [f"openshift_install_dir: {error}"]) from None
@@ -183,7 +185,13 @@ def _merge_install_dir(data: Mapping[str, Any], base_dir: Path,
     return merged, frozenset(filled)
 
 
-def _read_cluster(r: Reader, base_dir: Path, filled: frozenset[str]) -> ClusterConfig | None:
+def _waiting(data: Mapping[str, Any], base_dir: Path) -> bool:
+    """Whether `openshift_install_dir` is a folder `create ignition-configs` has not run in yet."""
+    folder = data.get("openshift_install_dir")
+    return isinstance(folder, str) and "\x00" not in folder and before_ignition_configs((base_dir / folder).resolve())
+
+
+def _read_cluster(r: Reader, base_dir: Path, filled: frozenset[str], waiting: bool) -> ClusterConfig | None:
     values: dict[str, Any] = {
         "cluster_name": r.get("cluster_name"),
         "infra_id": r.get("infra_id"),
@@ -224,10 +232,15 @@ def _read_cluster(r: Reader, base_dir: Path, filled: frozenset[str]) -> ClusterC
     cross_checks(r, values)
     if r.problems:
         return None
-    if values["bootstrap"].ignition is None:
-        r.problems.append("bootstrap.ignition: missing; expected a path to bootstrap.ign or an s3://bucket/key "
-                          "URL, or openshift_install_dir")
-        return None
+    if not waiting:  # else the machine tiers wait for `create ignition-configs` (ClusterConfig.tiers)
+        if values["ignition_ca"] is None:
+            r.problems.append("ignition_ca: missing; expected the cluster CA as master.ign carries it, or "
+                              "openshift_install_dir")
+        if values["bootstrap"].ignition is None:
+            r.problems.append("bootstrap.ignition: missing; expected a path to bootstrap.ign or an s3://bucket/key "
+                              "URL, or openshift_install_dir")
+        if r.problems:
+            return None
     return ClusterConfig(**values, from_install_dir=filled)
 
 

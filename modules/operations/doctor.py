@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from modules.configuration import ClusterConfig, Publish
+from modules.configuration import ClusterConfig, Publish, Tier
 from modules.configuration.regions import partition_of
 
 from .cluster_resources import Aws
@@ -267,12 +267,51 @@ def _in_use(account: Account, vcpus: Callable[[str], int]) -> dict[Quota, int]:
             per_zone[subnet["AvailabilityZone"]] += per_subnet[subnet["SubnetId"]]
     running = [instance["InstanceType"] for reservation in _all(
         ec2, "describe_instances", "Reservations", Filters=[
-            {"Name": "instance-state-name", "Values": ["pending", "running"]}]) for instance in reservation["Instances"]]
+            {"Name": "instance-state-name", "Values": ["pending", "running"]}]) for instance in reservation["Instances"]
+        if instance.get("InstanceLifecycle") != "spot"]  # Spot instances have vCPU quotas of their own
     balancers = _all(elb, "describe_load_balancers", "LoadBalancers")
     return {VPCS: len(_all(ec2, "describe_vpcs", "Vpcs")), ELASTIC_IPS: len(ec2.describe_addresses()["Addresses"]),
             NAT_GATEWAYS: max((per_zone[zone] for zone in account.config.availability_zones), default=0),
             NETWORK_LOAD_BALANCERS: sum(balancer["Type"] == "network" for balancer in balancers),
             STANDARD_VCPUS: sum(vcpus(kind) for kind in running if standard(kind))}
+
+
+# The tiers whose resources count against the quotas: what their states hold exists already.
+QUOTA_TIERS = (Tier.NETWORK, Tier.CLUSTER_INFRA, Tier.BOOTSTRAP, Tier.CONTROL_PLANE, Tier.COMPUTE)
+
+
+def created(account: Account, vcpus: Callable[[str], int]) -> dict[Quota, int]:
+    """What the cluster's applied tiers hold already, from their states in the state bucket (none before
+    the first apply): an apply creates only the rest, and the region's usage counts these already."""
+    from botocore.exceptions import ClientError
+
+    config, s3, held = account.config, account.aws("s3"), Counter()
+    for tier in QUOTA_TIERS:
+        try:
+            body = s3.get_object(Bucket=config.resolved_state_bucket, Key=config.state_key(tier))["Body"].read()
+        except ClientError as error:
+            if error.response["Error"]["Code"] in ("NoSuchKey", "NoSuchBucket", "404"):
+                continue  # not applied yet
+            raise
+        for resource in json.loads(body).get("resources", []):
+            for instance in resource.get("instances", []) if resource.get("mode") == "managed" else []:
+                attributes = instance.get("attributes") or {}
+                kind = resource.get("type")
+                if kind == "aws_instance" and standard(attributes.get("instance_type", "")):
+                    held[STANDARD_VCPUS] += vcpus(attributes["instance_type"])
+                elif kind == "aws_lb" and attributes.get("load_balancer_type") == "network":
+                    held[NETWORK_LOAD_BALANCERS] += 1
+                elif kind in ("aws_vpc", "aws_eip", "aws_nat_gateway"):
+                    held[{"aws_vpc": VPCS, "aws_eip": ELASTIC_IPS, "aws_nat_gateway": NAT_GATEWAYS}[kind]] += 1
+    return held
+
+
+def _to_create(config: ClusterConfig, needed: dict[Quota, int], held: dict[Quota, int]) -> dict[Quota, int]:
+    remaining = {quota: max(0, need - held.get(quota, 0)) for quota, need in needed.items()}
+    # One gateway per zone: a zone still needs its one until the state holds a gateway for every zone.
+    zones = len(config.availability_zones)
+    remaining[NAT_GATEWAYS] = int(needed[NAT_GATEWAYS] > 0 and held.get(NAT_GATEWAYS, 0) < zones)
+    return remaining
 
 
 def check_quotas(account: Account) -> str:
@@ -285,7 +324,8 @@ def check_quotas(account: Account) -> str:
             sizes[kind] = described[0]["VCpuInfo"]["DefaultVCpus"] if described else 0
         return sizes[kind]
 
-    needed, used = needs(account.config, vcpus), _in_use(account, vcpus)
+    needed = _to_create(account.config, needs(account.config, vcpus), created(account, vcpus))
+    used = _in_use(account, vcpus)
     short, summary = [], []
     for quota, need in needed.items():
         if not need:
@@ -295,6 +335,8 @@ def check_quotas(account: Account) -> str:
         if used[quota] + need > value:
             short.append(f"{quota.name} ({quota.service} {quota.code}): {used[quota]} in use + {need} needed > "
                          f"{value:g}")
+    if not summary:
+        return "nothing left to create: the applied tiers hold every resource they count against"
     if short:
         raise Failed("; ".join(short), "request an increase in the Service Quotas console (or `aws service-quotas "
                                        "request-service-quota-increase`), or free what is in use")
@@ -304,6 +346,9 @@ def check_quotas(account: Account) -> str:
 def check_install_dir(config: ClusterConfig, now: float | None = None) -> str:
     if config.openshift_install_dir is None:
         return "not configured"
+    if config.waiting:
+        return (f"{config.openshift_install_dir}: no Ignition configs yet; {', '.join(t.value for t in config.waiting)} "
+                "wait for `openshift-install create ignition-configs`")
     ignition = Path(config.bootstrap.ignition or "")
     if not config.bootstrap.ignition_is_local:
         return f"{config.openshift_install_dir}: bootstrap.ignition is {config.bootstrap.ignition}"
