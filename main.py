@@ -113,7 +113,8 @@ def parser() -> Parser:
     doctor.add_argument("--check", action="append", default=[], metavar="CHECK", dest="checks",
                         choices=CHECKS, help=f"only this check (repeatable): {', '.join(CHECKS)}")
     schema = commands.add_parser("config-schema", help="write the configuration's JSON Schemas and the generated "
-                                                       "reference pages (configuration, commands, exit statuses)")
+                                                       "reference pages (configuration, commands, exit statuses, "
+                                                       "doctor)")
     schema.add_argument("--out", metavar="DIR", help="default: the project's root (schema/, docs/reference/)")
     return top
 
@@ -192,9 +193,14 @@ def doctor(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     """Each check's line, and the exit status: OK only when everything `apply` needs holds."""
     from modules.operations.doctor import doctor as run_checks
 
+    def load() -> ClusterConfig:
+        if not env.get(CONFIG_ENV):  # apply would take the embedded example: never what is meant here
+            raise ConfigError("environment", [f"{CONFIG_ENV}: unset; expected the path of the cluster's "
+                                              "configuration file"])
+        return named(args.cluster, load_configs(env[CONFIG_ENV]))
+
     try:
-        results = run_checks(env, lambda: named(args.cluster, load_configs(env.get(CONFIG_ENV) or None)),
-                             tuple(args.checks))
+        results = run_checks(env, load, tuple(args.checks))
     except UsageError as error:
         print(f"doctor: {error}", file=sys.stderr)
         return USAGE

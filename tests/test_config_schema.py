@@ -64,10 +64,19 @@ def loader_problems(document: Any) -> list[str]:
 
 
 def assert_agree(document: Any) -> None:
-    """The schema's verdict on `document` against the loader's, as the module docstring says."""
+    """The schema's verdict on `document` against the loader's, as the module docstring says; the fleet
+    schema's on the same cluster in a fleet file is the cluster schema's."""
     problems = loader_problems(document)
-    if not CLUSTER.is_valid(document):
+    if isinstance(document, dict):
+        assert FLEET.is_valid({"clusters": [document]}) == CLUSTER.is_valid(document)
+    errors = list(CLUSTER.iter_errors(document))
+    if errors:
         assert problems, f"the schema refuses what the loader accepts: {document}"
+        for error in errors:  # a refusal of a key is the loader's refusal of that key (or of one inside it)
+            if error.absolute_path:
+                top = str(error.absolute_path[0])
+                assert any(problem.startswith((f"{top}:", f"{top}.", f"{top}[")) for problem in problems), \
+                    f"the schema refuses {top}, the loader other keys: {problems}"
         return
     for problem in problems:
         key = key_of(problem.split(":", 1)[0])

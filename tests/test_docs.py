@@ -99,3 +99,17 @@ def test_readme_is_a_front_page_with_the_two_commands():
 @pytest.mark.parametrize("page", [page.relative_to(ROOT / "docs").as_posix() for page in PAGES])
 def test_every_page_is_in_the_navigation(page):
     assert re.search(rf":\s+{re.escape(page)}\s*$", (ROOT / "mkdocs.yml").read_text(), re.MULTILINE), page
+
+
+def test_the_versions_the_docs_state_are_the_ones_doctor_checks():
+    from modules.operations import doctor
+
+    stated = {"Python": doctor.MIN_PYTHON, "Node.js": doctor.MIN_NODE, "Terraform >=": doctor.MIN_TERRAFORM}
+    found = 0  # where the machine's requirements are stated (modules.md and aws6.md name the modules' own floor)
+    for page in (ROOT / "README.md", ROOT / "docs" / "getting-started.md", ROOT / "docs" / "troubleshooting.md"):
+        text = page.read_text()
+        for name, minimum in stated.items():
+            for version in re.findall(rf"{re.escape(name)} ([0-9]+(?:\.[0-9]+)?)\b", text):
+                found += 1
+                assert tuple(map(int, version.split("."))) == minimum, f"{page.relative_to(ROOT)}: {name} {version}"
+    assert found >= 5

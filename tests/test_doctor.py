@@ -99,17 +99,17 @@ def test_every_check_passes_on_a_prepared_account(account, tmp_path):
     status, checks = run_doctor(cluster(account, tmp_path), account["credentials"])
     assert failed(checks) == {} and status == 0, checks
     assert f"account {ACCOUNT}" in checks["credentials"] and "partition aws" in checks["credentials"]
-    assert "is free: the state tier creates it" in checks["state bucket"]
-    assert account["domain"] in checks["public zone"]
+    assert "is free: the state tier creates it" in checks["state-bucket"]
+    assert account["domain"] in checks["public-zone"]
     assert "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances: 0 + 20 of 64" in checks["quotas"]
 
 
 def test_no_credentials_fails_alone_with_its_fix(account, tmp_path):
     status, checks = run_doctor(cluster(account, tmp_path), None)
     assert status == 1
-    assert set(failed(checks)) == {"credentials", "state bucket", "public zone", "quotas"}
+    assert set(failed(checks)) == {"credentials", "state-bucket", "public-zone", "quotas"}
     assert "no usable AWS credentials" in checks["credentials"] and "fix: export AWS_PROFILE" in checks["credentials"]
-    for name in ("state bucket", "public zone", "quotas"):  # they could not run: named, not blamed
+    for name in ("state-bucket", "public-zone", "quotas"):  # they could not run: named, not blamed
         assert "not checked: no usable AWS credentials" in checks[name]
 
 
@@ -133,25 +133,25 @@ def test_a_state_bucket_name_taken_by_another_account_fails_alone(account, tmp_p
     client(account["url"], "s3", other).create_bucket(Bucket=bucket,
                                                       CreateBucketConfiguration={"LocationConstraint": REGION})
     status, checks = run_doctor(cluster(account, tmp_path, state={"bucket": bucket}), account["credentials"])
-    assert status == 1 and set(failed(checks)) == {"state bucket"}, checks
-    assert f"{bucket} is taken by another account" in checks["state bucket"]
-    assert "fix: bucket names are global: set state.bucket" in checks["state bucket"]
+    assert status == 1 and set(failed(checks)) == {"state-bucket"}, checks
+    assert f"{bucket} is taken by another account" in checks["state-bucket"]
+    assert "fix: bucket names are global: set state.bucket" in checks["state-bucket"]
     # The same name in this account is the cluster's own state bucket from an earlier apply: fine.
     mine = f"mine-{uuid.uuid4().hex[:8]}"
     client(account["url"], "s3", account["credentials"]).create_bucket(
         Bucket=mine, CreateBucketConfiguration={"LocationConstraint": REGION})
     status, checks = run_doctor(cluster(account, tmp_path, state={"bucket": mine}), account["credentials"])
-    assert status == 0 and f"{mine} exists in this account" in checks["state bucket"], checks
+    assert status == 0 and f"{mine} exists in this account" in checks["state-bucket"], checks
 
 
 def test_a_missing_public_zone_fails_alone_and_an_internal_cluster_needs_none(account, tmp_path):
     status, checks = run_doctor(cluster(account, tmp_path, base_domain="nozone.example.org"), account["credentials"])
-    assert status == 1 and set(failed(checks)) == {"public zone"}, checks
-    assert "no public hosted zone named nozone.example.org." in checks["public zone"]
-    assert "fix: create the public zone nozone.example.org." in checks["public zone"]
+    assert status == 1 and set(failed(checks)) == {"public-zone"}, checks
+    assert "no public hosted zone named nozone.example.org." in checks["public-zone"]
+    assert "fix: create the public zone nozone.example.org." in checks["public-zone"]
     status, checks = run_doctor(cluster(account, tmp_path, base_domain="nozone.example.org", publish="Internal"),
                                 account["credentials"])
-    assert status == 0 and "not needed: publish is Internal" in checks["public zone"], checks
+    assert status == 0 and "not needed: publish is Internal" in checks["public-zone"], checks
 
 
 def test_old_ignition_configs_and_an_old_terraform_fail_alone(account, tmp_path):
@@ -159,8 +159,8 @@ def test_old_ignition_configs_and_an_old_terraform_fail_alone(account, tmp_path)
     day_ago = time.time() - 25 * 3600
     os.utime(tmp_path / "install" / "bootstrap.ign", (day_ago, day_ago))
     status, checks = run_doctor(config, account["credentials"])
-    assert status == 1 and set(failed(checks)) == {"openshift-install folder"}, checks
-    assert "25 hours old: its certificates expired after 24 hours" in checks["openshift-install folder"]
+    assert status == 1 and set(failed(checks)) == {"openshift-install-folder"}, checks
+    assert "25 hours old: its certificates expired after 24 hours" in checks["openshift-install-folder"]
     old = tmp_path / "old-terraform"
     old.mkdir()
     (old / "terraform").write_text('#!/bin/sh\necho \'{"terraform_version": "1.9.8"}\'\n')
@@ -173,8 +173,8 @@ def test_old_ignition_configs_and_an_old_terraform_fail_alone(account, tmp_path)
 
 def test_an_invalid_configuration_fails_and_names_its_key(account, tmp_path):
     status, checks = run_doctor(cluster(account, tmp_path, vpc_cidr="11.0.0.0/16"), account["credentials"])
-    assert status == 1 and set(failed(checks)) == {"configuration", "credentials", "state bucket", "public zone",
-                                                    "quotas", "openshift-install folder"}, checks
+    assert status == 1 and set(failed(checks)) == {"configuration", "credentials", "state-bucket", "public-zone",
+                                                    "quotas", "openshift-install-folder"}, checks
     assert "vpc_cidr" in checks["configuration"]
 
 
@@ -225,6 +225,61 @@ def test_nat_gateways_are_counted_per_zone(emulator, tmp_path):
     status, checks = run_doctor(cluster(team, tmp_path), team["credentials"])
     assert status == 1 and set(failed(checks)) == {"quotas"}, checks
     assert "NAT gateways per Availability Zone (vpc L-FE5A380F): 2 in use + 1 needed > 2" in checks["quotas"]
+
+
+def test_a_mirror_without_the_pinned_provider_fails_alone(account, tmp_path):
+    stale = tmp_path / "mirror" / "registry.terraform.io" / "hashicorp" / "aws" / "5.99.0" / "linux_amd64"
+    stale.mkdir(parents=True)
+    status, checks = run_doctor(cluster(account, tmp_path), account["credentials"],
+                                OCP_TF_PROVIDER_MIRROR=str(tmp_path / "mirror"))
+    assert status == 1 and set(failed(checks)) == {"provider"}, checks
+    assert "has no registry.terraform.io/hashicorp/aws 5.100.0" in checks["provider"]
+    assert "fix: add it: `terraform providers mirror" in checks["provider"]
+
+
+def test_a_state_bucket_of_this_account_in_another_region_fails_alone(account, tmp_path):
+    bucket = f"elsewhere-{uuid.uuid4().hex[:8]}"
+    credentials = account["credentials"]
+    boto3.client("s3", endpoint_url=account["url"], region_name="eu-central-1",
+                 aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
+                 aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
+                 aws_session_token=credentials["AWS_SESSION_TOKEN"]).create_bucket(
+        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+    status, checks = run_doctor(cluster(account, tmp_path, state={"bucket": bucket}), account["credentials"])
+    assert status == 1 and set(failed(checks)) == {"state-bucket"}, checks
+    assert f"{bucket} is this account's, in eu-central-1; the state region is {REGION}" in checks["state-bucket"]
+
+
+def test_an_unknown_instance_type_fails_the_quotas_naming_the_keys(account, tmp_path):
+    status, checks = run_doctor(cluster(account, tmp_path, compute={"instance_type": "m5.huge"}),
+                                account["credentials"])
+    assert status == 1 and set(failed(checks)) == {"quotas"}, checks
+    assert f"m5.huge is not an instance type of {REGION}" in checks["quotas"]
+    assert "fix: correct the instance_type keys" in checks["quotas"]
+
+
+def test_without_a_configuration_file_doctor_checks_no_example(account, tmp_path):
+    status, checks = run_doctor(cluster(account, tmp_path), account["credentials"], OCP_CLUSTER_CONFIG="")
+    assert status == 1 and "OCP_CLUSTER_CONFIG: unset" in checks["configuration"], checks
+    assert "(see docs/configuration.md)" in checks["configuration"]
+
+
+def test_before_the_ignition_configs_doctor_passes_and_says_the_machines_wait(account, tmp_path):
+    folder = tmp_path / "before"
+    (folder / "manifests").mkdir(parents=True)
+    config = cluster(account, tmp_path, openshift_install_dir=str(folder), cluster_name="doc",
+                     infra_id=f"doc-{uuid.uuid4().hex[:5]}", region=REGION)
+    status, checks = run_doctor(config, account["credentials"])
+    assert status == 0, checks
+    assert "no Ignition configs yet; bootstrap, control-plane, compute wait" in checks["openshift-install-folder"]
+
+
+def test_the_provider_version_doctor_looks_for_is_the_one_the_stacks_pin(synthesized):
+    from modules.operations.terraform import AWS_PROVIDER_VERSION
+
+    pinned = {stack["terraform"]["required_providers"]["aws"]["version"] for stack in (
+        json.loads(path.read_text()) for path in synthesized.outdir("default").glob("stacks/*/cdk.tf.json"))}
+    assert pinned == {AWS_PROVIDER_VERSION}
 
 
 def instances(stack: dict[str, Any], kind: str) -> list[dict[str, Any]]:

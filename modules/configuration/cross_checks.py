@@ -1,11 +1,12 @@
-"""The rules between configuration keys, checked once every key has parsed (keys.CROSS_KEY_RULES lists
-them for the reference, as what a JSON Schema of the file cannot say)."""
+"""The rules between configuration keys, checked once every key has parsed (keys.CROSS_KEY_RULES in
+keys.py lists them for the reference, as what a JSON Schema of the file cannot say)."""
 from __future__ import annotations
 
 import ipaddress
 from typing import Any
 
 from .edge_reading import check_edge_zones
+from .keys import BY_PATH
 from .limits import Publish
 from .reader import Reader, show
 from .regions import partition_of
@@ -67,7 +68,8 @@ def _existing_infrastructure_checks(r: Reader, v: dict[str, Any]) -> None:
                                       f"existing_vpc.subnets.{seen[ident]}; expected one subnet per role and AZ")
                 seen.setdefault(ident, f"{az}.{role}")
         # The VPC is the network team's: the keys that shape a VPC the project builds have no say in it.
-        for key, default in (("network_acl", False), ("restricted_network", False), ("nat_gateways", True)):
+        for key in ("network_acl", "restricted_network", "nat_gateways"):
+            default = BY_PATH[key].default
             if v[key] != default:
                 r.problems.append(f"{key}: {show(v[key])} shapes a VPC the project creates, and existing_vpc is "
                                   f"given; expected {show(default)} (the existing VPC's own setup applies)")

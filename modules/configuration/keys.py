@@ -2,7 +2,7 @@
 
 The loader reads each key through this table (`Reader.get`: the kind, the default and
 the limit come from here), `main.py config-schema` renders it into the JSON Schemas
-and the configuration reference (operations/config_docs.py), and every error names
+and the configuration reference (operations/reference.py), and every error names
 the reference entry of its key. Limits are the shared table of `limits` (the modules'
 validation blocks come from it too); defaults are the configuration classes' own.
 
@@ -11,19 +11,20 @@ mapping keyed by availability zone.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import limits
-from .cluster import ExistingVpc, IngressConfig, StateConfig
-from .edge import DEFAULT_REPLICAS, DEFAULT_VOLUME_TYPE
+from .cluster import ClusterConfig, ExistingVpc, IngressConfig, StateConfig
+from .edge import DEFAULT_INSTANCE_TYPE, DEFAULT_REPLICAS, DEFAULT_VOLUME_TYPE
+from .ignition import CA_DATA_PREFIX
 from .limit_types import whole
-from .limits import ENDPOINT_SERVICES, IamProfile, Limit, Publish
+from .limits import ENDPOINT_SERVICES, HTTPS_URL, Limit
 from .machines import BootstrapConfig, ComputeConfig, ControlPlaneConfig, MachinePool
 from .regions import REGIONS
 from .reader import REQUIRED
-from .releases import DEFAULT_RELEASE
 from .sts import IssuerHosting
 
 REFERENCE_PAGE = "docs/reference/configuration.md"
@@ -71,6 +72,10 @@ class Key:
         return self.path.rpartition(".")[0].removesuffix("[]")
 
 
+# The cluster's own defaults, as the configuration class declares them.
+_DEFAULTS = {field.name: field.default for field in dataclasses.fields(ClusterConfig)}
+
+
 def _pool(name: str, defaults: MachinePool, role: str) -> list[Key]:
     return [
         Key(f"{name}", "mapping", f"settings of the {role}", {}, accepted="a mapping of machine settings"),
@@ -101,22 +106,23 @@ KEYS: tuple[Key, ...] = (
         schema={"enum": sorted(REGIONS)}),
     Key("availability_zones", "list", "the availability zones of the region; their order picks each one's subnet "
         "blocks", REQUIRED, limits.AVAILABILITY_ZONES, beyond="each zone is the region's name and one letter",
-        schema={"items": {"type": "string", "pattern": whole("[a-z]{2}(-[a-z]+)+-[0-9][a-z]")}}),
+        schema={"items": {"type": "string", "pattern": whole(f"{limits.REGION_PATTERN}[a-z]")}}),
     Key("vpc_cidr", "string", "the VPC's IPv4 CIDR; with existing_vpc, one of that VPC's CIDR blocks",
-        "10.0.0.0/16", limits.VPC_CIDR, beyond="host bits zero, inside a private range"),
+        _DEFAULTS["vpc_cidr"], limits.VPC_CIDR, beyond="host bits zero, inside a private range"),
     Key("subnet_bits", "integer", "host bits of each subnet (5 = /27 ... 13 = /19); six subnets must fit the VPC",
-        12, limits.SUBNET_BITS),
+        _DEFAULTS["subnet_bits"], limits.SUBNET_BITS),
     Key("publish", "string", "how the API and the apps are published, as install-config.yaml's publish (only "
-        "Internal in aws-us-gov and aws-cn)", Publish.EXTERNAL.value, limits.PUBLISH),
+        "Internal in aws-us-gov and aws-cn)", _DEFAULTS["publish"].value, limits.PUBLISH),
     Key("iam_profile", "string", "the machine roles' permissions: least_privilege, or the documented policies",
-        IamProfile.LEAST_PRIVILEGE.value, limits.IAM_PROFILE),
+        _DEFAULTS["iam_profile"].value, limits.IAM_PROFILE),
     Key("openshift_version", "string", "the OpenShift release the infrastructure is for, a string (quote it: YAML "
-        "reads 4.20 as 4.2)", DEFAULT_RELEASE, limits.OPENSHIFT_VERSION),
-    Key("network_acl", "boolean", "add the public subnets' network ACL", False, accepted="true or false"),
-    Key("restricted_network", "boolean", "add the ec2, elasticloadbalancing and sts interface endpoints", False,
+        "reads 4.20 as 4.2)", _DEFAULTS["openshift_version"], limits.OPENSHIFT_VERSION),
+    Key("network_acl", "boolean", "add the public subnets' network ACL", _DEFAULTS["network_acl"],
         accepted="true or false"),
+    Key("restricted_network", "boolean", "add the ec2, elasticloadbalancing and sts interface endpoints",
+        _DEFAULTS["restricted_network"], accepted="true or false"),
     Key("nat_gateways", "boolean", "one NAT gateway per availability zone; false only with restricted_network",
-        True, accepted="true or false"),
+        _DEFAULTS["nat_gateways"], accepted="true or false"),
     Key("public_zone_id", "string", "the public Route 53 zone; null: looked up by base_domain at plan time; null "
         "when publish is Internal", None, limits.ZONE_ID),
     Key("private_zone_id", "string", "an existing private hosted zone for <cluster_name>.<base_domain>, associated "
@@ -155,7 +161,7 @@ KEYS: tuple[Key, ...] = (
         "<PEM>) or an https URL", None, from_install_dir=True,
         accepted="the cluster CA as master.ign carries it, or openshift_install_dir",
         beyond="a data URL's payload is a PEM certificate bundle",
-        schema={"pattern": "^(data:text/plain;charset=utf-8;base64,|https://)"}),
+        schema={"pattern": f"^(?:{CA_DATA_PREFIX.replace('.', '[.]')}|{whole(HTTPS_URL)[1:]})"}),
     Key("openshift_install_dir", "string", "the folder `openshift-install create ignition-configs` wrote; fills "
         "cluster_name, infra_id, region, ignition_ca and bootstrap.ignition unless given; relative to the "
         "configuration file", None, accepted="a folder path, or null",
@@ -191,8 +197,8 @@ KEYS: tuple[Key, ...] = (
           "the public subnet's CIDR; null: the next free block of the VPC",
           "a Wavelength Zone's private subnet's CIDR; null: the next free block",
           "with existing_vpc: the zone's public subnet", "with existing_vpc: a Wavelength Zone's private subnet"), strict=True)),
-    Key("edge_zones[].instance_type", "string", "the edge MachineSet's instance type; null: c5d.2xlarge in a Local "
-        "Zone, r5.2xlarge in a Wavelength Zone", None, limits.INSTANCE_TYPE),
+    Key("edge_zones[].instance_type", "string", "the edge MachineSet's instance type; null: " + ", ".join(
+        f"{kind} in a {zone.value}" for zone, kind in DEFAULT_INSTANCE_TYPE.items()), None, limits.INSTANCE_TYPE),
     Key("edge_zones[].volume_type", "string", "the edge machines' root volume type", DEFAULT_VOLUME_TYPE,
         limits.VOLUME_TYPE),
     Key("edge_zones[].replicas", "integer", "replicas of the zone's MachineSet", DEFAULT_REPLICAS, limits.REPLICAS),
@@ -219,7 +225,7 @@ KEYS: tuple[Key, ...] = (
     Key("state.bucket", "string", "the state bucket; null: <infra_id>-tfstate", StateConfig.bucket, limits.BUCKET),
     Key("state.region", "string", "the state bucket's region, of the cluster's partition; null: region",
         StateConfig.region, accepted="an AWS region, or null for the cluster's region",
-        schema={"enum": sorted(REGIONS) + [None]}),
+        schema={"enum": sorted(REGIONS)}),
     Key("state.key_prefix", "string", "state keys are <key_prefix>/<cluster_name>/<tier>/terraform.tfstate",
         StateConfig.key_prefix, limits.KEY_PREFIX),
     Key("state.dynamodb_table", "string", "an optional DynamoDB lock table (S3 lock files are always used)",
@@ -242,7 +248,7 @@ CROSS_KEY_RULES: tuple[tuple[str, str], ...] = (
     ("subnet_bits", "six subnets of subnet_bits fit vpc_cidr (unless existing_vpc)"),
     ("publish", "External only in the aws partition"),
     ("public_zone_id", "null when publish is Internal"),
-    ("nat_gateways", "false only with restricted_network: true, or an existing_vpc"),
+    ("nat_gateways", "false only with restricted_network: true; left at true with existing_vpc"),
     ("network_acl", "left at its default with existing_vpc"),
     ("restricted_network", "left at its default with existing_vpc"),
     ("availability_zones", "zones of the region"),
@@ -272,6 +278,7 @@ CROSS_KEY_RULES: tuple[tuple[str, str], ...] = (
     ("infra_id", "role names start with it (credentials)"),
     ("state.bucket", "each cluster of a fleet its own"),
     ("cluster_name", "each cluster of a fleet its own"),
+    ("infra_id", "each cluster of a fleet its own"),
 )
 
 

@@ -54,7 +54,7 @@ HTTPS_URL_WITH_QUERY = HTTPS_URL + r"(\?[A-Za-z0-9._~%&=+-]*)?"
 S3_URL = r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/[A-Za-z0-9!_.*'()/-]+"
 TAG_KEY_LENGTH, TAG_VALUE_LENGTH = 128, 256  # AWS's limits on tags
 _PARTITIONS = "aws(-cn|-us-gov)?"
-_REGION = "[a-z]{2}(-[a-z]+)+-[0-9]"
+REGION_PATTERN = "[a-z]{2}(-[a-z]+)+-[0-9]"  # every AWS region name (regions.REGIONS)
 _EC2_ID = "([0-9a-f]{8}|[0-9a-f]{17})"
 # AWS's default quota is 5 security groups per network interface. The bootstrap machine has 2 of the
 # project's own (its group and the masters'); masters and workers have 2 from OpenShift 4.16 on (their
@@ -124,7 +124,7 @@ SUBNET_IDS = IdList(SUBNET_ID, MAX_AZS, f"a list of at most {MAX_AZS} distinct s
 ADDITIONAL_SECURITY_GROUPS = IdList(
     SECURITY_GROUP_ID, MAX_ADDITIONAL_SECURITY_GROUPS,
     f"a list of at most {MAX_ADDITIONAL_SECURITY_GROUPS} distinct security group IDs (sg-...)")
-KMS_KEY_ARN = Pattern(f"arn:{_PARTITIONS}:kms:{_REGION}:[0-9]{{12}}:key/(mrk-[0-9a-f]{{32}}|[0-9a-f]{{8}}-[0-9a-f]{{4}}-"
+KMS_KEY_ARN = Pattern(f"arn:{_PARTITIONS}:kms:{REGION_PATTERN}:[0-9]{{12}}:key/(mrk-[0-9a-f]{{32}}|[0-9a-f]{{8}}-[0-9a-f]{{4}}-"
                       "[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})",
                       "a KMS key ARN such as arn:aws:kms:us-east-1:123456789012:key/<key id> (a key, not an alias)")
 ROLE_ARN = Pattern(f"arn:{_PARTITIONS}:iam::[0-9]{{12}}:role(/[A-Za-z0-9+=,.@_-]+)+",
@@ -137,7 +137,7 @@ INSTANCE_PROFILE = Pattern("[A-Za-z0-9+=,.@_-]+", "an existing instance profile 
                            "or null to create one", max_length=128)
 BOOTSTRAP_SUBNET = OneOf(("private", "public"))
 MAX_EDGE_ZONES = 8
-EDGE_ZONE = Pattern(f"{_REGION}-[a-z0-9]+(-[a-z0-9]+)*",
+EDGE_ZONE = Pattern(f"{REGION_PATTERN}-[a-z0-9]+(-[a-z0-9]+)*",
                     "a Local Zone or Wavelength Zone name such as us-east-1-nyc-1a or us-east-1-wl1-bos-wlz-1")
 EDGE_ZONE_TYPE = OneOf(tuple(kind.value for kind in ZoneType))
 EDGE_CIDR = Cidr("an IPv4 network in CIDR notation inside vpc_cidr, such as 10.0.128.0/20, or null for the next "

@@ -54,7 +54,7 @@ class ComputeConfig(MachinePool):
     machineset_replicas: int = 0  # of each worker MachineSet `main.py machinesets` writes (one per AZ)
 
 
-def _pool(r: Reader, key: str, defaults: MachinePool) -> tuple[Reader | None, dict[str, Any]]:
+def _pool(r: Reader, key: str) -> tuple[Reader | None, dict[str, Any]]:
     raw = r.get(key)
     if raw is MISSING:
         return None, {}
@@ -72,7 +72,7 @@ def _pool(r: Reader, key: str, defaults: MachinePool) -> tuple[Reader | None, di
 
 
 def read_bootstrap(r: Reader, base_dir: Path) -> Any:
-    pool, values = _pool(r, "bootstrap", BootstrapConfig())
+    pool, values = _pool(r, "bootstrap")
     if pool is None:
         return MISSING
     ignition = pool.get("ignition")
@@ -104,7 +104,7 @@ def read_bootstrap(r: Reader, base_dir: Path) -> Any:
 
 
 def read_control_plane(r: Reader) -> Any:
-    pool, values = _pool(r, "control_plane", ControlPlaneConfig())
+    pool, values = _pool(r, "control_plane")
     if pool is None:
         return MISSING
     values["ignition_url"] = pool.get("ignition_url")
@@ -113,7 +113,7 @@ def read_control_plane(r: Reader) -> Any:
 
 
 def read_compute(r: Reader) -> Any:
-    pool, values = _pool(r, "compute", ComputeConfig())
+    pool, values = _pool(r, "compute")
     if pool is None:
         return MISSING
     values["replicas"] = pool.get("replicas")

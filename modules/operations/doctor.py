@@ -10,6 +10,7 @@ check passed. docs/troubleshooting.md says more about each.
 from __future__ import annotations
 
 import json
+import platform
 import re
 import shutil
 import subprocess
@@ -24,7 +25,8 @@ from modules.configuration import ClusterConfig, Publish, Tier
 from modules.configuration.regions import partition_of
 
 from .cluster_resources import Aws
-from .terraform import AWS_PROVIDER, MIRROR_ENV, find_mirror
+from .terraform import (AWS_PROVIDER, AWS_PROVIDER_VERSION, MIRROR_CANDIDATES, MIRROR_ENV, TESTED_TERRAFORM,
+                        find_mirror)
 
 MIN_PYTHON = (3, 11)
 MIN_NODE = (20,)  # cdktf-cli 0.21
@@ -122,20 +124,32 @@ def check_terraform(env: Mapping[str, str]) -> str:
         version = _version(output)
     if version < MIN_TERRAFORM:
         raise Failed(f"{_dotted(version)} is older than {_dotted(MIN_TERRAFORM)} (the S3 backend's use_lockfile)",
-                     f"install Terraform {_dotted(MIN_TERRAFORM)} or newer (1.11.4 is tested)")
+                     f"install Terraform {_dotted(MIN_TERRAFORM)} or newer ({TESTED_TERRAFORM} is tested)")
     return f"{_dotted(version)} (>= {_dotted(MIN_TERRAFORM)})"
 
 
+def _platform() -> str:
+    """Terraform's name for this machine's platform, as a mirror's folders are named (linux_amd64)."""
+    machine = platform.machine().lower()
+    return f"{platform.system().lower()}_{ {'x86_64': 'amd64', 'aarch64': 'arm64'}.get(machine, machine)}"
+
+
 def check_provider(env: Mapping[str, str]) -> str:
-    mirror = find_mirror(env)
+    mirror, wanted = find_mirror(env), f"{AWS_PROVIDER} {AWS_PROVIDER_VERSION} ({_platform()})"
     if mirror is not None:
-        versions = sorted(path.name for path in (mirror / AWS_PROVIDER).iterdir())
-        return f"{AWS_PROVIDER} {', '.join(versions)} from the filesystem mirror {mirror}"
+        folder = mirror / AWS_PROVIDER
+        unpacked = folder / AWS_PROVIDER_VERSION / _platform()
+        packed = folder / f"terraform-provider-aws_{AWS_PROVIDER_VERSION}_{_platform()}.zip"
+        if unpacked.is_dir() or packed.is_file():
+            return f"{wanted} from the filesystem mirror {mirror}"
+        raise Failed(f"the filesystem mirror {mirror} has no {wanted}, the version every stack pins",
+                     f"add it: `terraform providers mirror -platform={_platform()} {mirror}` in a synthesized "
+                     f"stack folder, on a machine with internet")
     import urllib.request
 
     try:
         with urllib.request.urlopen(REGISTRY, timeout=10):
-            return "from the public registry (no filesystem mirror found)"
+            return f"{wanted} from the public registry (no filesystem mirror found)"
     except OSError as error:
         raise Failed(f"no filesystem mirror holds {AWS_PROVIDER}, and the registry is unreachable ({error})",
                      f"set {MIRROR_ENV} to a filesystem mirror (`terraform providers mirror DIR` on a machine "
@@ -181,7 +195,12 @@ def check_state_bucket(account: Account) -> str:
     s3 = account.aws("s3")
     try:
         s3.head_bucket(Bucket=bucket, ExpectedBucketOwner=owner)
-        return f"{bucket} exists in this account"
+        region = s3.get_bucket_location(Bucket=bucket, ExpectedBucketOwner=owner)["LocationConstraint"] or "us-east-1"
+        if region != account.config.resolved_state_region:
+            raise Failed(f"{bucket} is this account's, in {region}; the state region is "
+                         f"{account.config.resolved_state_region}", "set state.region to the bucket's region, or "
+                                                                    "state.bucket to another name")
+        return f"{bucket} exists in this account, in {region}"
     except ClientError as error:
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         if status == 404:
@@ -319,8 +338,16 @@ def check_quotas(account: Account) -> str:
     ec2, sizes = account.aws("ec2"), {}
 
     def vcpus(kind: str) -> int:
+        from botocore.exceptions import ClientError
+
         if kind not in sizes:
-            described = ec2.describe_instance_types(InstanceTypes=[kind])["InstanceTypes"]
+            try:
+                described = ec2.describe_instance_types(InstanceTypes=[kind])["InstanceTypes"]
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "InvalidInstanceType":
+                    raise
+                raise Failed(f"{kind} is not an instance type of {account.config.region}",
+                             "correct the instance_type keys (bootstrap, control_plane, compute)") from None
             sizes[kind] = described[0]["VCpuInfo"]["DefaultVCpus"] if described else 0
         return sizes[kind]
 
@@ -349,25 +376,54 @@ def check_install_dir(config: ClusterConfig, now: float | None = None) -> str:
     if config.waiting:
         return (f"{config.openshift_install_dir}: no Ignition configs yet; {', '.join(t.value for t in config.waiting)} "
                 "wait for `openshift-install create ignition-configs`")
-    ignition = Path(config.bootstrap.ignition or "")
-    if not config.bootstrap.ignition_is_local:
-        return f"{config.openshift_install_dir}: bootstrap.ignition is {config.bootstrap.ignition}"
+    if not config.bootstrap.ignition_is_local:  # uploaded by its owner: the age is theirs to watch
+        return f"{config.openshift_install_dir}: bootstrap.ignition is the URL {config.bootstrap.ignition}"
+    ignition = Path(config.bootstrap.ignition)
+    folder = ignition.parent
     age = ((now or time.time()) - ignition.stat().st_mtime) / 3600
     if age >= IGNITION_LIFETIME_HOURS:
         raise Failed(f"{ignition} is {age:.0f} hours old: its certificates expired after "
                      f"{IGNITION_LIFETIME_HOURS} hours", "run `openshift-install create ignition-configs` again "
                                                          "(from a saved install-config.yaml) and apply bootstrap")
-    return f"{ignition.parent}: Ignition configs {age:.1f} hours old (they expire at {IGNITION_LIFETIME_HOURS})"
+    return f"{folder}: Ignition configs {age:.1f} hours old (they expire at {IGNITION_LIFETIME_HOURS})"
 
 
 # --------------------------------------------------------------------------- running them
 
+# What each check holds to, for the generated reference (docs/reference/doctor.md, operations/reference.py).
+ABOUT = {
+    "python": f"Python {_dotted(MIN_PYTHON)} or newer runs `main.py`",
+    "node": f"Node.js {_dotted(MIN_NODE)} or newer is on PATH (cdktf-cli 0.21)",
+    "terraform": f"Terraform {_dotted(MIN_TERRAFORM)} or newer is on PATH (the S3 backend's use_lockfile); "
+                 f"{TESTED_TERRAFORM} is the version tested",
+    "provider": f"{AWS_PROVIDER} {AWS_PROVIDER_VERSION}, the version every stack pins, is in a filesystem mirror "
+                f"(${MIRROR_ENV}, else {', '.join(str(path).replace(str(Path.home()), '~') for path in MIRROR_CANDIDATES)}"
+                "), or the public registry "
+                "answers",
+    "configuration": "the file $OCP_CLUSTER_CONFIG names loads (it is set: doctor never checks the embedded example)",
+    "credentials": "STS GetCallerIdentity answers, with an identity of the region's partition",
+    "state-bucket": "the state bucket is this account's and in the state region, or its name is free",
+    "public-zone": "an External cluster: exactly one public hosted zone named base_domain, or public_zone_id is it",
+    "quotas": "each quota below holds what is in use in the region plus what the cluster still creates (what its "
+              "applied tiers' states hold exists already)",
+    "openshift-install-folder": f"a local bootstrap.ign is younger than {IGNITION_LIFETIME_HOURS} hours (its "
+                                "certificates expire then); before `create ignition-configs`, the machine tiers wait",
+}
+QUOTA_NEEDS = {
+    VPCS: "1; none with existing_vpc",
+    NAT_GATEWAYS: "1 in each availability zone, with nat_gateways and no existing_vpc",
+    ELASTIC_IPS: "one per NAT gateway",
+    NETWORK_LOAD_BALANCERS: "2 when publish is External, 1 when Internal",
+    STANDARD_VCPUS: "the vCPUs of the bootstrap machine, the 3 masters and compute.replicas workers (of the standard "
+                    "families; MachineSets' and edge machines are the cluster's to create, later)",
+}
+
 TOOLS: dict[str, Callable[[Mapping[str, str]], str]] = {
     "python": check_python, "node": check_node, "terraform": check_terraform, "provider": check_provider}
 ACCOUNT: dict[str, Callable[[Account], str]] = {
-    "credentials": check_credentials, "state bucket": check_state_bucket, "public zone": check_public_zone,
+    "credentials": check_credentials, "state-bucket": check_state_bucket, "public-zone": check_public_zone,
     "quotas": check_quotas}
-CHECKS = (*TOOLS, "configuration", *ACCOUNT, "openshift-install folder")
+CHECKS = (*TOOLS, "configuration", *ACCOUNT, "openshift-install-folder")
 
 
 def _run(name: str, check: Callable[[], str]) -> Result:
@@ -386,6 +442,7 @@ def doctor(env: Mapping[str, str], load: Callable[[], ClusterConfig], only: tupl
     """Run the checks (`only`: those named) in order. `load` gives the cluster's configuration, or raises
     the loader's ConfigError; it is called only when a check needs it."""
     from modules.configuration import ConfigError
+    from modules.configuration.loading import see
 
     wanted = [name for name in CHECKS if not only or name in only]
     results = [_run(name, lambda check=TOOLS[name]: check(env)) for name in wanted if name in TOOLS]
@@ -396,9 +453,9 @@ def doctor(env: Mapping[str, str], load: Callable[[], ClusterConfig], only: tupl
         results.append(Result("configuration", True, f"cluster {config.cluster_name} in {config.region}"))
     except ConfigError as error:
         config = None
-        results.append(Result("configuration", False, f"{len(error.problems)} problem(s): "
-                              + "; ".join(error.problems[:3]), "correct the keys named (docs/reference/"
-                                                               "configuration.md); `main.py config` shows them"))
+        results.append(Result("configuration", False, f"{len(error.problems)} problem(s): " + "; ".join(
+            problem + see(problem) for problem in error.problems[:3]), "correct the keys named; `main.py config` "
+                                                                         "shows every problem"))
     results = [result for result in results if result.name in wanted]
     account = Account(config, env) if config is not None else None
     for name in wanted:
@@ -409,7 +466,7 @@ def doctor(env: Mapping[str, str], load: Callable[[], ClusterConfig], only: tupl
                 results.append(Result(name, False, "not checked: no usable AWS credentials", "see credentials"))
             else:
                 results.append(_run(name, lambda check=ACCOUNT[name]: check(account)))
-        elif name == "openshift-install folder":
+        elif name == "openshift-install-folder":
             results.append(_run(name, lambda: check_install_dir(config)) if config is not None else
                            Result(name, False, "not checked: the configuration is invalid", "see configuration"))
     return results

@@ -11,6 +11,7 @@ from typing import Any, Mapping, Protocol
 from ..configuration.topology import UPSTREAM_VARIABLES
 from .hcl_writer import expression
 from .markdown import cell
+from .terraform import AWS_PROVIDER_VERSION, TESTED_TERRAFORM
 
 
 class Module(Protocol):
@@ -25,7 +26,8 @@ class Module(Protocol):
 REPOSITORY = "git::https://example.com/ocp-upi-tf.git"
 REGISTRY_DOCS = "https://registry.terraform.io/providers/hashicorp/aws/latest/docs"
 BEGIN, END = "<!-- BEGIN_TF_DOCS -->", "<!-- END_TF_DOCS -->"
-TESTED_WITH = "Terraform 1.11.4 and hashicorp/aws 5.100.0"  # the only versions this repository runs
+# The only versions this repository runs.
+TESTED_WITH = f"Terraform {TESTED_TERRAFORM} and hashicorp/aws {AWS_PROVIDER_VERSION}"
 TESTS_NEED = "1.7"  # mock_provider and override_data in `terraform test`
 
 # What each module is, in the words of the OpenShift UPI documentation's sections.

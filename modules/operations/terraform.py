@@ -33,6 +33,11 @@ MIRROR_CANDIDATES = (
     Path.home() / ".terraform.d" / "plugins",
 )
 AWS_PROVIDER = "registry.terraform.io/hashicorp/aws"
+# The version the bindings (cdktf-cdktf-provider-aws 20.1.0) pin in every stack's required_providers;
+# written here so tools that load no bindings (doctor, the modules' docs) know it. tests/test_doctor.py
+# holds it to what synthesis writes.
+AWS_PROVIDER_VERSION = "5.100.0"
+TESTED_TERRAFORM = "1.11.4"  # the Terraform this repository runs
 # While a terraform the project started runs in a folder, a marker here names its PID: a lock
 # whose holder's marker outlived the process was left by a killed run (operations/locks.py).
 RUN_MARKERS = Path(".terraform") / "ocp-runs"
