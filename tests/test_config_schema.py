@@ -24,7 +24,7 @@ from jsonschema import Draft202012Validator
 import main
 from conftest import FIXTURES, ROOT, make_install_dir, variant
 from modules.configuration import EXAMPLE, ConfigError, load_configs, parse_config, parse_configs
-from modules.configuration.keys import BY_PATH, CROSS_KEY_RULES, KEYS, REFERENCE_PAGE, key_of
+from modules.configuration.keys import BY_PATH, CROSS_KEY_RULES, KEYS, REFERENCE_PAGE, REQUIRED, key_of
 from modules.configuration.limits import LIMITS, Cidr, Entries, Range
 from modules.configuration.loading import see
 from modules.operations import reference
@@ -236,3 +236,16 @@ def test_the_effective_configuration_validates_against_the_schema(capsys):
     CLUSTER.validate(json.loads(capsys.readouterr().out))
     fleet = yaml.safe_load((ROOT / "examples" / "fleet.yaml").read_text())
     FLEET.validate({"clusters": [config.to_document() for config in parse_configs(fleet)]})
+
+
+def test_the_key_table_and_the_limits_table_name_the_same_limit_for_a_key():
+    for field in LIMITS:
+        key = key_of(field.path)
+        assert key is not None and key.path == field.path.replace("[]", ""), field.path
+        if field.path == "edge_zones":  # the loader reads it entry by entry, each field through its own key
+            assert key.limit is None and key.expected == field.limit.accepted
+            assert {BY_PATH[f"edge_zones[].{name}"].limit for name, _ in field.limit.attributes} == \
+                {limit for _, limit in field.limit.attributes}
+            continue
+        assert key.limit is field.limit, field.path
+
