@@ -24,7 +24,7 @@ from jsonschema import Draft202012Validator
 import main
 from conftest import FIXTURES, ROOT, make_install_dir, variant
 from modules.configuration import EXAMPLE, ConfigError, load_configs, parse_config, parse_configs
-from modules.configuration.keys import BY_PATH, CROSS_KEY_RULES, KEYS, REFERENCE_PAGE, REQUIRED, key_of
+from modules.configuration.keys import BY_PATH, CROSS_KEY_RULES, KEYS, REFERENCE_PAGE, key_of
 from modules.configuration.limits import LIMITS, Cidr, Entries, Range
 from modules.configuration.loading import see
 from modules.operations import reference
