@@ -22,6 +22,8 @@ from modules import __version__
 from modules.configuration import ClusterConfig, ConfigError, Tier, load_configs
 from modules.configuration.loading import CONFIG_ENV
 from modules.configuration.topology import UnknownTier, stack_name, tier_named
+from modules.operations import waiting
+from modules.operations.cluster_resources import AwsError
 from modules.operations.fingerprint import Synthesis
 
 OK, FAILED, CHANGES, REFUSED, USAGE, INVALID_CONFIG = 0, 1, 2, 3, 64, 65
@@ -159,6 +161,8 @@ def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) ->
             force = getattr(args, "force", False) or env.get("OCP_FORCE_SYNTH") == "1"
             return synth(configs, outdir, cluster=getattr(args, "cluster", None), force=force)
         if command == "plan-review":  # a fleet is reviewed whole, unless --cluster names one
+            for config in configs if not args.cluster else [named(args.cluster, configs)]:
+                waiting.refuse_if_applied(config)
             return plan_review(args, configs, outdir)
         config = named(args.cluster, configs)
         if command == "apply":
@@ -170,12 +174,13 @@ def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) ->
                 args.allowance = guard.Allowance.parse(args.allow_replace)
             except guard.DeployError as error:
                 raise UsageError(str(error)) from None
-        if command in ("apply", "replace"):
-            wanted = [args.tier] if command == "replace" else list(args.tiers)
-            if any(tier in config.waiting for tier in wanted):
-                raise UsageError(waiting_for_ignition(config))
+        wanted = [args.tier] if command == "replace" else list(getattr(args, "tiers", []))
+        if any(tier in config.waiting for tier in wanted):
+            raise UsageError(waiting.message(config))
         if command in ("sts-manifests", "machinesets"):  # from the states the configuration names: no synthesis
             return write_manifests(command, config, outdir, Path(args.out))
+        if command == "apply":
+            waiting.refuse_if_applied(config)
         if command in ("apply", "replace"):  # the plans must be of what the inputs say now
             update([config], outdir)
         else:  # destroy and unlock act on what was applied
@@ -184,6 +189,9 @@ def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) ->
     except ConfigError as error:
         print(error.report(), file=sys.stderr)
         return INVALID_CONFIG
+    except AwsError as error:
+        print(f"{command} failed: {error}", file=sys.stderr)
+        return FAILED
     except UsageError as error:
         print(f"{command}: {error}", file=sys.stderr)
         return USAGE
@@ -232,15 +240,8 @@ def update(configs: list[ClusterConfig], outdir: Path, *, force: bool = False, f
 
     for config in configs:
         if config.waiting:
-            made = fingerprint.recorded(outdir).get(config.cluster_name)
-            machines = [stack for stack in (made.stacks if made else ()) if stack in
-                        {stack_name(config.cluster_name, tier) for tier in config.waiting}]
-            if machines:  # they were made from Ignition configs that are gone: never drop them quietly
-                raise ConfigError(config.cluster_name, [
-                    f"openshift_install_dir: {config.openshift_install_dir} holds no Ignition configs (metadata.json, "
-                    f"master.ign, bootstrap.ign), and {', '.join(machines)} were synthesized into {outdir} from "
-                    "them; expected them back in the folder, or ignition_ca and bootstrap.ignition given"])
-            print(f"note: {waiting_for_ignition(config)}", file=sys.stderr)
+            waiting.refuse_if_synthesized(config, outdir)
+            print(f"note: {waiting.message(config)}", file=sys.stderr)
     work = fingerprint.work(configs, outdir, force=force, fleet=fleet)
     if work.nothing:
         return Synthesis(outdir, (), tuple(work.digests))
@@ -250,12 +251,6 @@ def update(configs: list[ClusterConfig], outdir: Path, *, force: bool = False, f
     for warning in done.warnings():
         print(f"warning: {warning}", file=sys.stderr)
     return done
-
-
-def waiting_for_ignition(config: ClusterConfig) -> str:
-    tiers = ", ".join(tier.value for tier in config.waiting)
-    return (f"{tiers} wait for the Ignition configs: run `openshift-install create ignition-configs` in "
-            f"{config.openshift_install_dir or 'the install folder'} (docs/install-walkthrough.md)")
 
 
 def ensure(config: ClusterConfig, outdir: Path) -> Synthesis:

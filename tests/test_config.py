@@ -303,3 +303,34 @@ def test_a_waiting_cluster_synthesizes_every_tier_but_the_machines(synthesized):
     stacks = {path.name for path in (synthesized.outdir("waiting") / "stacks").iterdir()}
     assert stacks == {f"lab-{tier.value}" for tier in Tier if tier not in MACHINE_TIERS + [Tier.CREDENTIALS,
                                                                                            Tier.INGRESS]}
+
+
+def test_an_infra_id_other_than_metadata_json_s_is_refused(tmp_path):
+    from conftest import make_install_dir
+
+    make_install_dir(tmp_path / "install")  # metadata.json says lab-4hq9z
+    with pytest.raises(ConfigError) as refused:
+        parse_config({**WAITING, "infra_id": "lab-typo1"}, base_dir=tmp_path)
+    assert refused.value.problems == ["infra_id: \"lab-typo1\" is not the infrastructure ID of openshift_install_dir's "
+                                      "metadata.json (\"lab-4hq9z\"); expected it, or the key left out"]
+    assert parse_config({**WAITING, "infra_id": "lab-4hq9z"}, base_dir=tmp_path).waiting == ()
+
+
+@pytest.mark.parametrize("past", ["auth", "state"])
+def test_a_folder_past_the_ignition_configs_whose_files_are_gone_is_not_taken_for_waiting(tmp_path, past):
+    folder = installer_folder(tmp_path)
+    if past == "auth":
+        (folder / "auth").mkdir()  # the installer's kubeconfig, written with the Ignition configs
+    else:
+        (folder / ".openshift_install_state.json").write_text(json.dumps({"*bootstrap.Bootstrap": {}}))
+    with pytest.raises(ConfigError) as refused:
+        parse_config(WAITING, base_dir=tmp_path)
+    assert any("metadata.json: cannot read it" in problem for problem in refused.value.problems)
+
+
+def test_a_name_missing_while_waiting_says_where_to_find_it(tmp_path):
+    installer_folder(tmp_path)
+    with pytest.raises(ConfigError) as refused:
+        parse_config({key: value for key, value in WAITING.items() if key != "infra_id"}, base_dir=tmp_path)
+    [problem] = refused.value.problems
+    assert problem.endswith("status.infrastructureName in manifests/cluster-infrastructure-02-config.yml)")

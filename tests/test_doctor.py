@@ -313,3 +313,24 @@ def test_what_doctor_counts_is_what_the_stacks_create(synthesized, name):
     ("u-6tb1.metal", False), ("f1.2xlarge", False), ("vt1.3xlarge", False)])
 def test_the_standard_vcpu_quota_covers_its_families_only(kind, counted):
     assert doctor.standard(kind) is counted
+
+
+def test_a_waiting_cluster_whose_machine_tiers_have_state_is_not_applied_without_them(account, tmp_path):
+    """Its Ignition configs are gone, and a fresh checkout has no synthesis record: the bucket tells."""
+    folder = tmp_path / "before"
+    (folder / "manifests").mkdir(parents=True)
+    path = cluster(account, tmp_path, openshift_install_dir=str(folder), cluster_name="gone",
+                   infra_id=f"gone-{uuid.uuid4().hex[:5]}", region=REGION)
+    config = load_configs(path)[0]
+    s3 = client(account["url"], "s3", account["credentials"])
+    s3.create_bucket(Bucket=config.resolved_state_bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_object(Bucket=config.resolved_state_bucket, Key=config.state_key(Tier.COMPUTE), Body=b"{}")
+    environment = {"PATH": os.environ["PATH"], "OCP_CLUSTER_CONFIG": str(path), "CDKTF_OUTDIR": str(tmp_path / "out"),
+                   "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+                   "AWS_EC2_METADATA_DISABLED": "true", **account["credentials"]}
+    for command in (["apply", "network"], ["plan-review"]):
+        result = subprocess.run([sys.executable, "main.py", *command], cwd=ROOT, env=environment,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 65, result.stderr
+        assert f"compute have state in s3://{config.resolved_state_bucket}" in result.stderr
+    assert not (tmp_path / "out").exists()  # stopped before anything was synthesized

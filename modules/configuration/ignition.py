@@ -95,12 +95,25 @@ BEFORE_IGNITION = ("install-config.yaml", "manifests", ".openshift_install_state
 IGNITION_FILES = ("metadata.json", "master.ign", "bootstrap.ign")
 
 
+# What `create ignition-configs` leaves besides IGNITION_FILES: a folder with any of these is past it, even
+# when its configs were deleted (a secrets clean-up): the installer's kubeconfig, and its state's assets.
+AFTER_IGNITION_FOLDER = "auth"
+AFTER_IGNITION_ASSETS = ("*bootstrap.Bootstrap", "*machine.Master", "*cluster.Metadata")
+
+
 def before_ignition_configs(folder: Path) -> bool:
     """Whether `folder` is an installer folder that `create ignition-configs` has not run in yet: none of
     its files, and something the steps before it leave. Between those steps the machine tiers wait;
-    a folder that is empty, missing, or holds only some of the files is an error (read_install_dir)."""
-    return folder.is_dir() and not any((folder / name).exists() for name in IGNITION_FILES) and \
-        any((folder / name).exists() for name in BEFORE_IGNITION)
+    a folder that is empty, missing, past that step, or holds only some of the files is an error
+    (read_install_dir)."""
+    if not folder.is_dir() or any((folder / name).exists() for name in IGNITION_FILES) or \
+            (folder / AFTER_IGNITION_FOLDER).exists() or not any((folder / name).exists() for name in BEFORE_IGNITION):
+        return False
+    try:
+        assets = json.loads((folder / ".openshift_install_state.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return True  # no state (or none readable): install-config.yaml or manifests/ decide
+    return not (isinstance(assets, dict) and any(name in assets for name in AFTER_IGNITION_ASSETS))
 
 
 def read_install_dir(folder: Path) -> InstallDir:

@@ -162,10 +162,11 @@ KEYS: tuple[Key, ...] = (
         accepted="the cluster CA as master.ign carries it, or openshift_install_dir",
         beyond="a data URL's payload is a PEM certificate bundle",
         schema={"pattern": f"^(?:{CA_DATA_PREFIX.replace('.', '[.]')}|{whole(HTTPS_URL)[1:]})"}),
-    Key("openshift_install_dir", "string", "the folder `openshift-install create ignition-configs` wrote; fills "
-        "cluster_name, infra_id, region, ignition_ca and bootstrap.ignition unless given; relative to the "
+    Key("openshift_install_dir", "string", "the installer's folder; after `openshift-install create "
+        "ignition-configs` it fills cluster_name, infra_id, region, ignition_ca and bootstrap.ignition unless given "
+        "(an infra_id given must be metadata.json's); before it, the machine tiers wait; relative to the "
         "configuration file", None, accepted="a folder path, or null",
-        beyond="the folder holds metadata.json, master.ign and bootstrap.ign"),
+        beyond="the folder holds metadata.json, master.ign and bootstrap.ign, or is before create ignition-configs"),
     *_pool("bootstrap", BootstrapConfig(), "bootstrap machine"),
     Key("bootstrap.ignition", "string", "bootstrap.ign: a local file (uploaded by the tier), s3://bucket/key, or an "
         "https:// URL", None, from_install_dir=True,

@@ -147,8 +147,8 @@ def parse_config(data: Any, source: str = "configuration", base_dir: Path | None
     if not isinstance(data, Mapping):
         raise ConfigError(source, [f"the document must be a mapping of keys to values, got {kind_of(data)}"])
     base_dir = base_dir or Path.cwd()
-    data, filled = _merge_install_dir(data, base_dir, source)
-    config = _read_cluster(Reader(data, "", problems, BY_PATH), base_dir, filled, _waiting(data, base_dir))
+    data, filled, waiting = _merge_install_dir(data, base_dir, source)
+    config = _read_cluster(Reader(data, "", problems, BY_PATH), base_dir, filled, waiting)
     if problems or config is None:
         raise ConfigError(source, problems)
     return config
@@ -157,19 +157,25 @@ def parse_config(data: Any, source: str = "configuration", base_dir: Path | None
 # --------------------------------------------------------------------------- validation
 
 def _merge_install_dir(data: Mapping[str, Any], base_dir: Path,
-                       source: str) -> tuple[Mapping[str, Any], frozenset[str]]:
-    """Fill keys the document leaves out from `openshift_install_dir`; explicit keys win."""
+                       source: str) -> tuple[Mapping[str, Any], frozenset[str], bool]:
+    """Fill keys the document leaves out from `openshift_install_dir`; explicit keys win, but for an
+    infra_id other than metadata.json's (every name and tag would be another cluster's). Also whether
+    the folder is before `create ignition-configs` (nothing to fill: the machine tiers wait)."""
     folder = data.get("openshift_install_dir")
     if not isinstance(folder, str):
-        return data, frozenset()  # absent, or not a string: the reader reports it
+        return data, frozenset(), False  # absent, or not a string: the reader reports it
     try:
         if "\x00" in folder:
             raise InstallDirError(f"{show(folder)} is not a usable folder path (it holds a NUL character)")
         if before_ignition_configs((base_dir / folder).resolve()):
-            return data, frozenset()  # nothing to fill yet: the machine tiers wait (ClusterConfig.tiers)
+            return data, frozenset(), True  # nothing to fill yet: the machine tiers wait (ClusterConfig.tiers)
         found = read_install_dir((base_dir / folder).resolve())
     except InstallDirError as error:
         raise ConfigError(source, [f"openshift_install_dir: {error}"]) from None
+    given = data.get("infra_id")
+    if isinstance(given, str) and given != found.infra_id:
+        raise ConfigError(source, [f"infra_id: {show(given)} is not the infrastructure ID of openshift_install_dir's "
+                                   f"metadata.json ({show(found.infra_id)}); expected it, or the key left out"])
     merged, filled = dict(data), set()
     offered = {"cluster_name": found.cluster_name, "infra_id": found.infra_id, "region": found.region,
                "ignition_ca": found.ignition_ca}
@@ -182,13 +188,7 @@ def _merge_install_dir(data: Mapping[str, Any], base_dir: Path,
         bootstrap["ignition"] = str(found.bootstrap_ignition)
         merged["bootstrap"] = bootstrap
         filled.add("bootstrap.ignition")
-    return merged, frozenset(filled)
-
-
-def _waiting(data: Mapping[str, Any], base_dir: Path) -> bool:
-    """Whether `openshift_install_dir` is a folder `create ignition-configs` has not run in yet."""
-    folder = data.get("openshift_install_dir")
-    return isinstance(folder, str) and "\x00" not in folder and before_ignition_configs((base_dir / folder).resolve())
+    return merged, frozenset(filled), False
 
 
 def _read_cluster(r: Reader, base_dir: Path, filled: frozenset[str], waiting: bool) -> ClusterConfig | None:
@@ -227,6 +227,12 @@ def _read_cluster(r: Reader, base_dir: Path, filled: frozenset[str], waiting: bo
     values["state"] = _state(r, values["region"])
     values["ingress"] = _ingress(r)
     r.finish()
+    if waiting:  # the names metadata.json would give: say why they are needed
+        hint = (" (openshift_install_dir has no metadata.json before `openshift-install create ignition-configs`: "
+                "give it; the infrastructure ID is status.infrastructureName in "
+                "manifests/cluster-infrastructure-02-config.yml)")
+        r.problems[:] = [problem + hint if problem.split(":")[0] in ("cluster_name", "infra_id", "region") and
+                         ": missing;" in problem else problem for problem in r.problems]
     if MISSING in values.values():
         return None
     cross_checks(r, values)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from modules.configuration import ClusterConfig, Publish, Tier
+from modules.configuration.machines import CONTROL_PLANE_REPLICAS
 from modules.configuration.regions import partition_of
 
 from .cluster_resources import Aws
@@ -131,7 +132,9 @@ def check_terraform(env: Mapping[str, str]) -> str:
 def _platform() -> str:
     """Terraform's name for this machine's platform, as a mirror's folders are named (linux_amd64)."""
     machine = platform.machine().lower()
-    return f"{platform.system().lower()}_{ {'x86_64': 'amd64', 'aarch64': 'arm64'}.get(machine, machine)}"
+    names = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64", "i686": "386", "i386": "386",
+             "armv7l": "arm"}
+    return f"{platform.system().lower()}_{names.get(machine, machine)}"
 
 
 def check_provider(env: Mapping[str, str]) -> str:
@@ -194,8 +197,8 @@ def check_state_bucket(account: Account) -> str:
     bucket, owner = account.config.resolved_state_bucket, account.identity()["Account"]
     s3 = account.aws("s3")
     try:
-        s3.head_bucket(Bucket=bucket, ExpectedBucketOwner=owner)
-        region = s3.get_bucket_location(Bucket=bucket, ExpectedBucketOwner=owner)["LocationConstraint"] or "us-east-1"
+        headers = s3.head_bucket(Bucket=bucket, ExpectedBucketOwner=owner)["ResponseMetadata"]["HTTPHeaders"]
+        region = headers.get("x-amz-bucket-region", account.config.resolved_state_region)
         if region != account.config.resolved_state_region:
             raise Failed(f"{bucket} is this account's, in {region}; the state region is "
                          f"{account.config.resolved_state_region}", "set state.region to the bucket's region, or "
@@ -250,7 +253,7 @@ def needs(config: ClusterConfig, vcpus: Callable[[str], int]) -> dict[Quota, int
     creates_vpc = config.existing_vpc is None
     gateways = len(config.availability_zones) if creates_vpc and config.nat_gateways else 0
     machines = Counter({config.bootstrap.instance_type: 1})
-    machines[config.control_plane.instance_type] += 3
+    machines[config.control_plane.instance_type] += CONTROL_PLANE_REPLICAS
     machines[config.compute.instance_type] += config.compute.replicas
     return {VPCS: int(creates_vpc), ELASTIC_IPS: gateways, NAT_GATEWAYS: int(gateways > 0),
             NETWORK_LOAD_BALANCERS: 2 if config.publish is Publish.EXTERNAL else 1,
@@ -306,13 +309,22 @@ def created(account: Account, vcpus: Callable[[str], int]) -> dict[Quota, int]:
 
     config, s3, held = account.config, account.aws("s3"), Counter()
     for tier in QUOTA_TIERS:
+        where = f"s3://{config.resolved_state_bucket}/{config.state_key(tier)}"
         try:
-            body = s3.get_object(Bucket=config.resolved_state_bucket, Key=config.state_key(tier))["Body"].read()
+            body = s3.get_object(Bucket=config.resolved_state_bucket, Key=config.state_key(tier),
+                                 ExpectedBucketOwner=account.identity()["Account"])["Body"].read()
         except ClientError as error:
-            if error.response["Error"]["Code"] in ("NoSuchKey", "NoSuchBucket", "404"):
+            code = error.response["Error"]["Code"]
+            if code in ("NoSuchKey", "NoSuchBucket", "404"):
                 continue  # not applied yet
-            raise
-        for resource in json.loads(body).get("resources", []):
+            raise Failed(f"{where}: cannot read it ({code})", "give the credentials s3:ListBucket and s3:GetObject "
+                         "on the state bucket (and kms:Decrypt on state.kms_key_arn), as apply needs") from None
+        try:
+            resources = json.loads(body).get("resources", [])
+        except (ValueError, AttributeError):
+            raise Failed(f"{where}: not a Terraform state", "restore it from the bucket's versions "
+                         "(docs/operations/recovery.md)") from None
+        for resource in resources:
             for instance in resource.get("instances", []) if resource.get("mode") == "managed" else []:
                 attributes = instance.get("attributes") or {}
                 kind = resource.get("type")
@@ -390,6 +402,11 @@ def check_install_dir(config: ClusterConfig, now: float | None = None) -> str:
 
 # --------------------------------------------------------------------------- running them
 
+def _shown(path: Path) -> str:
+    """A path as the docs show it: the home folder as ~ (the generated page is the same on every machine)."""
+    return f"~/{path.relative_to(Path.home())}" if path.is_relative_to(Path.home()) else str(path)
+
+
 # What each check holds to, for the generated reference (docs/reference/doctor.md, operations/reference.py).
 ABOUT = {
     "python": f"Python {_dotted(MIN_PYTHON)} or newer runs `main.py`",
@@ -397,8 +414,7 @@ ABOUT = {
     "terraform": f"Terraform {_dotted(MIN_TERRAFORM)} or newer is on PATH (the S3 backend's use_lockfile); "
                  f"{TESTED_TERRAFORM} is the version tested",
     "provider": f"{AWS_PROVIDER} {AWS_PROVIDER_VERSION}, the version every stack pins, is in a filesystem mirror "
-                f"(${MIRROR_ENV}, else {', '.join(str(path).replace(str(Path.home()), '~') for path in MIRROR_CANDIDATES)}"
-                "), or the public registry "
+                f"(${MIRROR_ENV}, else {', '.join(_shown(path) for path in MIRROR_CANDIDATES)}), or the public registry "
                 "answers",
     "configuration": "the file $OCP_CLUSTER_CONFIG names loads (it is set: doctor never checks the embedded example)",
     "credentials": "STS GetCallerIdentity answers, with an identity of the region's partition",

@@ -60,13 +60,20 @@ def _object_schema(parent: str) -> dict[str, Any]:
 
 
 def cluster_schema() -> dict[str, Any]:
-    """One cluster's document. The required keys openshift_install_dir fills are required only without it
-    (ignition_ca and bootstrap.ignition as well, but before the folder has them the machine tiers wait:
-    a rule across keys, keys.CROSS_KEY_RULES)."""
+    """One cluster's document. The keys openshift_install_dir fills are required without it; with it, the
+    folder gives them, or (before `create ignition-configs`) the names are given and the machine tiers
+    wait: a rule across keys (keys.CROSS_KEY_RULES)."""
+    filled = [key.path for key in KEYS if key.from_install_dir]
+    nested: dict[str, Any] = {}
+    for path in filled:
+        if "." in path:
+            parent, name = path.split(".")
+            nested[parent] = {"type": "object", "required": [name], "properties": {name: {"type": "string"}}}
     schema = _object_schema("")
     schema["anyOf"] = [
         {"required": ["openshift_install_dir"], "properties": {"openshift_install_dir": {"type": "string"}}},
-        {"required": [key.path for key in KEYS if key.from_install_dir and key.default is REQUIRED]},
+        {"required": [path for path in filled if "." not in path] + list(nested),
+         "properties": {**nested, "ignition_ca": {"type": "string"}}},
     ]
     return {"$schema": DIALECT, "title": "ocp-upi-tf cluster configuration",
             "description": "One cluster (docs/reference/configuration.md).", **schema}

@@ -160,6 +160,8 @@ class StackInputs:
     of the stack that creates it), the S3 bucket with lock files for every other."""
 
     def __init__(self, stack: Construct, tier: Tier, config: ClusterConfig):
+        if tier in config.waiting:  # ClusterConfig.tiers leaves it out: building it anyway is a bug
+            raise ValueError(f"{tier.value} waits for the Ignition configs; it cannot be built yet")
         self._stack, self._config = stack, config
         self._remote: dict[Tier, str] = {}  # tier -> its data source's Terraform name
         c = config
