@@ -8,7 +8,6 @@ express, which the table lists (`Key.beyond`, `CROSS_KEY_RULES`).
 """
 from __future__ import annotations
 
-import copy
 import ipaddress
 import json
 import re
@@ -25,9 +24,10 @@ import main
 from conftest import FIXTURES, ROOT, make_install_dir, variant
 from modules.configuration import EXAMPLE, ConfigError, load_configs, parse_config, parse_configs
 from modules.configuration.keys import BY_PATH, CROSS_KEY_RULES, KEYS, REFERENCE_PAGE, key_of
-from modules.configuration.limits import LIMITS, Cidr, Entries, Range
+from modules.configuration.limits import LIMITS, Cidr, Entries
 from modules.configuration.loading import see
 from modules.operations import reference
+from test_limits import boundary_values
 from test_reliability import MUTATIONS, mutate
 
 CLUSTER = Draft202012Validator(json.loads((ROOT / reference.CLUSTER_SCHEMA).read_text()))
@@ -84,13 +84,6 @@ def assert_agree(document: Any) -> None:
             f"the schema accepts, the loader refuses for a rule the table does not list: {problem}"
 
 
-def boundary_values(field) -> list[Any]:
-    values = list(field.cases)
-    if isinstance(field.limit, Range):
-        values += [field.limit.low - 1, field.limit.low, field.limit.high, field.limit.high + 1]
-    return values
-
-
 def beyond_the_schema(limit, value: Any) -> bool:
     """Whether the limit refuses `value` for what a schema cannot say: a CIDR's host bits or its
     range, an entry listed twice by name."""
@@ -118,14 +111,7 @@ def test_each_limit_and_its_schema_agree_on_its_boundary_values(field):
 def boundary_documents():
     for field in LIMITS:
         for value in boundary_values(field):
-            document = variant()
-            *parents, name = field.path.split(".")
-            target = document
-            for parent in parents:
-                target[parent] = copy.deepcopy(target.get(parent) or {})
-                target = target[parent]
-            target[name] = value
-            yield pytest.param(document, id=f"{field.path}={json.dumps(value)[:40]}")
+            yield pytest.param(mutate(tuple(field.path.split(".")), value), id=f"{field.path}={json.dumps(value)[:40]}")
 
 
 @pytest.mark.parametrize("document", list(boundary_documents()))
@@ -152,9 +138,10 @@ def full_document(tmp_path: Path) -> dict[str, Any]:
         credentials={"requests_dir": str(requests), "public_key": str(key)}, ingress={},
         edge_zones=[{"name": "us-east-1-nyc-1a", "public_subnet_id": "subnet-0123abcf"}])
     for entry in KEYS:
-        if entry.kind in ("mapping",) and entry.default is None or "<az>" in entry.path or \
-                entry.path in document or entry.default is not None and not isinstance(entry.default, (str, int, bool)):
-            continue  # blocks set above; required keys the example has
+        optional_block = entry.kind == "mapping" and entry.default is None  # set above
+        scalar_default = entry.default is None or isinstance(entry.default, (str, int, bool))  # not REQUIRED, [], {}
+        if optional_block or "<az>" in entry.path or entry.path in document or not scalar_default:
+            continue
         *parents, name = entry.path.replace("[]", "").split(".")
         target = document
         for parent in parents:

@@ -37,8 +37,7 @@ def code_of(text: str) -> list[str]:
 
 
 def subcommands() -> dict[str, argparse.ArgumentParser]:
-    action = next(a for a in main.parser()._actions if isinstance(a, argparse._SubParsersAction))
-    return dict(action.choices)
+    return {name: parser for name, _, parser in reference.subcommands(main.parser())}
 
 
 def mentions(text: str) -> list[tuple[str, list[str]]]:

@@ -70,15 +70,21 @@ def cluster(account: dict[str, Any], tmp_path: Path, **changes: Any) -> Path:
     return path
 
 
+def run_main(command: list[str], config: Path, credentials: dict[str, str] | None,
+             **env: str) -> subprocess.CompletedProcess[str]:
+    """`main.py COMMAND` as a user runs it, in an environment holding only what the test gives it."""
+    mirror = {MIRROR_ENV: os.environ[MIRROR_ENV]} if MIRROR_ENV in os.environ else {}  # a machine's own mirror
+    environment = {"PATH": os.environ["PATH"], **mirror, "HOME": os.environ.get("HOME", "/tmp"),
+                   "OCP_CLUSTER_CONFIG": str(config), "AWS_CONFIG_FILE": "/dev/null",
+                   "AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "AWS_EC2_METADATA_DISABLED": "true",
+                   "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", **(credentials or {}), **env}
+    return subprocess.run([sys.executable, "main.py", *command], cwd=ROOT, env=environment, capture_output=True,
+                          text=True, timeout=120)
+
+
 def run_doctor(config: Path, credentials: dict[str, str] | None, **env: str) -> tuple[int, dict[str, str]]:
     """The exit status, and each check's lines by its name."""
-    mirror = {MIRROR_ENV: os.environ[MIRROR_ENV]} if MIRROR_ENV in os.environ else {}  # a machine's own mirror
-    environment = {"PATH": os.environ["PATH"], **mirror, "HOME": os.environ.get("HOME", "/tmp"), "OCP_CLUSTER_CONFIG": str(config),
-                   "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-                   "AWS_EC2_METADATA_DISABLED": "true", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-                   **(credentials or {}), **env}
-    result = subprocess.run([sys.executable, "main.py", "doctor"], cwd=ROOT, env=environment, capture_output=True,
-                            text=True, timeout=120)
+    result = run_main(["doctor"], config, credentials, **env)
     checks: dict[str, str] = {}
     for line in result.stdout.splitlines():
         status, rest = line[:5].strip(), line[6:]
@@ -325,12 +331,8 @@ def test_a_waiting_cluster_whose_machine_tiers_have_state_is_not_applied_without
     s3 = client(account["url"], "s3", account["credentials"])
     s3.create_bucket(Bucket=config.resolved_state_bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     s3.put_object(Bucket=config.resolved_state_bucket, Key=config.state_key(Tier.COMPUTE), Body=b"{}")
-    environment = {"PATH": os.environ["PATH"], "OCP_CLUSTER_CONFIG": str(path), "CDKTF_OUTDIR": str(tmp_path / "out"),
-                   "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-                   "AWS_EC2_METADATA_DISABLED": "true", **account["credentials"]}
     for command in (["apply", "network"], ["plan-review"]):
-        result = subprocess.run([sys.executable, "main.py", *command], cwd=ROOT, env=environment,
-                                capture_output=True, text=True, timeout=120)
+        result = run_main(command, path, account["credentials"], CDKTF_OUTDIR=str(tmp_path / "out"))
         assert result.returncode == 65, result.stderr
         assert f"compute have state in s3://{config.resolved_state_bucket}" in result.stderr
     assert not (tmp_path / "out").exists()  # stopped before anything was synthesized

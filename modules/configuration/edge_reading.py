@@ -14,10 +14,12 @@ from typing import Any
 from . import limits
 from .cluster import CARVED_BLOCKS
 from .edge import EdgeZone, ZoneType, carved_blocks, default_blocks, zone_type_of
+from .keys import children
 from .reader import MISSING, Reader, kind_of, show
 
-KEYS = "name, and optionally type, public_cidr, private_cidr, public_subnet_id, private_subnet_id, instance_type, " \
-       "volume_type and replicas"
+# What an entry holds, in the words of the table of keys.
+KEYS = "name, and optionally " + ", ".join(key.path.removeprefix("edge_zones[].") for key in children("edge_zones")
+                                           if key.path != "edge_zones[].name")
 
 
 def read_edge_zones(r: Reader, region: Any) -> Any:

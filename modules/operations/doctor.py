@@ -382,7 +382,8 @@ def check_quotas(account: Account) -> str:
     return "; ".join(summary)
 
 
-def check_install_dir(config: ClusterConfig, now: float | None = None) -> str:
+def check_install_dir(account: Account) -> str:
+    config = account.config
     if config.openshift_install_dir is None:
         return "not configured"
     if config.waiting:
@@ -392,7 +393,7 @@ def check_install_dir(config: ClusterConfig, now: float | None = None) -> str:
         return f"{config.openshift_install_dir}: bootstrap.ignition is the URL {config.bootstrap.ignition}"
     ignition = Path(config.bootstrap.ignition)
     folder = ignition.parent
-    age = ((now or time.time()) - ignition.stat().st_mtime) / 3600
+    age = (time.time() - ignition.stat().st_mtime) / 3600
     if age >= IGNITION_LIFETIME_HOURS:
         raise Failed(f"{ignition} is {age:.0f} hours old: its certificates expired after "
                      f"{IGNITION_LIFETIME_HOURS} hours", "run `openshift-install create ignition-configs` again "
@@ -436,10 +437,12 @@ QUOTA_NEEDS = {
 
 TOOLS: dict[str, Callable[[Mapping[str, str]], str]] = {
     "python": check_python, "node": check_node, "terraform": check_terraform, "provider": check_provider}
-ACCOUNT: dict[str, Callable[[Account], str]] = {
+# The checks of the configured cluster; all but the last ask AWS, and those after credentials need them.
+CONFIGURED: dict[str, Callable[[Account], str]] = {
     "credentials": check_credentials, "state-bucket": check_state_bucket, "public-zone": check_public_zone,
-    "quotas": check_quotas}
-CHECKS = (*TOOLS, "configuration", *ACCOUNT, "openshift-install-folder")
+    "quotas": check_quotas, "openshift-install-folder": check_install_dir}
+NEED_CREDENTIALS = ("state-bucket", "public-zone", "quotas")
+CHECKS = (*TOOLS, "configuration", *CONFIGURED)
 
 
 def _run(name: str, check: Callable[[], str]) -> Result:
@@ -466,25 +469,21 @@ def doctor(env: Mapping[str, str], load: Callable[[], ClusterConfig], only: tupl
         return results
     try:
         config: ClusterConfig | None = load()
-        results.append(Result("configuration", True, f"cluster {config.cluster_name} in {config.region}"))
+        loaded = Result("configuration", True, f"cluster {config.cluster_name} in {config.region}")
     except ConfigError as error:
         config = None
-        results.append(Result("configuration", False, f"{len(error.problems)} problem(s): " + "; ".join(
+        loaded = Result("configuration", False, f"{len(error.problems)} problem(s): " + "; ".join(
             problem + see(problem) for problem in error.problems[:3]), "correct the keys named; `main.py config` "
-                                                                         "shows every problem"))
-    results = [result for result in results if result.name in wanted]
+                                                                         "shows every problem")
+    results += [loaded] if "configuration" in wanted else []
     account = Account(config, env) if config is not None else None
-    for name in wanted:
-        if name in ACCOUNT:
-            if account is None:
-                results.append(Result(name, False, "not checked: the configuration is invalid", "see configuration"))
-            elif name != "credentials" and not _passed(results, "credentials", wanted):
-                results.append(Result(name, False, "not checked: no usable AWS credentials", "see credentials"))
-            else:
-                results.append(_run(name, lambda check=ACCOUNT[name]: check(account)))
-        elif name == "openshift-install-folder":
-            results.append(_run(name, lambda: check_install_dir(config)) if config is not None else
-                           Result(name, False, "not checked: the configuration is invalid", "see configuration"))
+    for name in (name for name in wanted if name in CONFIGURED):
+        if account is None:
+            results.append(Result(name, False, "not checked: the configuration is invalid", "see configuration"))
+        elif name in NEED_CREDENTIALS and not _passed(results, "credentials", wanted):
+            results.append(Result(name, False, "not checked: no usable AWS credentials", "see credentials"))
+        else:
+            results.append(_run(name, lambda check=CONFIGURED[name]: check(account)))
     return results
 
 

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterable
 
-from modules.configuration.keys import CROSS_KEY_RULES, KEYS, KINDS, REQUIRED, Key, children
+from modules.configuration.keys import BY_PATH, CROSS_KEY_RULES, KEYS, KINDS, REQUIRED, Key, children
 from modules.configuration.limit_types import nullable
 
 SCHEMA_DIR = Path("schema")
@@ -122,15 +122,12 @@ def configuration_page() -> str:
               "The loader checks these once every key has parsed; the JSON Schema does not express them, so an "
               "editor accepts what the loader may still refuse for them (as for the *also* rules above).", "",
               "| key | rule |", "|---|---|"]
-    lines += [f"| [`{path}`](#{_anchor(path)}) | {_cell(rule)} |" for path, rule in CROSS_KEY_RULES]
+    lines += [f"| [`{path}`](#{BY_PATH[path].anchor}) | {_cell(rule)} |" for path, rule in CROSS_KEY_RULES]
     return "\n".join(lines) + "\n"
 
 
-def _anchor(path: str) -> str:
-    return next(key.anchor for key in KEYS if key.path == path)
-
-
-def _subcommands(parser: argparse.ArgumentParser) -> Iterable[tuple[str, str, argparse.ArgumentParser]]:
+def subcommands(parser: argparse.ArgumentParser) -> Iterable[tuple[str, str, argparse.ArgumentParser]]:
+    """Each command of `parser`: its name, its help and its own parser."""
     action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     helps = {choice.dest: choice.help for choice in action._choices_actions}
     for name, sub in action.choices.items():
@@ -141,7 +138,7 @@ def commands_page(parser: argparse.ArgumentParser) -> str:
     lines = [GENERATED, "", "# Commands", "",
              "Every command of `main.py`, from its argument parser. Each exits with one of the "
              "[exit statuses](exit-statuses.md); `main.py COMMAND --help` prints the same.", ""]
-    for name, text, sub in _subcommands(parser):
+    for name, text, sub in subcommands(parser):
         usage = " ".join(sub.format_usage().split()).removeprefix("usage: ")
         lines += [f"## {name}", "", f"{text[0].upper()}{text[1:]}.", "", "```", usage, "```", ""]
         rows = [action for action in sub._actions if not isinstance(action, argparse._HelpAction)]
